@@ -1,0 +1,55 @@
+import { defineConfig, devices } from "@playwright/test";
+import * as os from "os";
+import * as path from "path";
+
+// The release server built by `cargo leptos build --release`, started on its
+// own port with a fresh SQLite file, so a running dev server is untouched.
+const port = process.env.E2E_PORT ?? "3100";
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache", "autopilot", "target");
+const dbFile = path.join(os.tmpdir(), `autopilot-e2e-${Date.now()}.db`);
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    },
+  },
+  projects: [
+    { name: "desktop", use: { ...devices["Desktop Chrome"] }, testIgnore: /phone\.spec\.ts/ },
+    { name: "phone", use: { ...devices["Pixel 7"] }, testMatch: /phone\.spec\.ts/ },
+  ],
+  webServer: {
+    command: path.join(targetDir, "release", "autopilot"),
+    cwd: "..",
+    url: `http://127.0.0.1:${port}/readyz`,
+    timeout: 60_000,
+    reuseExistingServer: false,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      BIND_ADDR: `127.0.0.1:${port}`,
+      APP_URL: `http://127.0.0.1:${port}`,
+      DATABASE_URL: `sqlite://${dbFile}?mode=rwc`,
+      LEPTOS_SITE_ROOT: "target/site",
+      RUST_LOG: "warn",
+    },
+  },
+});

@@ -1,0 +1,7 @@
+# Shared settings for the scripts (sourced, not run).
+# One build cache outside the clone, so fresh clones (CI) reuse it.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/autopilot/target}"
+export CARGO_LEPTOS_VERSION=0.3.10
+# npm's tailwindcss and wasm-opt (binaryen 132) ahead of anything in /usr/bin:
+# Debian's wasm-opt 108 produces a wasm that fails to hydrate.
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"

@@ -1,0 +1,71 @@
+use crate::app::error::AppError;
+use crate::app::types::Me;
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "auth/sign_up")]
+pub async fn sign_up(name: String, email: String, password: String, workspace: String) -> Result<(), AppError> {
+    use crate::server::{api, domain::*, services::accounts};
+    let state = api::state()?;
+    let input = accounts::NewAccount {
+        name: PersonName::parse(&name)?,
+        email: Email::parse(&email)?,
+        password: Password::parse(password)?,
+        workspace: WorkspaceName::parse(&workspace)?,
+    };
+    let who = accounts::sign_up(&state, input).await?;
+    api::start_session(&api::session().await?, &who).await?;
+    leptos_axum::redirect("/app");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "auth/log_in")]
+pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
+    use crate::server::{api, auth::ClientIp, services::accounts};
+    let state = api::state()?;
+    let ip = api::extract::<ClientIp>().await?;
+    let who = accounts::authenticate(&state, &ip.0, &email, &password).await?;
+    api::start_session(&api::session().await?, &who).await?;
+    leptos_axum::redirect("/app");
+    Ok(())
+}
+
+/// Destroys the session on the server, not just the cookie.
+#[server(prefix = "/api", endpoint = "auth/log_out")]
+pub async fn log_out() -> Result<(), AppError> {
+    use crate::server::{api, error::ServerError};
+    let session = api::session().await?;
+    session.flush().await.map_err(ServerError::internal)?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "auth/request_password_reset")]
+pub async fn request_password_reset(email: String) -> Result<(), AppError> {
+    use crate::server::{api, domain::Email, services::accounts};
+    let state = api::state()?;
+    accounts::request_password_reset(&state, &Email::parse(&email)?).await?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "auth/reset_password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    use crate::server::{api, domain::Password, services::accounts};
+    let state = api::state()?;
+    let who = accounts::reset_password(&state, &token, &Password::parse(password)?).await?;
+    api::start_session(&api::session().await?, &who).await?;
+    leptos_axum::redirect("/app");
+    Ok(())
+}
+
+/// The signed-in user and workspace, or `None` when signed out.
+#[server(prefix = "/api", endpoint = "auth/me")]
+pub async fn get_me() -> Result<Option<Me>, AppError> {
+    use crate::server::{api, auth::*, error::ServerError, services::workspaces};
+    let user = match api::extract::<CurrentUser>().await {
+        Err(ServerError::Unauthorized) => return Ok(None),
+        other => other?,
+    };
+    let ctx = api::extract::<TenantContext>().await?;
+    let state = api::state()?;
+    Ok(Some(workspaces::me(&state.db, &user, &ctx).await?))
+}

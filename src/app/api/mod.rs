@@ -1,0 +1,6 @@
+//! Server functions, one module per area. Each is a thin adapter: get the
+//! scope, parse input into domain types, call one service, return a DTO.
+
+pub mod auth;
+pub mod plans;
+pub mod workspaces;

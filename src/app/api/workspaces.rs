@@ -1,0 +1,55 @@
+use crate::app::error::AppError;
+use crate::app::types::{DashboardSummary, MemberSummary};
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "workspaces/create")]
+pub async fn create_workspace(name: String) -> Result<String, AppError> {
+    use crate::server::{api, auth::*, domain::WorkspaceName, error::ServerError, services::workspaces};
+    let state = api::state()?;
+    let user = api::extract::<CurrentUser>().await?;
+    let tenant_id = workspaces::create(&state.db, &user.user_id, &WorkspaceName::parse(&name)?).await?;
+    user.session
+        .insert(keys::TENANT_ID, &tenant_id)
+        .await
+        .map_err(ServerError::internal)?;
+    Ok(tenant_id)
+}
+
+/// Makes another of the user's workspaces the active one.
+#[server(prefix = "/api", endpoint = "workspaces/switch")]
+pub async fn switch_workspace(workspace_id: String) -> Result<(), AppError> {
+    use crate::server::{api, auth::*, error::ServerError, services::workspaces};
+    let state = api::state()?;
+    let user = api::extract::<CurrentUser>().await?;
+    let target = workspaces::switch_target(&state.db, &user.user_id, &workspace_id).await?;
+    user.session
+        .insert(keys::TENANT_ID, &target.tenant_id)
+        .await
+        .map_err(ServerError::internal)?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "workspaces/rename")]
+pub async fn rename_workspace(workspace_id: String, name: String) -> Result<(), AppError> {
+    use crate::server::{api, auth::TenantContext, domain::WorkspaceName, services::workspaces};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    workspaces::rename(&ctx, &state.db, &workspace_id, &WorkspaceName::parse(&name)?).await?;
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "workspaces/dashboard")]
+pub async fn get_dashboard() -> Result<DashboardSummary, AppError> {
+    use crate::server::{api, auth::TenantContext, services::workspaces};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(workspaces::dashboard(&ctx, &state.db, &state.config).await?)
+}
+
+#[server(prefix = "/api", endpoint = "workspaces/members")]
+pub async fn list_members() -> Result<Vec<MemberSummary>, AppError> {
+    use crate::server::{api, auth::TenantContext, services::workspaces};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(workspaces::members(&ctx, &state.db).await?)
+}

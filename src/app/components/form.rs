@@ -1,0 +1,116 @@
+//! Form controls with labels, inline errors and pending states.
+
+use crate::app::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+/// The error of an action's last run, in plain words.
+pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<String>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(|r| r.err()).map(|e| e.to_string()))
+}
+
+/// Whether an action's last run succeeded.
+pub fn action_succeeded<S>(action: ServerAction<S>) -> Signal<bool>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || matches!(action.value().get(), Some(Ok(_))))
+}
+
+pub const INPUT_CLASS: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm \
+     placeholder:text-slate-400 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
+
+#[component]
+pub fn TextField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: &'static str,
+    #[prop(optional)] placeholder: &'static str,
+    #[prop(optional, into)] value: String,
+    #[prop(default = 200)] maxlength: u32,
+) -> impl IntoView {
+    view! {
+        <label class="block">
+            <span class="mb-1 block text-sm font-medium text-slate-700">{label}</span>
+            <input
+                class=INPUT_CLASS
+                type=kind
+                name=name
+                autocomplete=autocomplete
+                placeholder=placeholder
+                value=value
+                maxlength=maxlength.to_string()
+                required
+            />
+        </label>
+    }
+}
+
+/// A password input with a show/hide toggle (the toggle needs hydration).
+#[component]
+pub fn PasswordField(label: &'static str, name: &'static str, autocomplete: &'static str) -> impl IntoView {
+    let visible = RwSignal::new(false);
+    view! {
+        <label class="block">
+            <span class="mb-1 block text-sm font-medium text-slate-700">{label}</span>
+            <div class="relative">
+                <input
+                    class=format!("{INPUT_CLASS} pr-16")
+                    type=move || if visible.get() { "text" } else { "password" }
+                    name=name
+                    autocomplete=autocomplete
+                    minlength="8"
+                    maxlength="128"
+                    required
+                />
+                <button
+                    type="button"
+                    data-testid="toggle-password"
+                    class="absolute inset-y-0 right-0 px-3 text-xs font-medium text-indigo-600 hover:text-indigo-800"
+                    on:click=move |_| visible.update(|v| *v = !*v)
+                >
+                    {move || if visible.get() { "Hide" } else { "Show" }}
+                </button>
+            </div>
+            <span class="mt-1 block text-xs text-slate-500">"8 to 128 characters."</span>
+        </label>
+    }
+}
+
+#[component]
+pub fn FormError(error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || error.get().is_some()>
+            <p role="alert" class="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-700">
+                {move || error.get().unwrap_or_default()}
+            </p>
+        </Show>
+    }
+}
+
+#[component]
+pub fn SubmitButton(
+    label: &'static str,
+    pending_label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            disabled=move || pending.get()
+            class="inline-flex w-full items-center justify-center gap-2 rounded-lg bg-indigo-600 px-4 py-2.5 text-sm \
+                   font-semibold text-white shadow-sm hover:bg-indigo-500 disabled:cursor-wait disabled:opacity-70"
+        >
+            <Show when=move || pending.get()>
+                <span class="h-4 w-4 animate-spin rounded-full border-2 border-white/40 border-t-white"></span>
+            </Show>
+            {move || if pending.get() { pending_label } else { label }}
+        </button>
+    }
+}

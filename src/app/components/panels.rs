@@ -1,0 +1,70 @@
+//! Cards, headers and states (loading, empty, error, not built yet).
+
+use crate::app::error::AppError;
+use leptos::prelude::*;
+
+#[component]
+pub fn Logo() -> impl IntoView {
+    view! {
+        <span class="inline-flex items-center gap-2 font-semibold tracking-tight text-slate-900">
+            <span class="grid h-8 w-8 place-items-center rounded-lg bg-indigo-600 text-white">"A"</span>
+            "Autopilot"
+        </span>
+    }
+}
+
+#[component]
+pub fn PageHeader(title: &'static str, #[prop(optional)] subtitle: &'static str) -> impl IntoView {
+    view! {
+        <header class="mb-6">
+            <h1 class="text-2xl font-semibold tracking-tight text-slate-900">{title}</h1>
+            <Show when=move || !subtitle.is_empty()>
+                <p class="mt-1 text-sm text-slate-600">{subtitle}</p>
+            </Show>
+        </header>
+    }
+}
+
+#[component]
+pub fn StatCard(label: &'static str, value: String, #[prop(optional, into)] hint: String) -> impl IntoView {
+    view! {
+        <div class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+            <p class="text-sm font-medium text-slate-500">{label}</p>
+            <p class="mt-2 text-3xl font-semibold tracking-tight text-slate-900" data-testid=label>{value}</p>
+            <p class="mt-1 text-xs text-slate-500">{hint}</p>
+        </div>
+    }
+}
+
+#[component]
+pub fn LoadingCards() -> impl IntoView {
+    view! {
+        <div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-4" aria-busy="true" aria-label="Loading">
+            {(0..4).map(|_| view! { <div class="h-28 animate-pulse rounded-xl bg-slate-200/70"></div> }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    view! {
+        <div role="alert" class="rounded-xl border border-red-200 bg-red-50 p-5 text-sm text-red-800">
+            <p class="font-medium">"This could not be loaded."</p>
+            <p class="mt-1">{error.to_string()}</p>
+        </div>
+    }
+}
+
+/// A page whose capability has not been built yet says so plainly.
+#[component]
+pub fn ComingSoon(title: &'static str, what: &'static str) -> impl IntoView {
+    view! {
+        <PageHeader title=title/>
+        <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center">
+            <p class="inline-block rounded-full bg-amber-100 px-3 py-1 text-xs font-semibold text-amber-800">
+                "Not built yet"
+            </p>
+            <p class="mx-auto mt-4 max-w-lg text-sm text-slate-600">{what}</p>
+        </div>
+    }
+}

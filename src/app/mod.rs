@@ -1,0 +1,85 @@
+//! The Leptos application, compiled for the server and for the browser.
+//! One route table lives here; pages, layouts and components beside it.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod layouts;
+pub mod pages;
+pub mod types;
+
+use layouts::AppShell;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+use pages::*;
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_page_csp();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" class="h-full">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body class="h-full bg-slate-50 text-slate-900 antialiased">
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Pages get a CSP that admits only this response's inline scripts.
+#[cfg(feature = "ssr")]
+fn set_page_csp() {
+    use axum::http::{header, HeaderValue};
+    let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    if let Ok(value) = HeaderValue::from_str(&crate::server::middleware::page_csp(&nonce)) {
+        res.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Runs only in the browser, once hydrated: end-to-end tests wait for it.
+    Effect::new(|_| components::mark_hydrated());
+    view! {
+        <Stylesheet id="leptos" href="/pkg/autopilot.css"/>
+        <Title formatter=|title: String| if title.is_empty() { "Autopilot".to_string() } else { format!("{title} · Autopilot") }/>
+        <Router>
+            <Routes fallback=NotFoundPage>
+                <Route path=path!("/") view=LandingPage/>
+                <Route path=path!("/signup") view=SignUpPage/>
+                <Route path=path!("/login") view=LogInPage/>
+                <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
+                <Route path=path!("/reset-password") view=ResetPasswordPage/>
+                <ParentRoute path=path!("/app") view=AppShell>
+                    <Route path=path!("") view=DashboardPage/>
+                    <Route path=path!("sites") view=SitesPage/>
+                    <Route path=path!("content") view=ContentPage/>
+                    <Route path=path!("calendar") view=CalendarPage/>
+                    <Route path=path!("analytics") view=AnalyticsPage/>
+                    <Route path=path!("billing") view=BillingPage/>
+                    <Route path=path!("settings") view=SettingsPage/>
+                    <Route path=path!("workspaces/new") view=NewWorkspacePage/>
+                    <Route path=path!("admin") view=AdminPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,72 @@
+//! Pages whose capability comes in later issues: each says so plainly.
+
+use crate::app::components::ComingSoon;
+use crate::app::layouts::ShellContext;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+#[component]
+pub fn SitesPage() -> impl IntoView {
+    view! { <Title text="Sites"/><ComingSoon title="Sites" what="Connecting WordPress sites (with a connection test and per-site schedules) is being built. Once it lands, this is where you add your first site."/> }
+}
+
+#[component]
+pub fn ContentPage() -> impl IntoView {
+    view! { <Title text="Content"/><ComingSoon title="Content" what="The review queue, scheduled and published posts, and failed jobs will appear here once site automation is built."/> }
+}
+
+#[component]
+pub fn CalendarPage() -> impl IntoView {
+    view! { <Title text="Calendar"/><ComingSoon title="Calendar" what="A month and week calendar of scheduled and published posts per site will appear here once site automation is built."/> }
+}
+
+#[component]
+pub fn AnalyticsPage() -> impl IntoView {
+    view! { <Title text="Analytics"/><ComingSoon title="Analytics" what="Charts of posts generated, published and failed over time are not built yet."/> }
+}
+
+#[component]
+pub fn BillingPage() -> impl IntoView {
+    view! { <Title text="Billing"/><ComingSoon title="Billing" what="Upgrading through Stripe, invoices and usage against your plan are not built yet. Every workspace is on the Free plan for now."/> }
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let shell = expect_context::<ShellContext>();
+    let is_admin = move || {
+        shell
+            .me
+            .get()
+            .and_then(|r| r.ok())
+            .flatten()
+            .is_some_and(|me| me.user.is_platform_admin)
+    };
+    view! {
+        <Title text="Admin"/>
+        <Show when=is_admin fallback=|| view! { <NotFoundBody/> }>
+            <ComingSoon title="Admin" what="Platform administration (tenants, jobs, the mail outbox) is not built yet. Until then, `autopilot admin outbox` prints recent mail."/>
+        </Show>
+    }
+}
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! { <div class="p-8"><NotFoundBody/></div> }
+}
+
+#[component]
+fn NotFoundBody() -> impl IntoView {
+    view! {
+        <Title text="Not found"/>
+        <div class="mx-auto max-w-md py-16 text-center">
+            <p class="text-sm font-semibold text-indigo-600">"404"</p>
+            <h1 class="mt-2 text-2xl font-semibold">"We could not find that page."</h1>
+            <A href="/" attr:class="mt-6 inline-block text-sm font-medium text-indigo-600 hover:text-indigo-800">"Go home"</A>
+        </div>
+    }
+}

@@ -1,0 +1,107 @@
+//! Creating a workspace, and the workspace's settings.
+
+use crate::app::api::workspaces::{list_members, CreateWorkspace, RenameWorkspace};
+use crate::app::components::{action_error, ErrorPanel, FormError, PageHeader, SubmitButton, TextField, INPUT_CLASS};
+use crate::app::layouts::ShellContext;
+use crate::app::types::{MemberSummary, Permission, WorkspaceSummary};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
+
+fn current_workspace(shell: ShellContext) -> Option<WorkspaceSummary> {
+    shell.me.get().and_then(|r| r.ok()).flatten().map(|me| me.workspace)
+}
+
+#[component]
+pub fn NewWorkspacePage() -> impl IntoView {
+    let shell = expect_context::<ShellContext>();
+    let action = ServerAction::<CreateWorkspace>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            shell.refresh.update(|n| *n += 1);
+            navigate("/app", Default::default());
+        }
+    });
+    view! {
+        <Title text="New workspace"/>
+        <PageHeader title="New workspace" subtitle="A separate space with its own sites, content, members and plan. You will be its owner."/>
+        <div class="max-w-md rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+            <ActionForm action attr:class="space-y-4" attr:data-testid="new-workspace-form">
+                <TextField label="Workspace name" name="name" placeholder="Client: Blue Bakery" maxlength=60/>
+                <FormError error=action_error(action)/>
+                <SubmitButton label="Create workspace" pending_label="Creating…" pending=action.pending()/>
+            </ActionForm>
+        </div>
+    }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let shell = expect_context::<ShellContext>();
+    view! {
+        <Title text="Settings"/>
+        <PageHeader title="Settings" subtitle="Your workspace's name and members."/>
+        {move || current_workspace(shell).map(|w| view! { <RenameForm workspace=w/> })}
+        <Members/>
+    }
+}
+
+#[component]
+fn RenameForm(workspace: WorkspaceSummary) -> impl IntoView {
+    let shell = expect_context::<ShellContext>();
+    let action = ServerAction::<RenameWorkspace>::new();
+    let can_edit = workspace.role.can(Permission::ManageWorkspace);
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            shell.refresh.update(|n| *n += 1);
+        }
+    });
+    view! {
+        <section class="mb-8 max-w-xl rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+            <h2 class="text-base font-semibold">"Workspace name"</h2>
+            <ActionForm action attr:class="mt-4 flex flex-col gap-3 sm:flex-row">
+                <input type="hidden" name="workspace_id" value=workspace.id/>
+                <input class=INPUT_CLASS name="name" aria-label="Workspace name" value=workspace.name maxlength="60" required disabled=!can_edit/>
+                <div class="sm:w-40">
+                    <SubmitButton label="Save" pending_label="Saving…" pending=action.pending()/>
+                </div>
+            </ActionForm>
+            <div class="mt-3"><FormError error=action_error(action)/></div>
+            <Show when=move || !can_edit>
+                <p class="mt-2 text-xs text-slate-500">"Only owners and admins can rename the workspace."</p>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn Members() -> impl IntoView {
+    let members = Resource::new(|| (), |_| list_members());
+    view! {
+        <section class="rounded-2xl border border-slate-200 bg-white shadow-sm">
+            <h2 class="border-b border-slate-200 px-6 py-4 text-base font-semibold">"Members"</h2>
+            <Transition fallback=|| view! { <p class="px-6 py-4 text-sm text-slate-500">"Loading members…"</p> }>
+                {move || Suspend::new(async move {
+                    match members.await {
+                        Ok(list) => view! { <ul class="divide-y divide-slate-100">{list.into_iter().map(|m| view! { <MemberRow m/> }).collect_view()}</ul> }.into_any(),
+                        Err(error) => view! { <div class="p-6"><ErrorPanel error/></div> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn MemberRow(m: MemberSummary) -> impl IntoView {
+    view! {
+        <li class="flex items-center justify-between gap-4 px-6 py-3">
+            <div class="min-w-0">
+                <p class="truncate text-sm font-medium">{m.name}</p>
+                <p class="truncate text-xs text-slate-500">{m.email}</p>
+            </div>
+            <span class="rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700">{m.role.label()}</span>
+        </li>
+    }
+}

@@ -1,0 +1,48 @@
+//! Read models sent to the browser.
+
+use super::{Plan, PlanLimits, Role};
+use serde::{Deserialize, Serialize};
+
+/// The signed-in user, the active workspace and the others they can switch to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub user: UserSummary,
+    pub workspace: WorkspaceSummary,
+    pub workspaces: Vec<WorkspaceSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub is_platform_admin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceSummary {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub plan: Plan,
+}
+
+/// Figures for the dashboard, read from the database on every load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DashboardSummary {
+    pub workspace_name: String,
+    pub plan: Plan,
+    pub limits: PlanLimits,
+    pub members: i64,
+    pub workspaces: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberSummary {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub joined_at: i64,
+}

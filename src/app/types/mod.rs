@@ -1,0 +1,9 @@
+//! Types shared by the browser and the server: DTOs, roles, plans.
+
+mod dto;
+mod plan;
+mod role;
+
+pub use dto::*;
+pub use plan::{Plan, PlanLimits, PlanSummary};
+pub use role::{Permission, Role};

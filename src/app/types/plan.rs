@@ -1,0 +1,101 @@
+//! The three plans, defined once. Post limits may be overridden by the
+//! operator (FREE_POSTS_LIMIT, …); the server applies those overrides.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Plan {
+    Free,
+    Pro,
+    Agency,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanLimits {
+    pub posts_per_month: i64,
+    pub sites: i64,
+    pub members: i64,
+}
+
+/// A plan as the landing and billing pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSummary {
+    pub plan: Plan,
+    pub name: String,
+    pub monthly_price_cents: i64,
+    pub limits: PlanLimits,
+}
+
+impl Plan {
+    pub const ALL: [Plan; 3] = [Plan::Free, Plan::Pro, Plan::Agency];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Free => "free",
+            Plan::Pro => "pro",
+            Plan::Agency => "agency",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Plan> {
+        Plan::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Plan::Free => "Free",
+            Plan::Pro => "Pro",
+            Plan::Agency => "Agency",
+        }
+    }
+
+    pub fn monthly_price_cents(self) -> i64 {
+        match self {
+            Plan::Free => 0,
+            Plan::Pro => 2_900,
+            Plan::Agency => 9_900,
+        }
+    }
+
+    /// Limits before any operator override.
+    pub fn default_limits(self) -> PlanLimits {
+        let (posts_per_month, sites, members) = match self {
+            Plan::Free => (10, 1, 1),
+            Plan::Pro => (200, 5, 5),
+            Plan::Agency => (2_000, 50, 25),
+        };
+        PlanLimits {
+            posts_per_month,
+            sites,
+            members,
+        }
+    }
+}
+
+impl PlanSummary {
+    pub fn price_label(&self) -> String {
+        format!("${}", self.monthly_price_cents / 100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_published_plans() {
+        assert_eq!(Plan::Free.default_limits().posts_per_month, 10);
+        assert_eq!(Plan::Pro.default_limits().sites, 5);
+        assert_eq!(Plan::Agency.default_limits().members, 25);
+        assert_eq!(Plan::Agency.monthly_price_cents(), 9_900);
+    }
+
+    #[test]
+    fn plans_round_trip_through_text() {
+        for p in Plan::ALL {
+            assert_eq!(Plan::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(Plan::parse("gold"), None);
+    }
+}

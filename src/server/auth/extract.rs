@@ -1,0 +1,134 @@
+//! The extractors that scope a request. `TenantContext` is the only way a
+//! server function or handler obtains its workspace: it is built from the
+//! session's user and that user's membership of the session's workspace.
+
+use super::keys;
+use crate::app::types::{Permission, Plan, Role};
+use crate::server::error::{ServerError, ServerResult};
+use crate::server::services::workspaces;
+use crate::server::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// A signed-in user whose session is still valid (its epoch matches).
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub is_platform_admin: bool,
+    pub session: Session,
+}
+
+/// The scope of every tenant-owned operation: who acts, in which workspace,
+/// with which role.
+#[derive(Debug, Clone)]
+pub struct TenantContext {
+    pub tenant_id: String,
+    pub tenant_name: String,
+    pub plan: Plan,
+    pub user_id: String,
+    pub role: Role,
+}
+
+impl TenantContext {
+    pub fn require(&self, permission: Permission) -> ServerResult<()> {
+        if self.role.can(permission) {
+            Ok(())
+        } else {
+            Err(ServerError::Forbidden)
+        }
+    }
+}
+
+async fn session_of(parts: &mut Parts, state: &AppState) -> ServerResult<Session> {
+    Session::from_request_parts(parts, state)
+        .await
+        .map_err(|(_, msg)| ServerError::internal(format!("session layer missing: {msg}")))
+}
+
+async fn get<T: serde::de::DeserializeOwned>(session: &Session, key: &str) -> ServerResult<Option<T>> {
+    session.get(key).await.map_err(ServerError::internal)
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ServerResult<CurrentUser> {
+        let session = session_of(parts, state).await?;
+        let user_id: String = get(&session, keys::USER_ID).await?.ok_or(ServerError::Unauthorized)?;
+        let epoch: i64 = get(&session, keys::EPOCH).await?.unwrap_or(-1);
+        let row: Option<(String, String, crate::server::db::Flag, i64)> =
+            sqlx::query_as("select email, name, is_platform_admin, session_epoch from app_user where id = $1")
+                .bind(&user_id)
+                .fetch_optional(&state.db.pool)
+                .await?;
+        match row {
+            Some((email, name, admin, current_epoch)) if current_epoch == epoch => Ok(CurrentUser {
+                user_id,
+                email,
+                name,
+                is_platform_admin: admin.0,
+                session,
+            }),
+            _ => {
+                // The user is gone or signed out everywhere: drop this session too.
+                let _ = session.flush().await;
+                Err(ServerError::Unauthorized)
+            }
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for TenantContext {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ServerResult<TenantContext> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        let wanted: Option<String> = get(&user.session, keys::TENANT_ID).await?;
+        if let Some(tenant_id) = wanted {
+            if let Some(ctx) = workspaces::membership(&state.db, &user.user_id, &tenant_id).await? {
+                return Ok(ctx);
+            }
+        }
+        // No workspace chosen, or the user left it: fall back to their first.
+        let first = workspaces::first_membership(&state.db, &user.user_id)
+            .await?
+            .ok_or(ServerError::Forbidden)?;
+        user.session
+            .insert(keys::TENANT_ID, &first.tenant_id)
+            .await
+            .map_err(ServerError::internal)?;
+        Ok(first)
+    }
+}
+
+/// The client's address, for throttling. X-Forwarded-For is believed only
+/// when the operator says a proxy sets it (TRUST_X_FORWARDED_FOR).
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ServerResult<ClientIp> {
+        if state.config.trust_forwarded_for {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|v| v.trim().to_owned());
+            if let Some(ip) = forwarded.filter(|ip| !ip.is_empty()) {
+                return Ok(ClientIp(ip));
+            }
+        }
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ci| ci.0.ip().to_string());
+        Ok(ClientIp(peer.unwrap_or_else(|| "unknown".into())))
+    }
+}

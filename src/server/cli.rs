@@ -1,0 +1,101 @@
+//! The `autopilot` command: serve (default), migrate, admin.
+
+use crate::server::clients::mail::recent_outbox;
+use crate::server::config::Config;
+use crate::server::db::Db;
+use crate::server::domain::Email;
+use crate::server::services::accounts;
+use crate::server::startup::{leptos_options, shutdown_signal, Application};
+use crate::server::telemetry;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: autopilot [serve | migrate | admin grant <email> | admin outbox [count]]";
+
+pub async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(config.log_json);
+    let outcome = match args.as_slice() {
+        [] | ["serve"] => serve(config).await,
+        ["migrate"] => migrate(&config).await,
+        ["admin", "grant", email] => grant(&config, email).await,
+        ["admin", "outbox"] => outbox(&config, 10).await,
+        ["admin", "outbox", n] => match n.parse() {
+            Ok(n) => outbox(&config, n).await,
+            Err(_) => Err(USAGE.into()),
+        },
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        _ => Err(USAGE.into()),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("autopilot: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(config: &Config) -> Result<Db, String> {
+    let db = Db::connect(&config.database_url)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("cannot migrate the database: {e}"))?;
+    Ok(db)
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let admins = config.admin_emails.clone();
+    let app = Application::build(config, leptos_options()).await?;
+    for email in admins.iter().filter_map(|e| Email::parse(e).ok()) {
+        accounts::grant_admin(&app.state().db, &email)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    tracing::info!(addr = %app.local_addr(), config = ?app.state().config, "autopilot listening");
+    app.run(shutdown_signal()).await.map_err(|e| e.to_string())
+}
+
+async fn migrate(config: &Config) -> Result<(), String> {
+    open(config).await?;
+    println!("database is up to date");
+    Ok(())
+}
+
+async fn grant(config: &Config, email: &str) -> Result<(), String> {
+    let email = Email::parse(email).map_err(|_| format!("{email:?} is not an email address"))?;
+    let db = open(config).await?;
+    if accounts::grant_admin(&db, &email).await.map_err(|e| e.to_string())? {
+        println!("{} is now a platform admin", email.as_str());
+        Ok(())
+    } else {
+        Err(format!("no user with email {}", email.as_str()))
+    }
+}
+
+async fn outbox(config: &Config, count: i64) -> Result<(), String> {
+    let db = open(config).await?;
+    let mails = recent_outbox(&db, count).await.map_err(|e| e.to_string())?;
+    if mails.is_empty() {
+        println!("the outbox is empty");
+    }
+    for m in mails {
+        println!(
+            "--- {} · to {} · {} · {}\n{}\n",
+            m.created_at, m.to_address, m.status, m.subject, m.body_text
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,17 @@
+//! Server-only code: start-up, state, configuration, database, auth,
+//! services and clients. Never compiled for the browser.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod clients;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod middleware;
+pub mod rest;
+pub mod services;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

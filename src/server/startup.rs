@@ -1,0 +1,169 @@
+//! Builds the application: database, state, router and its layers, and the
+//! listener. `serve` and the integration tests both start it from here.
+
+use crate::app::{shell, App};
+use crate::server::auth::password::PasswordHasher;
+use crate::server::auth::session_store::DbSessionStore;
+use crate::server::auth::throttle;
+use crate::server::clients::mail::Mailer;
+use crate::server::config::Config;
+use crate::server::db::Db;
+use crate::server::{middleware, rest, state::AppState};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects and migrates the database, then binds `config.bind_addr`
+    /// (port 0 picks a free port).
+    pub async fn build(config: Config, mut leptos_options: LeptosOptions) -> Result<Application, String> {
+        let db = Db::connect(&config.database_url)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        db.migrate()
+            .await
+            .map_err(|e| format!("cannot migrate the database: {e}"))?;
+        let listener = TcpListener::bind(config.bind_addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
+        leptos_options.site_addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let mailer = Mailer::new(&config, db.clone())?;
+        let state = AppState {
+            db,
+            config: Arc::new(config),
+            leptos_options,
+            hasher: PasswordHasher::default(),
+            mailer,
+        };
+        let router = router(state.clone());
+        Ok(Application {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, finishing requests in flight.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        housekeeping.abort();
+        served
+    }
+}
+
+fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
+    let secure = state.config.secure_cookies();
+    // `__Host-` makes the browser refuse the cookie unless it is Secure,
+    // host-only and path=/, so a sibling subdomain cannot plant one.
+    let name = if secure {
+        "__Host-autopilot_session"
+    } else {
+        "autopilot_session"
+    };
+    SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(name)
+        .with_secure(secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::days(state.config.session_days)))
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    Router::new()
+        .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .merge(rest::routes())
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(session_layer(&state))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::origin_check,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Sweeps expired sessions and old login attempts every ten minutes.
+async fn housekeeping(state: AppState) {
+    let store = DbSessionStore::new(state.db.clone());
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.delete_expired().await {
+            tracing::warn!(error = %e, "could not sweep expired sessions");
+        }
+        if let Err(e) = throttle::sweep(&state.db).await {
+            tracing::warn!(error = %e, "could not sweep login attempts");
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Leptos options from cargo-leptos' environment, with this crate's output
+/// name when the binary is run on its own.
+pub fn leptos_options() -> LeptosOptions {
+    let mut options = leptos::config::get_configuration(None)
+        .map(|c| c.leptos_options)
+        .unwrap_or_else(|_| LeptosOptions::builder().output_name("autopilot").build());
+    if options.output_name.is_empty() {
+        options.output_name = "autopilot".into();
+    }
+    options
+}

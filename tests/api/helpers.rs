@@ -1,0 +1,232 @@
+//! Spawns the real app on port 0 against a fresh database (an SQLite file
+//! or a new PostgreSQL database) and talks to it over HTTP like a browser:
+//! it keeps the session cookie and sends the app's Origin.
+
+use autopilot::server::config::Config;
+use autopilot::server::db::Db;
+use autopilot::server::startup::Application;
+use reqwest::header::{HeaderMap, HeaderValue, COOKIE, ORIGIN, SET_COOKIE};
+use reqwest::Response;
+use serde_json::Value;
+use sqlx::Connection;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Defines `mod name { sqlite, postgres }` tests around `async fn name(Engine)`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Engine::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::helpers::postgres_available().await {
+                    super::$name($crate::helpers::Engine::Postgres).await
+                }
+            }
+        }
+    )*};
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// True when PostgreSQL answers. Under CI a missing PostgreSQL fails the
+/// run instead of skipping.
+pub async fn postgres_available() -> bool {
+    sqlx::any::install_default_drivers();
+    let ok = sqlx::AnyConnection::connect(&postgres_admin_url()).await.is_ok();
+    if !ok {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("PostgreSQL is not reachable at {} and CI=true", postgres_admin_url());
+        }
+        eprintln!("skipping: PostgreSQL is not reachable at {}", postgres_admin_url());
+    }
+    ok
+}
+
+/// A fresh, empty database URL for one test.
+pub async fn fresh_database(engine: Engine) -> String {
+    let name = format!("ap_test_{}", uuid::Uuid::new_v4().simple());
+    match engine {
+        Engine::Sqlite => {
+            let dir = std::env::temp_dir().join("autopilot-tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}?mode=rwc", dir.join(format!("{name}.db")).display())
+        }
+        Engine::Postgres => {
+            use sqlx::Executor;
+            let mut conn = sqlx::AnyConnection::connect(&postgres_admin_url()).await.unwrap();
+            conn.execute(format!("create database {name}").as_str()).await.unwrap();
+            let base = postgres_admin_url();
+            let (server, _) = base.rsplit_once('/').unwrap();
+            format!("{server}/{name}")
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub database_url: String,
+    http: reqwest::Client,
+    cookie: Mutex<Option<String>>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub async fn spawn(engine: Engine) -> TestApp {
+    spawn_with(engine, &[]).await
+}
+
+pub async fn spawn_with(engine: Engine, vars: &[(&str, &str)]) -> TestApp {
+    let url = fresh_database(engine).await;
+    spawn_on(&url, vars).await
+}
+
+/// Starts an app on an existing database (a second process, a restart).
+pub async fn spawn_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp {
+    let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    env.insert("DATABASE_URL".into(), database_url.into());
+    env.insert("BIND_ADDR".into(), "127.0.0.1:0".into());
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test configuration is valid");
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("autopilot")
+        .build();
+    let app = Application::build(config, options).await.expect("app starts");
+    let base = format!("http://{}", app.local_addr());
+    let db = app.state().db.clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(app.run(async {
+        let _ = rx.await;
+    }));
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        base,
+        db,
+        database_url: database_url.into(),
+        http,
+        cookie: Mutex::new(None),
+        shutdown: Some(tx),
+    }
+}
+
+pub const SESSION_COOKIE: &str = "autopilot_session";
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn cookie(&self) -> Option<String> {
+        self.cookie.lock().unwrap().clone()
+    }
+
+    pub fn set_cookie(&self, cookie: Option<String>) {
+        *self.cookie.lock().unwrap() = cookie;
+    }
+
+    fn headers(&self) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(ORIGIN, HeaderValue::from_str(&self.base).unwrap());
+        h.insert("accept", HeaderValue::from_static("application/json"));
+        if let Some(c) = self.cookie() {
+            h.insert(COOKIE, HeaderValue::from_str(&c).unwrap());
+        }
+        h
+    }
+
+    /// Keeps the session cookie the way a browser would.
+    fn remember(&self, res: &Response) {
+        for value in res.headers().get_all(SET_COOKIE) {
+            let text = value.to_str().unwrap();
+            let pair = text.split(';').next().unwrap().trim();
+            let (name, val) = pair.split_once('=').unwrap();
+            if name.ends_with(SESSION_COOKIE) {
+                let expired = text.to_ascii_lowercase().contains("max-age=0") || val.is_empty();
+                self.set_cookie(if expired { None } else { Some(pair.to_string()) });
+            }
+        }
+    }
+
+    /// A page load, as a browser navigation sends it.
+    pub async fn get(&self, path: &str) -> Response {
+        let mut headers = self.headers();
+        headers.insert("accept", HeaderValue::from_static("text/html,application/xhtml+xml"));
+        let res = self.http.get(self.url(path)).headers(headers).send().await.unwrap();
+        self.remember(&res);
+        res
+    }
+
+    /// Calls a server function the way the hydrated page does.
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        let res = self
+            .http
+            .post(self.url(&format!("/api/{endpoint}")))
+            .headers(self.headers())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        self.remember(&res);
+        res
+    }
+
+    pub async fn call_json(&self, endpoint: &str, form: &[(&str, &str)]) -> (u16, Value) {
+        let res = self.call(endpoint, form).await;
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn sign_up(&self, email: &str, password: &str, workspace: &str) -> (u16, Value) {
+        self.call_json(
+            "auth/sign_up",
+            &[
+                ("name", "Test User"),
+                ("email", email),
+                ("password", password),
+                ("workspace", workspace),
+            ],
+        )
+        .await
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str) -> (u16, Value) {
+        self.call_json("auth/log_in", &[("email", email), ("password", password)])
+            .await
+    }
+
+    pub async fn me(&self) -> Value {
+        let (status, me) = self.call_json("auth/me", &[]).await;
+        assert_eq!(status, 200, "{me}");
+        me
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&self.db.pool).await.unwrap();
+        n
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";

@@ -1,0 +1,9 @@
+//! Integration tests: the real app on port 0, real HTTP, a fresh database per
+//! test, every test on SQLite and on PostgreSQL.
+
+mod accounts;
+mod helpers;
+mod operations;
+mod security;
+mod sessions;
+mod workspaces;

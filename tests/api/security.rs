@@ -1,0 +1,90 @@
+use crate::helpers::{spawn, Engine, PASSWORD};
+use crate::on_both_engines;
+
+on_both_engines!(
+    cross_origin_posts_are_refused,
+    pages_carry_security_headers_and_a_nonce_csp
+);
+
+fn sign_up_form() -> [(&'static str, &'static str); 4] {
+    [
+        ("name", "Eve"),
+        ("email", "eve@example.com"),
+        ("password", PASSWORD),
+        ("workspace", "Evil"),
+    ]
+}
+
+async fn cross_origin_posts_are_refused(engine: Engine) {
+    let app = spawn(engine).await;
+    let http = reqwest::Client::new();
+    let url = app.url("/api/auth/sign_up");
+
+    let res = http
+        .post(&url)
+        .header("origin", "https://evil.example")
+        .form(&sign_up_form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    let res = http
+        .post(&url)
+        .header("origin", "null")
+        .form(&sign_up_form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    let res = http
+        .post(&url)
+        .header("sec-fetch-site", "cross-site")
+        .form(&sign_up_form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(app.count("select count(*) from app_user").await, 0, "nothing happened");
+
+    let res = http
+        .post(&url)
+        .header("sec-fetch-site", "same-origin")
+        .form(&sign_up_form())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200, "same-origin fetches pass");
+    let res = http
+        .post(app.url("/api/auth/log_out"))
+        .header("origin", app.base.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200, "the app's own origin passes");
+}
+
+async fn pages_carry_security_headers_and_a_nonce_csp(engine: Engine) {
+    let app = spawn(engine).await;
+    let res = app.get("/").await;
+    assert_eq!(res.status().as_u16(), 200);
+    let h = res.headers().clone();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "strict-origin-when-cross-origin");
+    assert_eq!(h["x-frame-options"], "DENY");
+    let csp = h["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("page CSP has a nonce");
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "inline scripts carry the nonce"
+    );
+
+    let health = app.get("/healthz").await;
+    let csp = health.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+}
