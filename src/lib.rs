@@ -1,13 +1,20 @@
-//! Autopilot: one crate, rendered on the server and hydrated in the browser.
+//! Autopilot: one crate, rendered on the server; interactive islands are
+//! hydrated in the browser.
 
 pub mod app;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// Entry point of the browser build.
+/// Entry point of the browser build: hydrates every `#[island]` on the page.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Without a client-side router, a server function's redirect is a page load.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|to| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().set_href(to);
+        }
+    });
+    leptos::mount::hydrate_islands();
 }

@@ -18,5 +18,5 @@ test("the signed-in shell works at phone width", async ({ page }) => {
   await sidebar.getByRole("link", { name: "Settings" }).click();
   await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
   await expect(sidebar).toBeHidden();
-  await expect(page.getByText("Owner")).toBeVisible();
+  await expect(page.getByText("Owner", { exact: true })).toBeVisible();
 });

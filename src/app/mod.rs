@@ -1,5 +1,7 @@
-//! The Leptos application, compiled for the server and for the browser.
-//! One route table lives here; pages, layouts and components beside it.
+//! The Leptos application. Pages render on the server; the `#[island]`
+//! components among them are also compiled for the browser and hydrated
+//! there (islands mode keeps the browser download small: only interactive
+//! parts ship as wasm). One route table lives here.
 
 pub mod api;
 pub mod components;
@@ -28,7 +30,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body class="h-full bg-slate-50 text-slate-900 antialiased">
@@ -56,9 +58,8 @@ fn set_page_csp() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Runs only in the browser, once hydrated: end-to-end tests wait for it.
-    Effect::new(|_| components::mark_hydrated());
     view! {
+        <components::HydrationMarker/>
         <Stylesheet id="leptos" href="/pkg/autopilot.css"/>
         <Title formatter=|title: String| if title.is_empty() { "Autopilot".to_string() } else { format!("{title} · Autopilot") }/>
         <Router>

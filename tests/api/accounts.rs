@@ -195,7 +195,27 @@ async fn admin_emails_make_platform_admins(engine: Engine) {
     let app = spawn_with(engine, &[("ADMIN_EMAILS", "boss@example.com, other@example.com")]).await;
     app.sign_up("boss@example.com", PASSWORD, "HQ").await;
     assert_eq!(app.me().await["user"]["is_platform_admin"], true);
+    assert!(
+        app.get("/app")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("href=\"/app/admin\""),
+        "admins see the Admin link"
+    );
+    assert_eq!(app.get("/app/admin").await.status().as_u16(), 200);
+
     app.set_cookie(None);
     app.sign_up("ada@example.com", PASSWORD, "Acme").await;
     assert_eq!(app.me().await["user"]["is_platform_admin"], false);
+    assert!(!app
+        .get("/app")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("href=\"/app/admin\""));
+    let page = app.get("/app/admin").await;
+    assert_eq!(page.status().as_u16(), 404, "the admin page does not exist for others");
 }

@@ -11,8 +11,14 @@ async fn a_user_can_create_and_switch_between_workspaces(engine: Engine) {
     let app = spawn(engine).await;
     app.sign_up("ada@example.com", PASSWORD, "Acme").await;
     let first = app.me().await["workspace"]["id"].as_str().unwrap().to_string();
-    let (status, second) = app.call_json("workspaces/create", &[("name", "Blue Bakery")]).await;
-    assert_eq!(status, 200, "{second}");
+    let res = app.call("workspaces/create", &[("name", "Blue Bakery")]).await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        res.headers()["location"],
+        "/app",
+        "the page goes to the new workspace's dashboard"
+    );
+    let second: serde_json::Value = res.json().await.unwrap();
     let second = second.as_str().unwrap().to_string();
     let me = app.me().await;
     assert_eq!(

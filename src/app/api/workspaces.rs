@@ -12,6 +12,7 @@ pub async fn create_workspace(name: String) -> Result<String, AppError> {
         .insert(keys::TENANT_ID, &tenant_id)
         .await
         .map_err(ServerError::internal)?;
+    leptos_axum::redirect("/app");
     Ok(tenant_id)
 }
 

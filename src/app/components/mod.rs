@@ -6,11 +6,16 @@ mod panels;
 pub use form::*;
 pub use panels::*;
 
-/// Marks the document as hydrated (`<body data-hydrated="true">`). Only
-/// the browser build does anything.
-pub fn mark_hydrated() {
-    #[cfg(feature = "hydrate")]
-    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
-        let _ = body.set_attribute("data-hydrated", "true");
-    }
+use leptos::prelude::*;
+
+/// Marks the document as hydrated (`<body data-hydrated="true">`) once the
+/// browser has run the wasm; end-to-end tests wait for it.
+#[island]
+pub fn HydrationMarker() -> impl IntoView {
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 }

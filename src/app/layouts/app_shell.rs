@@ -1,33 +1,34 @@
-//! The signed-in frame: sidebar navigation, workspace switcher, account menu.
+//! The signed-in frame: sidebar navigation, workspace switcher, account.
+//! Rendered on the server; the phone menu and the switcher are islands.
 //! Signed-out visitors are sent to the log-in page.
 
-use crate::app::api::auth::{get_me, LogOut};
+use crate::app::api::auth::get_me;
 use crate::app::api::workspaces::SwitchWorkspace;
 use crate::app::components::{ErrorPanel, Logo};
 use crate::app::error::AppError;
-use crate::app::types::Me;
+use crate::app::types::{Me, WorkspaceSummary};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
-use leptos_router::hooks::use_location;
 
 /// Shared with the pages inside the shell.
 #[derive(Clone, Copy)]
 pub struct ShellContext {
     pub me: Resource<Result<Option<Me>, AppError>>,
-    /// Bump to reload the shell (after creating or renaming a workspace).
-    pub refresh: RwSignal<u32>,
-    pub switch: ServerAction<SwitchWorkspace>,
+}
+
+impl ShellContext {
+    pub fn me(&self) -> Option<Me> {
+        self.me.get().and_then(Result::ok).flatten()
+    }
 }
 
 #[component]
 pub fn AppShell() -> impl IntoView {
-    let switch = ServerAction::<SwitchWorkspace>::new();
-    let refresh = RwSignal::new(0u32);
     // Blocking, so a signed-out request is redirected before any HTML is sent.
-    let me = Resource::new_blocking(move || (switch.version().get(), refresh.get()), |_| get_me());
-    provide_context(ShellContext { me, refresh, switch });
+    let me = Resource::new_blocking(|| (), |_| get_me());
+    provide_context(ShellContext { me });
     view! {
-        <Transition fallback=|| view! { <div class="grid h-screen place-items-center text-sm text-slate-500">"Loading…"</div> }>
+        <Suspense fallback=|| view! { <div class="grid h-screen place-items-center text-sm text-slate-500">"Loading…"</div> }>
             {move || Suspend::new(async move {
                 match me.await {
                     Ok(Some(me)) => view! { <Frame me/> }.into_any(),
@@ -35,46 +36,28 @@ pub fn AppShell() -> impl IntoView {
                     Err(error) => view! { <div class="p-8"><ErrorPanel error/></div> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
 #[component]
 fn Frame(me: Me) -> impl IntoView {
-    let menu_open = RwSignal::new(false);
-    let location = use_location();
-    // Close the phone menu after navigating.
-    Effect::new(move |_| {
-        location.pathname.track();
-        menu_open.set(false);
-    });
     let is_admin = me.user.is_platform_admin;
+    let role_line = format!("{} · {} plan", me.workspace.role.label(), me.workspace.plan.name());
     view! {
         <div class="min-h-screen lg:flex">
-            <div class="flex items-center justify-between border-b border-slate-200 bg-white px-4 py-3 lg:hidden">
-                <Logo/>
-                <button
-                    type="button"
-                    data-testid="menu-toggle"
-                    aria-label="Open menu"
-                    class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium"
-                    on:click=move |_| menu_open.update(|o| *o = !*o)
-                >
-                    {move || if menu_open.get() { "Close" } else { "Menu" }}
-                </button>
-            </div>
-            <aside
-                data-testid="sidebar"
-                class=move || format!(
-                    "{} w-full border-r border-slate-200 bg-white lg:block lg:w-64 lg:shrink-0 lg:min-h-screen",
-                    if menu_open.get() { "block" } else { "hidden" },
-                )
-            >
+            <PhoneMenu>
                 <div class="hidden px-5 py-5 lg:block"><Logo/></div>
-                <WorkspaceSwitcher me=me.clone()/>
+                <div class="px-4 pb-4">
+                    <WorkspaceSwitcher workspaces=me.workspaces.clone() current=me.workspace.id.clone()/>
+                    <p class="mt-1 text-xs text-slate-500" data-testid="current-role">{role_line}</p>
+                    <A href="/app/workspaces/new" attr:class="mt-2 inline-block text-xs font-medium text-indigo-600 hover:text-indigo-800">
+                        "+ New workspace"
+                    </A>
+                </div>
                 <Nav is_admin/>
                 <Account name=me.user.name.clone() email=me.user.email.clone()/>
-            </aside>
+            </PhoneMenu>
             <main class="flex-1 px-4 py-6 sm:px-8 lg:py-10">
                 <div class="mx-auto max-w-5xl"><Outlet/></div>
             </main>
@@ -82,35 +65,69 @@ fn Frame(me: Me) -> impl IntoView {
     }
 }
 
-#[component]
-fn WorkspaceSwitcher(me: Me) -> impl IntoView {
-    let shell = expect_context::<ShellContext>();
-    let current = me.workspace.id.clone();
+/// The sidebar, which folds behind a Menu button at phone width.
+#[island]
+fn PhoneMenu(children: Children) -> impl IntoView {
+    let open = RwSignal::new(false);
     view! {
-        <div class="px-4 pb-4">
-            <label class="block">
-                <span class="mb-1 block text-xs font-semibold uppercase tracking-wide text-slate-500">"Workspace"</span>
-                <select
-                    data-testid="workspace-switcher"
-                    class="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm"
-                    disabled=move || shell.switch.pending().get()
-                    on:change=move |ev| {
-                        shell.switch.dispatch(SwitchWorkspace { workspace_id: event_target_value(&ev) });
-                    }
-                >
-                    {me.workspaces.into_iter().map(|w| {
-                        let selected = w.id == current;
-                        view! { <option value=w.id selected=selected>{w.name}</option> }
-                    }).collect_view()}
-                </select>
-            </label>
-            <p class="mt-1 text-xs text-slate-500" data-testid="current-role">
-                {format!("{} · {} plan", me.workspace.role.label(), me.workspace.plan.name())}
-            </p>
-            <A href="/app/workspaces/new" attr:class="mt-2 inline-block text-xs font-medium text-indigo-600 hover:text-indigo-800">
-                "+ New workspace"
-            </A>
+        <div class="flex items-center justify-between border-b border-slate-200 bg-white px-4 py-3 lg:hidden">
+            <Logo/>
+            <button
+                type="button"
+                data-testid="menu-toggle"
+                aria-label="Menu"
+                aria-expanded=move || open.get().to_string()
+                class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium"
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {move || if open.get() { "Close" } else { "Menu" }}
+            </button>
         </div>
+        <aside
+            data-testid="sidebar"
+            class=move || format!(
+                "{} w-full border-r border-slate-200 bg-white lg:block lg:min-h-screen lg:w-64 lg:shrink-0",
+                if open.get() { "block" } else { "hidden" },
+            )
+        >
+            {children()}
+        </aside>
+    }
+}
+
+/// Changes the active workspace and reloads the page in it.
+#[island]
+fn WorkspaceSwitcher(workspaces: Vec<WorkspaceSummary>, current: String) -> impl IntoView {
+    let switch = ServerAction::<SwitchWorkspace>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = switch.value().get() {
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
+        }
+    });
+    let failed = move || matches!(switch.value().get(), Some(Err(_)));
+    view! {
+        <label class="block">
+            <span class="mb-1 block text-xs font-semibold uppercase tracking-wide text-slate-500">"Workspace"</span>
+            <select
+                data-testid="workspace-switcher"
+                class="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm"
+                disabled=move || switch.pending().get()
+                on:change=move |ev| {
+                    switch.dispatch(SwitchWorkspace { workspace_id: event_target_value(&ev) });
+                }
+            >
+                {workspaces.into_iter().map(|w| {
+                    let selected = w.id == current;
+                    view! { <option value=w.id selected=selected>{w.name}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+        <Show when=failed>
+            <p role="alert" class="mt-1 text-xs text-red-700">"Could not switch workspace. Try again."</p>
+        </Show>
     }
 }
 
@@ -138,16 +155,16 @@ fn Nav(is_admin: bool) -> impl IntoView {
     }
 }
 
+/// Log out is a plain form post: it works before and without hydration.
 #[component]
 fn Account(name: String, email: String) -> impl IntoView {
-    let log_out = ServerAction::<LogOut>::new();
     view! {
         <div class="mt-6 border-t border-slate-200 px-5 py-4">
             <p class="truncate text-sm font-medium text-slate-900">{name}</p>
             <p class="truncate text-xs text-slate-500" data-testid="user-email">{email}</p>
-            <ActionForm action=log_out attr:class="mt-3">
+            <form method="post" action="/api/auth/log_out" class="mt-3">
                 <button type="submit" class="text-sm font-medium text-slate-600 hover:text-slate-900">"Log out"</button>
-            </ActionForm>
+            </form>
         </div>
     }
 }

@@ -1,4 +1,5 @@
-//! Sign up, log in, and password reset.
+//! Sign up, log in, and password reset. The pages render on the server; each
+//! form is an island (validation errors, pending state, password toggle).
 
 use crate::app::api::auth::{LogIn, RequestPasswordReset, ResetPassword, SignUp};
 use crate::app::components::{action_error, action_succeeded, FormError, PasswordField, SubmitButton, TextField};
@@ -12,18 +13,10 @@ const LINK: &str = "font-medium text-indigo-600 hover:text-indigo-800";
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let action = ServerAction::<SignUp>::new();
     view! {
         <Title text="Sign up"/>
         <AuthCard title="Create your workspace" subtitle="Free forever for one site and ten posts a month.">
-            <ActionForm action attr:class="space-y-4" attr:data-testid="signup-form">
-                <TextField label="Your name" name="name" autocomplete="name" maxlength=80/>
-                <TextField label="Email" name="email" kind="email" autocomplete="email" placeholder="you@example.com"/>
-                <PasswordField label="Password" name="password" autocomplete="new-password"/>
-                <TextField label="Workspace name" name="workspace" placeholder="Acme Blog" maxlength=60/>
-                <FormError error=action_error(action)/>
-                <SubmitButton label="Create account" pending_label="Creating your account…" pending=action.pending()/>
-            </ActionForm>
+            <SignUpForm/>
             <p class="mt-6 text-center text-sm text-slate-600">
                 "Already have an account? " <A href="/login" attr:class=LINK>"Log in"</A>
             </p>
@@ -31,18 +24,27 @@ pub fn SignUpPage() -> impl IntoView {
     }
 }
 
+#[island]
+fn SignUpForm() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    view! {
+        <ActionForm action attr:class="space-y-4" attr:data-testid="signup-form">
+            <TextField label="Your name" name="name" autocomplete="name" maxlength=80/>
+            <TextField label="Email" name="email" kind="email" autocomplete="email" placeholder="you@example.com"/>
+            <PasswordField label="Password" name="password" autocomplete="new-password"/>
+            <TextField label="Workspace name" name="workspace" placeholder="Acme Blog" maxlength=60/>
+            <FormError error=action_error(action)/>
+            <SubmitButton label="Create account" pending_label="Creating your account…" pending=action.pending()/>
+        </ActionForm>
+    }
+}
+
 #[component]
 pub fn LogInPage() -> impl IntoView {
-    let action = ServerAction::<LogIn>::new();
     view! {
         <Title text="Log in"/>
         <AuthCard title="Log in" subtitle="Welcome back.">
-            <ActionForm action attr:class="space-y-4" attr:data-testid="login-form">
-                <TextField label="Email" name="email" kind="email" autocomplete="email"/>
-                <PasswordField label="Password" name="password" autocomplete="current-password"/>
-                <FormError error=action_error(action)/>
-                <SubmitButton label="Log in" pending_label="Checking…" pending=action.pending()/>
-            </ActionForm>
+            <LogInForm/>
             <div class="mt-6 flex justify-between text-sm">
                 <A href="/forgot-password" attr:class=LINK>"Forgot your password?"</A>
                 <A href="/signup" attr:class=LINK>"Create an account"</A>
@@ -51,42 +53,61 @@ pub fn LogInPage() -> impl IntoView {
     }
 }
 
+#[island]
+fn LogInForm() -> impl IntoView {
+    let action = ServerAction::<LogIn>::new();
+    view! {
+        <ActionForm action attr:class="space-y-4" attr:data-testid="login-form">
+            <TextField label="Email" name="email" kind="email" autocomplete="email"/>
+            <PasswordField label="Password" name="password" autocomplete="current-password"/>
+            <FormError error=action_error(action)/>
+            <SubmitButton label="Log in" pending_label="Checking…" pending=action.pending()/>
+        </ActionForm>
+    }
+}
+
 #[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
-    let action = ServerAction::<RequestPasswordReset>::new();
-    let sent = action_succeeded(action);
     view! {
         <Title text="Reset your password"/>
         <AuthCard title="Reset your password" subtitle="We will mail you a link that works once, for one hour.">
-            <Show
-                when=move || sent.get()
-                fallback=move || view! {
-                    <ActionForm action attr:class="space-y-4">
-                        <TextField label="Email" name="email" kind="email" autocomplete="email"/>
-                        <FormError error=action_error(action)/>
-                        <SubmitButton label="Send reset link" pending_label="Sending…" pending=action.pending()/>
-                    </ActionForm>
-                }
-            >
-                <p role="status" class="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
-                    "If an account uses that address, a reset link is on its way. Check your inbox."
-                </p>
-            </Show>
+            <ForgotPasswordForm/>
             <p class="mt-6 text-center text-sm"><A href="/login" attr:class=LINK>"Back to log in"</A></p>
         </AuthCard>
     }
 }
 
+#[island]
+fn ForgotPasswordForm() -> impl IntoView {
+    let action = ServerAction::<RequestPasswordReset>::new();
+    let sent = action_succeeded(action);
+    view! {
+        <Show
+            when=move || sent.get()
+            fallback=move || view! {
+                <ActionForm action attr:class="space-y-4">
+                    <TextField label="Email" name="email" kind="email" autocomplete="email"/>
+                    <FormError error=action_error(action)/>
+                    <SubmitButton label="Send reset link" pending_label="Sending…" pending=action.pending()/>
+                </ActionForm>
+            }
+        >
+            <p role="status" class="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
+                "If an account uses that address, a reset link is on its way. Check your inbox."
+            </p>
+        </Show>
+    }
+}
+
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let action = ServerAction::<ResetPassword>::new();
-    let query = use_query_map();
-    let token = move || query.read().get("token").unwrap_or_default();
+    let token = use_query_map().read_untracked().get("token").unwrap_or_default();
+    let has_token = !token.is_empty();
     view! {
         <Title text="Choose a new password"/>
         <AuthCard title="Choose a new password" subtitle="You will be signed in, and signed out everywhere else.">
             <Show
-                when=move || !token().is_empty()
+                when=move || has_token
                 fallback=|| view! {
                     <p class="text-sm text-slate-600">
                         "This page needs the link from your reset mail. "
@@ -94,13 +115,21 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     </p>
                 }
             >
-                <ActionForm action attr:class="space-y-4">
-                    <input type="hidden" name="token" value=token/>
-                    <PasswordField label="New password" name="password" autocomplete="new-password"/>
-                    <FormError error=action_error(action)/>
-                    <SubmitButton label="Set password" pending_label="Saving…" pending=action.pending()/>
-                </ActionForm>
+                <ResetPasswordForm token=token.clone()/>
             </Show>
         </AuthCard>
+    }
+}
+
+#[island]
+fn ResetPasswordForm(token: String) -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    view! {
+        <ActionForm action attr:class="space-y-4">
+            <input type="hidden" name="token" value=token/>
+            <PasswordField label="New password" name="password" autocomplete="new-password"/>
+            <FormError error=action_error(action)/>
+            <SubmitButton label="Set password" pending_label="Saving…" pending=action.pending()/>
+        </ActionForm>
     }
 }

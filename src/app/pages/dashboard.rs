@@ -11,14 +11,14 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text="Dashboard"/>
         <PageHeader title="Dashboard" subtitle="Your workspace at a glance."/>
-        <Transition fallback=LoadingCards>
+        <Suspense fallback=LoadingCards>
             {move || Suspend::new(async move {
                 match summary.await {
                     Ok(s) => view! { <Figures s/> }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
         <GetStarted/>
     }
 }

@@ -31,20 +31,14 @@ pub fn BillingPage() -> impl IntoView {
     view! { <Title text="Billing"/><ComingSoon title="Billing" what="Upgrading through Stripe, invoices and usage against your plan are not built yet. Every workspace is on the Free plan for now."/> }
 }
 
+/// Platform admins only; everyone else gets the 404 page.
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let shell = expect_context::<ShellContext>();
-    let is_admin = move || {
-        shell
-            .me
-            .get()
-            .and_then(|r| r.ok())
-            .flatten()
-            .is_some_and(|me| me.user.is_platform_admin)
-    };
+    let is_admin = move || shell.me().is_some_and(|me| me.user.is_platform_admin);
     view! {
         <Title text="Admin"/>
-        <Show when=is_admin fallback=|| view! { <NotFoundBody/> }>
+        <Show when=is_admin fallback=NotFoundPage>
             <ComingSoon title="Admin" what="Platform administration (tenants, jobs, the mail outbox) is not built yet. Until then, `autopilot admin outbox` prints recent mail."/>
         </Show>
     }

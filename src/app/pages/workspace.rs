@@ -3,36 +3,31 @@
 use crate::app::api::workspaces::{list_members, CreateWorkspace, RenameWorkspace};
 use crate::app::components::{action_error, ErrorPanel, FormError, PageHeader, SubmitButton, TextField, INPUT_CLASS};
 use crate::app::layouts::ShellContext;
-use crate::app::types::{MemberSummary, Permission, WorkspaceSummary};
+use crate::app::types::{MemberSummary, Permission};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
-
-fn current_workspace(shell: ShellContext) -> Option<WorkspaceSummary> {
-    shell.me.get().and_then(|r| r.ok()).flatten().map(|me| me.workspace)
-}
 
 #[component]
 pub fn NewWorkspacePage() -> impl IntoView {
-    let shell = expect_context::<ShellContext>();
-    let action = ServerAction::<CreateWorkspace>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            shell.refresh.update(|n| *n += 1);
-            navigate("/app", Default::default());
-        }
-    });
     view! {
         <Title text="New workspace"/>
         <PageHeader title="New workspace" subtitle="A separate space with its own sites, content, members and plan. You will be its owner."/>
         <div class="max-w-md rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
-            <ActionForm action attr:class="space-y-4" attr:data-testid="new-workspace-form">
-                <TextField label="Workspace name" name="name" placeholder="Client: Blue Bakery" maxlength=60/>
-                <FormError error=action_error(action)/>
-                <SubmitButton label="Create workspace" pending_label="Creating…" pending=action.pending()/>
-            </ActionForm>
+            <NewWorkspaceForm/>
         </div>
+    }
+}
+
+/// On success the server redirects to the new workspace's dashboard.
+#[island]
+fn NewWorkspaceForm() -> impl IntoView {
+    let action = ServerAction::<CreateWorkspace>::new();
+    view! {
+        <ActionForm action attr:class="space-y-4" attr:data-testid="new-workspace-form">
+            <TextField label="Workspace name" name="name" placeholder="Client: Blue Bakery" maxlength=60/>
+            <FormError error=action_error(action)/>
+            <SubmitButton label="Create workspace" pending_label="Creating…" pending=action.pending()/>
+        </ActionForm>
     }
 }
 
@@ -42,27 +37,31 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings"/>
         <PageHeader title="Settings" subtitle="Your workspace's name and members."/>
-        {move || current_workspace(shell).map(|w| view! { <RenameForm workspace=w/> })}
+        {move || shell.me().map(|me| {
+            let w = me.workspace;
+            view! { <RenameForm workspace_id=w.id name=w.name can_edit=w.role.can(Permission::ManageWorkspace)/> }
+        })}
         <Members/>
     }
 }
 
-#[component]
-fn RenameForm(workspace: WorkspaceSummary) -> impl IntoView {
-    let shell = expect_context::<ShellContext>();
+#[island]
+fn RenameForm(workspace_id: String, name: String, can_edit: bool) -> impl IntoView {
     let action = ServerAction::<RenameWorkspace>::new();
-    let can_edit = workspace.role.can(Permission::ManageWorkspace);
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
-            shell.refresh.update(|n| *n += 1);
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
         }
     });
     view! {
         <section class="mb-8 max-w-xl rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <h2 class="text-base font-semibold">"Workspace name"</h2>
             <ActionForm action attr:class="mt-4 flex flex-col gap-3 sm:flex-row">
-                <input type="hidden" name="workspace_id" value=workspace.id/>
-                <input class=INPUT_CLASS name="name" aria-label="Workspace name" value=workspace.name maxlength="60" required disabled=!can_edit/>
+                <input type="hidden" name="workspace_id" value=workspace_id/>
+                <input class=INPUT_CLASS name="name" aria-label="Workspace name" value=name maxlength="60" required disabled=!can_edit/>
                 <div class="sm:w-40">
                     <SubmitButton label="Save" pending_label="Saving…" pending=action.pending()/>
                 </div>
@@ -81,14 +80,14 @@ fn Members() -> impl IntoView {
     view! {
         <section class="rounded-2xl border border-slate-200 bg-white shadow-sm">
             <h2 class="border-b border-slate-200 px-6 py-4 text-base font-semibold">"Members"</h2>
-            <Transition fallback=|| view! { <p class="px-6 py-4 text-sm text-slate-500">"Loading members…"</p> }>
+            <Suspense fallback=|| view! { <p class="px-6 py-4 text-sm text-slate-500">"Loading members…"</p> }>
                 {move || Suspend::new(async move {
                     match members.await {
                         Ok(list) => view! { <ul class="divide-y divide-slate-100">{list.into_iter().map(|m| view! { <MemberRow m/> }).collect_view()}</ul> }.into_any(),
                         Err(error) => view! { <div class="p-6"><ErrorPanel error/></div> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }
