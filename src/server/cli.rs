@@ -92,9 +92,13 @@ async fn outbox(config: &Config, count: i64) -> Result<(), String> {
         println!("the outbox is empty");
     }
     for m in mails {
+        let at = time::OffsetDateTime::from_unix_timestamp(m.created_at)
+            .ok()
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+            .unwrap_or_else(|| m.created_at.to_string());
         println!(
-            "--- {} · to {} · {} · {}\n{}\n",
-            m.created_at, m.to_address, m.status, m.subject, m.body_text
+            "--- {at} · to {} · {} · {}\n{}\n",
+            m.to_address, m.status, m.subject, m.body_text
         );
     }
     Ok(())

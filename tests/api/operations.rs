@@ -62,6 +62,17 @@ async fn admin_grant_and_migrate_commands_work(engine: Engine) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(app.me().await["user"]["is_platform_admin"], true);
 
+    app.call_json("auth/request_password_reset", &[("email", "ada@example.com")])
+        .await;
+    let out = autopilot(&url, &["admin", "outbox", "5"]);
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        printed.contains("to ada@example.com · kept · Reset your Autopilot password"),
+        "{printed}"
+    );
+    assert!(printed.contains("/reset-password?token="), "{printed}");
+
     let out = autopilot(&url, &["admin", "grant", "nobody@example.com"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no user"));
