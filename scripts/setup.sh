@@ -34,12 +34,17 @@ if ! command -v chromium >/dev/null || ! command -v brotli >/dev/null; then
   as_root apt-get -o DPkg::Lock::Timeout=900 install -y --no-install-recommends chromium brotli
 fi
 
-npm_ci_if_stale() {
+# `npm install --no-save` rather than `npm ci`: npm 11 leaves tailwind's
+# optional per-platform packages out of the lock file and `npm ci` then
+# refuses it. Versions are pinned exactly in package.json, the lock holds
+# the rest, and --no-save keeps both files untouched.
+npm_install_if_stale() {
   local dir=$1
-  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package.json" -nt "$dir/node_modules/.package-lock.json" ] ||
+     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     step "installing npm packages in $dir"
-    (cd "$dir" && npm ci --no-audit --no-fund)
+    (cd "$dir" && npm install --no-save --no-audit --no-fund)
   fi
 }
-npm_ci_if_stale .
-npm_ci_if_stale end2end
+npm_install_if_stale .
+npm_install_if_stale end2end
