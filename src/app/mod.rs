@@ -14,7 +14,7 @@ use layouts::AppShell;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 use pages::*;
 
 /// The HTML document around the app, rendered on the server only.
@@ -69,7 +69,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LogInPage/>
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
                 <Route path=path!("/reset-password") view=ResetPasswordPage/>
-                <ParentRoute path=path!("/app") view=AppShell>
+                // Rendered whole before the first byte: the status (404, the redirect to
+                // log in) depends on data, and these pages ship no streaming benefit.
+                <ParentRoute path=path!("/app") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage/>
                     <Route path=path!("sites") view=SitesPage/>
                     <Route path=path!("content") view=ContentPage/>
