@@ -156,14 +156,16 @@ pub async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-/// Leptos options from cargo-leptos' environment, with this crate's output
-/// name when the binary is run on its own.
+/// Leptos options from cargo-leptos' environment; a binary built by plain
+/// cargo (tests, `cargo run`) uses this crate's defaults instead.
 pub fn leptos_options() -> LeptosOptions {
-    let mut options = leptos::config::get_configuration(None)
-        .map(|c| c.leptos_options)
-        .unwrap_or_else(|_| LeptosOptions::builder().output_name("autopilot").build());
-    if options.output_name.is_empty() {
-        options.output_name = "autopilot".into();
+    let from_cargo_leptos =
+        option_env!("LEPTOS_OUTPUT_NAME").is_some() || std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
+    let defaults = || LeptosOptions::builder().output_name("autopilot").build();
+    if !from_cargo_leptos {
+        return defaults();
     }
-    options
+    leptos::config::get_configuration(None)
+        .map(|c| c.leptos_options)
+        .unwrap_or_else(|_| defaults())
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod helpers;
+mod mail;
 mod operations;
 mod security;
 mod sessions;
