@@ -12,6 +12,9 @@ create table app_user (
     is_platform_admin smallint not null default 0
         constraint app_user_is_platform_admin_flag check (is_platform_admin in (0, 1)),
     session_epoch bigint not null default 0,
+    -- set once the user follows a link mailed to the address; privileges
+    -- tied to an address (ADMIN_EMAILS) wait for it
+    email_verified_at bigint,
     created_at bigint not null,
     -- emails are stored lower-cased by the Email type, so this is case-insensitive
     constraint app_user_email_key unique (email)

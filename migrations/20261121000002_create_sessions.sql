@@ -16,20 +16,23 @@ create table login_attempt (
 );
 create index login_attempt_key_idx on login_attempt (attempt_key, attempted_at);
 
--- Password reset links: only a SHA-256 of the token is kept, single use,
--- expiring.
-create table password_reset (
+-- Single-use links mailed to a user: password resets and email
+-- confirmations. Only a SHA-256 of the token is kept; each expires.
+create table email_token (
     token_hash text primary key,
     user_id text not null
-        constraint password_reset_user_fk references app_user (id) on delete cascade,
+        constraint email_token_user_fk references app_user (id) on delete cascade,
+    purpose text not null
+        constraint email_token_purpose_known check (purpose in ('reset', 'verify')),
     expires_at bigint not null,
     used_at bigint,
     created_at bigint not null
 );
-create index password_reset_user_idx on password_reset (user_id);
+create index email_token_user_idx on email_token (user_id, purpose);
 
 -- Every mail the app sends. Without SMTP_URL mail stays here ("kept") for
--- the operator to read; with it, the row records whether delivery worked.
+-- the operator to read; with it, the row records whether delivery worked,
+-- and a delivered mail's body is not kept (it carries a sign-in link).
 create table mail_outbox (
     id text primary key,
     to_address text not null,

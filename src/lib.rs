@@ -1,6 +1,9 @@
 //! Autopilot: one crate, rendered on the server; interactive islands are
 //! hydrated in the browser.
 
+// Leptos views are nested types; the signed-in shell outgrows the default 128.
+#![recursion_limit = "256"]
+
 pub mod app;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LogInPage/>
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
                 <Route path=path!("/reset-password") view=ResetPasswordPage/>
+                <Route path=path!("/verify-email") view=VerifyEmailPage/>
                 // Rendered whole before the first byte: the status (404, the redirect to
                 // log in) depends on data, and these pages ship no streaming benefit.
                 <ParentRoute path=path!("/app") view=AppShell ssr=SsrMode::Async>

@@ -47,23 +47,15 @@ pub async fn main() -> ExitCode {
 }
 
 async fn open(config: &Config) -> Result<Db, String> {
-    let db = Db::connect(&config.database_url)
-        .await
-        .map_err(|e| format!("cannot open the database: {e}"))?;
-    db.migrate()
-        .await
-        .map_err(|e| format!("cannot migrate the database: {e}"))?;
-    Ok(db)
+    Db::open(&config.database_url).await
 }
 
 async fn serve(config: Config) -> Result<(), String> {
     let admins = config.admin_emails.clone();
     let app = Application::build(config, leptos_options()).await?;
-    for email in admins.iter().filter_map(|e| Email::parse(e).ok()) {
-        accounts::grant_admin(&app.state().db, &email)
-            .await
-            .map_err(|e| e.to_string())?;
-    }
+    accounts::grant_admin_emails(&app.state().db, &admins)
+        .await
+        .map_err(|e| e.to_string())?;
     tracing::info!(addr = %app.local_addr(), config = ?app.state().config, "autopilot listening");
     app.run(shutdown_signal()).await.map_err(|e| e.to_string())
 }

@@ -61,6 +61,18 @@ impl Db {
         MIGRATOR.run(&self.pool).await
     }
 
+    /// Connects and brings the schema up to date: what every entry point
+    /// (serve, worker, migrate, admin) does first. Errors read as sentences.
+    pub async fn open(url: &str) -> Result<Db, String> {
+        let db = Db::connect(url)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        db.migrate()
+            .await
+            .map_err(|e| format!("cannot migrate the database: {e}"))?;
+        Ok(db)
+    }
+
     /// Starts a transaction that will read and then write. SQLite takes the
     /// write lock up front (`BEGIN IMMEDIATE`) so two writers cannot deadlock
     /// upgrading read locks.

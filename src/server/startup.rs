@@ -33,12 +33,7 @@ impl Application {
     /// Connects and migrates the database, then binds `config.bind_addr`
     /// (port 0 picks a free port).
     pub async fn build(config: Config, mut leptos_options: LeptosOptions) -> Result<Application, String> {
-        let db = Db::connect(&config.database_url)
-            .await
-            .map_err(|e| format!("cannot open the database: {e}"))?;
-        db.migrate()
-            .await
-            .map_err(|e| format!("cannot migrate the database: {e}"))?;
+        let db = Db::open(&config.database_url).await?;
         let listener = TcpListener::bind(config.bind_addr)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
@@ -95,6 +90,8 @@ fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
         .with_same_site(SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::days(state.config.session_days)))
+        // Saving on every request is what makes the expiry slide with use.
+        .with_always_save(true)
 }
 
 pub fn router(state: AppState) -> Router {

@@ -1,4 +1,4 @@
-use crate::helpers::{spawn, spawn_with, Engine, PASSWORD};
+use crate::helpers::{spawn, spawn_with, Engine, CONFIRM, PASSWORD, RESET};
 use crate::on_both_engines;
 
 on_both_engines!(
@@ -10,6 +10,10 @@ on_both_engines!(
     password_reset_link_works_once_and_signs_out_elsewhere,
     expired_reset_link_is_refused,
     admin_emails_make_platform_admins,
+    email_confirmation_link_works_once,
+    parallel_wrong_passwords_cannot_outrun_the_throttle,
+    reset_mails_are_limited_per_address,
+    forged_forwarded_for_does_not_escape_the_throttle,
 );
 
 async fn sign_up_creates_user_workspace_and_owner_session(engine: Engine) {
@@ -110,16 +114,6 @@ async fn login_is_throttled_per_address(engine: Engine) {
     assert_eq!(app.log_in("ada@example.com", PASSWORD).await.0, 429);
 }
 
-async fn reset_token_from_outbox(app: &crate::helpers::TestApp) -> String {
-    let (body,): (String,) =
-        sqlx::query_as("select body_text from mail_outbox order by created_at desc, id desc limit 1")
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
-    let start = body.find("token=").expect("the mail carries a link") + "token=".len();
-    body[start..].split_whitespace().next().unwrap().to_string()
-}
-
 async fn password_reset_link_works_once_and_signs_out_elsewhere(engine: Engine) {
     let app = spawn(engine).await;
     app.sign_up("ada@example.com", PASSWORD, "Acme").await;
@@ -130,18 +124,21 @@ async fn password_reset_link_works_once_and_signs_out_elsewhere(engine: Engine) 
         .call_json("auth/request_password_reset", &[("email", "nobody@example.com")])
         .await;
     assert_eq!(status, 200, "unknown addresses get the same answer");
-    assert_eq!(app.count("select count(*) from mail_outbox").await, 0);
-
     let (status, _) = app
         .call_json("auth/request_password_reset", &[("email", "Ada@example.com")])
         .await;
     assert_eq!(status, 200);
-    let (to, status_text): (String, String) = sqlx::query_as("select to_address, status from mail_outbox")
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
-    assert_eq!((to.as_str(), status_text.as_str()), ("ada@example.com", "kept"));
-    let token = reset_token_from_outbox(&app).await;
+    let token = app.mailed_token(RESET, "ada@example.com").await;
+    let (to, kept): (String, String) =
+        sqlx::query_as("select to_address, status from mail_outbox where subject like 'Reset%'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        (to.as_str(), kept.as_str()),
+        ("ada@example.com", "kept"),
+        "only the real account got mail"
+    );
 
     let (status, body) = app
         .call_json(
@@ -151,6 +148,11 @@ async fn password_reset_link_works_once_and_signs_out_elsewhere(engine: Engine) 
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.me().await["user"]["email"], "ada@example.com", "reset signs in");
+    assert_eq!(
+        app.me().await["user"]["email_verified"],
+        true,
+        "the mailed link proves the address"
+    );
 
     let (status, body) = app
         .call_json(
@@ -176,8 +178,8 @@ async fn expired_reset_link_is_refused(engine: Engine) {
     app.sign_up("ada@example.com", PASSWORD, "Acme").await;
     app.call_json("auth/request_password_reset", &[("email", "ada@example.com")])
         .await;
-    let token = reset_token_from_outbox(&app).await;
-    sqlx::query("update password_reset set expires_at = 0")
+    let token = app.mailed_token(RESET, "ada@example.com").await;
+    sqlx::query("update email_token set expires_at = 0")
         .execute(&app.db.pool)
         .await
         .unwrap();
@@ -194,7 +196,19 @@ async fn expired_reset_link_is_refused(engine: Engine) {
 async fn admin_emails_make_platform_admins(engine: Engine) {
     let app = spawn_with(engine, &[("ADMIN_EMAILS", "boss@example.com, other@example.com")]).await;
     app.sign_up("boss@example.com", PASSWORD, "HQ").await;
-    assert_eq!(app.me().await["user"]["is_platform_admin"], true);
+    assert_eq!(
+        app.me().await["user"]["is_platform_admin"],
+        false,
+        "anyone can sign up with a listed address"
+    );
+    assert_eq!(app.get("/app/admin").await.status().as_u16(), 404);
+    let token = app.mailed_token(CONFIRM, "boss@example.com").await;
+    assert_eq!(app.call_json("auth/verify_email", &[("token", &token)]).await.0, 200);
+    assert_eq!(
+        app.me().await["user"]["is_platform_admin"],
+        true,
+        "its proven owner becomes admin"
+    );
     assert!(
         app.get("/app")
             .await
@@ -208,6 +222,8 @@ async fn admin_emails_make_platform_admins(engine: Engine) {
 
     app.set_cookie(None);
     app.sign_up("ada@example.com", PASSWORD, "Acme").await;
+    let token = app.mailed_token(CONFIRM, "ada@example.com").await;
+    assert_eq!(app.call_json("auth/verify_email", &[("token", &token)]).await.0, 200);
     assert_eq!(app.me().await["user"]["is_platform_admin"], false);
     assert!(!app
         .get("/app")
@@ -218,4 +234,119 @@ async fn admin_emails_make_platform_admins(engine: Engine) {
         .contains("href=\"/app/admin\""));
     let page = app.get("/app/admin").await;
     assert_eq!(page.status().as_u16(), 404, "the admin page does not exist for others");
+}
+
+async fn email_confirmation_link_works_once(engine: Engine) {
+    let app = spawn(engine).await;
+    app.sign_up("ada@example.com", PASSWORD, "Acme").await;
+    assert_eq!(app.me().await["user"]["email_verified"], false);
+    assert!(
+        app.get("/app")
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("data-testid=\"verify-banner\""),
+        "the shell asks for it"
+    );
+    let token = app.mailed_token(CONFIRM, "ada@example.com").await;
+    let page = app
+        .get(&format!("/verify-email?token={token}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Confirm my email"),
+        "opening the link changes nothing by itself"
+    );
+    assert_eq!(app.me().await["user"]["email_verified"], false);
+
+    let res = app.call("auth/verify_email", &[("token", &token)]).await;
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers()["location"], "/app");
+    assert_eq!(app.me().await["user"]["email_verified"], true);
+    assert!(!app
+        .get("/app")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("data-testid=\"verify-banner\""));
+    let (status, body) = app.call_json("auth/verify_email", &[("token", &token)]).await;
+    assert_eq!(status, 422, "single use: {body}");
+    let (status, _) = app.call_json("auth/verify_email", &[("token", "forged")]).await;
+    assert_eq!(status, 422);
+}
+
+async fn parallel_wrong_passwords_cannot_outrun_the_throttle(engine: Engine) {
+    let app = std::sync::Arc::new(spawn(engine).await);
+    app.sign_up("ada@example.com", PASSWORD, "Acme").await;
+    app.set_cookie(None);
+    let tries: Vec<_> = (0..12)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { app.log_in("ada@example.com", "wrong password").await.0 })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tries {
+        statuses.push(t.await.unwrap());
+    }
+    let judged = statuses.iter().filter(|s| **s == 422).count();
+    assert!(
+        judged <= 5,
+        "at most 5 guesses may be checked, {judged} were: {statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        12 - judged,
+        "{statuses:?}"
+    );
+}
+
+async fn reset_mails_are_limited_per_address(engine: Engine) {
+    let app = spawn(engine).await;
+    app.sign_up("ada@example.com", PASSWORD, "Acme").await;
+    for _ in 0..5 {
+        let (status, _) = app
+            .call_json("auth/request_password_reset", &[("email", "ada@example.com")])
+            .await;
+        assert_eq!(status, 200, "the answer never changes");
+    }
+    for _ in 0..100 {
+        if app.mails(RESET).await >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        app.mails(RESET).await,
+        3,
+        "no more than three reset mails in the window"
+    );
+}
+
+async fn forged_forwarded_for_does_not_escape_the_throttle(engine: Engine) {
+    let app = spawn_with(engine, &[("TRUST_X_FORWARDED_FOR", "true")]).await;
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for i in 0..21 {
+        let res = http
+            .post(app.url("/api/auth/log_in"))
+            .header("origin", app.base.as_str())
+            // The client forged the left part; our proxy appended the last.
+            .header("x-forwarded-for", format!("198.51.100.{i}, 203.0.113.7"))
+            .form(&[
+                ("email", format!("guess{i}@example.com")),
+                ("password", "wrong password".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+    }
+    assert_eq!(statuses[19], 422);
+    assert_eq!(statuses[20], 429, "the address the proxy saw is the one throttled");
 }

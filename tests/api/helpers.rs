@@ -230,3 +230,45 @@ impl TestApp {
 }
 
 pub const PASSWORD: &str = "correct horse battery";
+
+impl TestApp {
+    /// Waits for the newest mail to `to` whose subject starts with
+    /// `subject` (mail is sent in the background) and returns its body.
+    pub async fn wait_for_mail(&self, subject: &str, to: &str) -> String {
+        for _ in 0..100 {
+            let row: Option<(String,)> = sqlx::query_as(
+                "select body_text from mail_outbox where subject like $1 and to_address = $2 \
+                 order by created_at desc, id desc limit 1",
+            )
+            .bind(format!("{subject}%"))
+            .bind(to)
+            .fetch_optional(&self.db.pool)
+            .await
+            .unwrap();
+            if let Some((body,)) = row {
+                return body;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail {subject:?} to {to} arrived");
+    }
+
+    /// The token of the link in the newest such mail.
+    pub async fn mailed_token(&self, subject: &str, to: &str) -> String {
+        let body = self.wait_for_mail(subject, to).await;
+        let start = body.find("token=").expect("the mail carries a link") + "token=".len();
+        body[start..].split_whitespace().next().unwrap().to_string()
+    }
+
+    pub async fn mails(&self, subject: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as("select count(*) from mail_outbox where subject like $1")
+            .bind(format!("{subject}%"))
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap();
+        n
+    }
+}
+
+pub const RESET: &str = "Reset your";
+pub const CONFIRM: &str = "Confirm your email";

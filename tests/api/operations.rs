@@ -64,6 +64,7 @@ async fn admin_grant_and_migrate_commands_work(engine: Engine) {
 
     app.call_json("auth/request_password_reset", &[("email", "ada@example.com")])
         .await;
+    app.wait_for_mail(crate::helpers::RESET, "ada@example.com").await;
     let out = autopilot(&url, &["admin", "outbox", "5"]);
     let printed = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());

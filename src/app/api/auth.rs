@@ -41,9 +41,26 @@ pub async fn log_out() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "auth/request_password_reset")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    use crate::server::{api, domain::Email, services::accounts};
+    use crate::server::{api, domain::Email, services::email_links};
     let state = api::state()?;
-    accounts::request_password_reset(&state, &Email::parse(&email)?).await?;
+    email_links::request_password_reset(&state, &Email::parse(&email)?).await?;
+    Ok(())
+}
+
+/// Confirms the address a link was mailed to.
+#[server(prefix = "/api", endpoint = "auth/verify_email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    use crate::server::{api, services::accounts};
+    accounts::verify_email(&api::state()?, &token).await?;
+    leptos_axum::redirect("/app");
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "auth/resend_verification")]
+pub async fn resend_verification() -> Result<(), AppError> {
+    use crate::server::{api, auth::CurrentUser, services::email_links};
+    let user = api::extract::<CurrentUser>().await?;
+    email_links::resend_verification(&api::state()?, &user.user_id, &user.email).await?;
     Ok(())
 }
 

@@ -22,6 +22,23 @@ where
     Signal::derive(move || matches!(action.value().get(), Some(Ok(_))))
 }
 
+/// Reloads the page once the action succeeds, so everything server-rendered
+/// reflects the change (islands mode has no client-side router to refetch).
+pub fn reload_on_success<S>(action: ServerAction<S>)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            #[cfg(feature = "hydrate")]
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
+        }
+    });
+}
+
 pub const INPUT_CLASS: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm \
      placeholder:text-slate-400 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30";
 

@@ -2,9 +2,9 @@
 //! Rendered on the server; the phone menu and the switcher are islands.
 //! Signed-out visitors are sent to the log-in page.
 
-use crate::app::api::auth::get_me;
+use crate::app::api::auth::{get_me, ResendVerification};
 use crate::app::api::workspaces::SwitchWorkspace;
-use crate::app::components::{ErrorPanel, Logo};
+use crate::app::components::{action_error, action_succeeded, reload_on_success, ErrorPanel, Logo};
 use crate::app::error::AppError;
 use crate::app::types::{Me, WorkspaceSummary};
 use leptos::prelude::*;
@@ -43,6 +43,8 @@ pub fn AppShell() -> impl IntoView {
 #[component]
 fn Frame(me: Me) -> impl IntoView {
     let is_admin = me.user.is_platform_admin;
+    let verified = me.user.email_verified;
+    let email = me.user.email.clone();
     let role_line = format!("{} · {} plan", me.workspace.role.label(), me.workspace.plan.name());
     view! {
         <div class="min-h-screen lg:flex">
@@ -59,7 +61,12 @@ fn Frame(me: Me) -> impl IntoView {
                 <Account name=me.user.name.clone() email=me.user.email.clone()/>
             </PhoneMenu>
             <main class="flex-1 px-4 py-6 sm:px-8 lg:py-10">
-                <div class="mx-auto max-w-5xl"><Outlet/></div>
+                <div class="mx-auto max-w-5xl">
+                    <Show when=move || !verified>
+                        <VerifyBanner email=email.clone()/>
+                    </Show>
+                    <Outlet/>
+                </div>
             </main>
         </div>
     }
@@ -99,14 +106,7 @@ fn PhoneMenu(children: Children) -> impl IntoView {
 #[island]
 fn WorkspaceSwitcher(workspaces: Vec<WorkspaceSummary>, current: String) -> impl IntoView {
     let switch = ServerAction::<SwitchWorkspace>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = switch.value().get() {
-            #[cfg(feature = "hydrate")]
-            if let Some(window) = web_sys::window() {
-                let _ = window.location().reload();
-            }
-        }
-    });
+    reload_on_success(switch);
     let failed = move || matches!(switch.value().get(), Some(Err(_)));
     view! {
         <label class="block">
@@ -166,5 +166,38 @@ fn Account(name: String, email: String) -> impl IntoView {
                 <button type="submit" class="text-sm font-medium text-slate-600 hover:text-slate-900">"Log out"</button>
             </form>
         </div>
+    }
+}
+
+#[component]
+fn VerifyBanner(email: String) -> impl IntoView {
+    view! {
+        <div class="mb-6 flex flex-col gap-2 rounded-xl border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-900 sm:flex-row sm:items-center sm:justify-between"
+             data-testid="verify-banner">
+            <p>{format!("Confirm your email: we sent a link to {email}.")}</p>
+            <ResendVerificationButton/>
+        </div>
+    }
+}
+
+#[island]
+fn ResendVerificationButton() -> impl IntoView {
+    let action = ServerAction::<ResendVerification>::new();
+    let sent = action_succeeded(action);
+    let error = action_error(action);
+    view! {
+        <Show
+            when=move || !sent.get()
+            fallback=|| view! { <span role="status" class="font-medium">"Sent. Check your inbox."</span> }
+        >
+            <ActionForm action>
+                <button type="submit" class="font-medium underline disabled:opacity-60" disabled=move || action.pending().get()>
+                    "Send it again"
+                </button>
+            </ActionForm>
+            <Show when=move || error.get().is_some()>
+                <span role="alert" class="text-red-700">{move || error.get().unwrap_or_default()}</span>
+            </Show>
+        </Show>
     }
 }

@@ -1,7 +1,7 @@
 //! Sign up, log in, and password reset. The pages render on the server; each
 //! form is an island (validation errors, pending state, password toggle).
 
-use crate::app::api::auth::{LogIn, RequestPasswordReset, ResetPassword, SignUp};
+use crate::app::api::auth::{LogIn, RequestPasswordReset, ResetPassword, SignUp, VerifyEmail};
 use crate::app::components::{action_error, action_succeeded, FormError, PasswordField, SubmitButton, TextField};
 use crate::app::layouts::AuthCard;
 use leptos::prelude::*;
@@ -130,6 +130,31 @@ fn ResetPasswordForm(token: String) -> impl IntoView {
             <PasswordField label="New password" name="password" autocomplete="new-password"/>
             <FormError error=action_error(action)/>
             <SubmitButton label="Set password" pending_label="Saving…" pending=action.pending()/>
+        </ActionForm>
+    }
+}
+
+/// Confirming takes a press of a button, not just opening the link: mail
+/// scanners open links, and a GET must not change anything.
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let token = use_query_map().read_untracked().get("token").unwrap_or_default();
+    view! {
+        <Title text="Confirm your email"/>
+        <AuthCard title="Confirm your email" subtitle="One click and this address is confirmed as yours.">
+            <VerifyEmailForm token/>
+        </AuthCard>
+    }
+}
+
+#[island]
+fn VerifyEmailForm(token: String) -> impl IntoView {
+    let action = ServerAction::<VerifyEmail>::new();
+    view! {
+        <ActionForm action attr:class="space-y-4" attr:data-testid="verify-form">
+            <input type="hidden" name="token" value=token/>
+            <FormError error=action_error(action)/>
+            <SubmitButton label="Confirm my email" pending_label="Confirming…" pending=action.pending()/>
         </ActionForm>
     }
 }

@@ -6,7 +6,7 @@ mod landing;
 mod not_built;
 mod workspace;
 
-pub use auth::{ForgotPasswordPage, LogInPage, ResetPasswordPage, SignUpPage};
+pub use auth::{ForgotPasswordPage, LogInPage, ResetPasswordPage, SignUpPage, VerifyEmailPage};
 pub use dashboard::DashboardPage;
 pub use landing::LandingPage;
 pub use not_built::*;

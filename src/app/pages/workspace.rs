@@ -1,7 +1,9 @@
 //! Creating a workspace, and the workspace's settings.
 
 use crate::app::api::workspaces::{list_members, CreateWorkspace, RenameWorkspace};
-use crate::app::components::{action_error, ErrorPanel, FormError, PageHeader, SubmitButton, TextField, INPUT_CLASS};
+use crate::app::components::{
+    action_error, reload_on_success, ErrorPanel, FormError, PageHeader, SubmitButton, TextField, INPUT_CLASS,
+};
 use crate::app::layouts::ShellContext;
 use crate::app::types::{MemberSummary, Permission};
 use leptos::prelude::*;
@@ -48,14 +50,7 @@ pub fn SettingsPage() -> impl IntoView {
 #[island]
 fn RenameForm(workspace_id: String, name: String, can_edit: bool) -> impl IntoView {
     let action = ServerAction::<RenameWorkspace>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            #[cfg(feature = "hydrate")]
-            if let Some(window) = web_sys::window() {
-                let _ = window.location().reload();
-            }
-        }
-    });
+    reload_on_success(action);
     view! {
         <section class="mb-8 max-w-xl rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <h2 class="text-base font-semibold">"Workspace name"</h2>

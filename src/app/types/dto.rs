@@ -17,6 +17,7 @@ pub struct UserSummary {
     pub email: String,
     pub name: String,
     pub is_platform_admin: bool,
+    pub email_verified: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

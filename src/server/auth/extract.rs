@@ -19,6 +19,7 @@ pub struct CurrentUser {
     pub email: String,
     pub name: String,
     pub is_platform_admin: bool,
+    pub email_verified: bool,
     pub session: Session,
 }
 
@@ -60,17 +61,19 @@ impl FromRequestParts<AppState> for CurrentUser {
         let session = session_of(parts, state).await?;
         let user_id: String = get(&session, keys::USER_ID).await?.ok_or(ServerError::Unauthorized)?;
         let epoch: i64 = get(&session, keys::EPOCH).await?.unwrap_or(-1);
-        let row: Option<(String, String, crate::server::db::Flag, i64)> =
-            sqlx::query_as("select email, name, is_platform_admin, session_epoch from app_user where id = $1")
-                .bind(&user_id)
-                .fetch_optional(&state.db.pool)
-                .await?;
+        let row: Option<(String, String, crate::server::db::Flag, Option<i64>, i64)> = sqlx::query_as(
+            "select email, name, is_platform_admin, email_verified_at, session_epoch from app_user where id = $1",
+        )
+        .bind(&user_id)
+        .fetch_optional(&state.db.pool)
+        .await?;
         match row {
-            Some((email, name, admin, current_epoch)) if current_epoch == epoch => Ok(CurrentUser {
+            Some((email, name, admin, verified_at, current_epoch)) if current_epoch == epoch => Ok(CurrentUser {
                 user_id,
                 email,
                 name,
                 is_platform_admin: admin.0,
+                email_verified: verified_at.is_some(),
                 session,
             }),
             _ => {
@@ -106,7 +109,8 @@ impl FromRequestParts<AppState> for TenantContext {
 }
 
 /// The client's address, for throttling. X-Forwarded-For is believed only
-/// when the operator says a proxy sets it (TRUST_X_FORWARDED_FOR).
+/// when the operator says a proxy of theirs appends to it
+/// (TRUST_X_FORWARDED_FOR), and then only its last entry.
 #[derive(Debug, Clone)]
 pub struct ClientIp(pub String);
 
@@ -119,7 +123,9 @@ impl FromRequestParts<AppState> for ClientIp {
                 .headers
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
+                // The rightmost entry is the one our proxy appended; anything
+                // left of it came from the client and can be forged.
+                .and_then(|v| v.rsplit(',').next())
                 .map(|v| v.trim().to_owned());
             if let Some(ip) = forwarded.filter(|ip| !ip.is_empty()) {
                 return Ok(ClientIp(ip));

@@ -56,17 +56,17 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Updates only: a session deleted by log-out stays deleted even if a
+    /// request that started before it finishes afterwards. (New sessions,
+    /// and cycled ids, go through `create`.)
     async fn save(&self, record: &Record) -> Result<()> {
-        sqlx::query(
-            "insert into session (id, data, expiry_date) values ($1, $2, $3) \
-             on conflict (id) do update set data = excluded.data, expiry_date = excluded.expiry_date",
-        )
-        .bind(record.id.to_string())
-        .bind(encode(record)?)
-        .bind(record.expiry_date.unix_timestamp())
-        .execute(&self.db.pool)
-        .await
-        .map_err(backend)?;
+        sqlx::query("update session set data = $2, expiry_date = $3 where id = $1")
+            .bind(record.id.to_string())
+            .bind(encode(record)?)
+            .bind(record.expiry_date.unix_timestamp())
+            .execute(&self.db.pool)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 

@@ -47,6 +47,12 @@ impl Mailer {
                 }
             },
         };
+        // A delivered mail's link is the recipient's alone: keep only its envelope.
+        let kept_body = if status == "sent" {
+            "(delivered; the body is not kept)"
+        } else {
+            body
+        };
         sqlx::query(
             "insert into mail_outbox (id, to_address, subject, body_text, status, created_at) \
              values ($1, $2, $3, $4, $5, $6)",
@@ -54,7 +60,7 @@ impl Mailer {
         .bind(new_id())
         .bind(to)
         .bind(subject)
-        .bind(body)
+        .bind(kept_body)
         .bind(status)
         .bind(now())
         .execute(&self.db.pool)

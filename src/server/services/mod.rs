@@ -2,4 +2,5 @@
 //! and the scheduler all call these.
 
 pub mod accounts;
+pub mod email_links;
 pub mod workspaces;

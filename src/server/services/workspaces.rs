@@ -208,6 +208,7 @@ pub async fn me(
             email: user.email.clone(),
             name: user.name.clone(),
             is_platform_admin: user.is_platform_admin,
+            email_verified: user.email_verified,
         },
         workspace: summary(ctx),
         workspaces: list_for_user(db, &user.user_id).await?,
