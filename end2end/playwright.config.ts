@@ -6,7 +6,9 @@ import * as path from "path";
 // own port with a fresh SQLite file, so a running dev server is untouched.
 const port = process.env.E2E_PORT ?? "3100";
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache", "autopilot", "target");
-const dbFile = path.join(os.tmpdir(), `autopilot-e2e-${Date.now()}.db`);
+// Set once in the runner; workers inherit it, so tests reach the same database.
+process.env.E2E_DATABASE_URL ??= `sqlite://${path.join(os.tmpdir(), `autopilot-e2e-${Date.now()}.db`)}?mode=rwc`;
+process.env.E2E_SERVER_BIN ??= path.join(targetDir, "release", "autopilot");
 
 export default defineConfig({
   testDir: "./tests",
@@ -37,7 +39,7 @@ export default defineConfig({
     { name: "phone", use: { ...devices["Pixel 7"] }, testMatch: /phone\.spec\.ts/ },
   ],
   webServer: {
-    command: path.join(targetDir, "release", "autopilot"),
+    command: process.env.E2E_SERVER_BIN,
     cwd: "..",
     url: `http://127.0.0.1:${port}/readyz`,
     timeout: 60_000,
@@ -47,7 +49,7 @@ export default defineConfig({
     env: {
       BIND_ADDR: `127.0.0.1:${port}`,
       APP_URL: `http://127.0.0.1:${port}`,
-      DATABASE_URL: `sqlite://${dbFile}?mode=rwc`,
+      DATABASE_URL: process.env.E2E_DATABASE_URL,
       LEPTOS_SITE_ROOT: "target/site",
       RUST_LOG: "warn",
     },

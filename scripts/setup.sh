@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 step() { printf '\n== %s\n' "$*"; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# Non-interactive: CI has no terminal to answer a prompt.
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+export DEBIAN_FRONTEND=noninteractive
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "adding the wasm32 target"

@@ -28,8 +28,8 @@ pub async fn main() -> ExitCode {
         ["admin", "grant", email] => grant(&config, email).await,
         ["admin", "outbox"] => outbox(&config, 10).await,
         ["admin", "outbox", n] => match n.parse() {
-            Ok(n) => outbox(&config, n).await,
-            Err(_) => Err(USAGE.into()),
+            Ok(n) if n > 0 => outbox(&config, n).await,
+            _ => Err(USAGE.into()),
         },
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
