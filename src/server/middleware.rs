@@ -1,9 +1,15 @@
 //! Request guards that wrap every route: the cross-origin check on
 //! state-changing requests and the security headers on every response.
 
+use crate::app::types::Me;
+use crate::server::auth::{CurrentUser, TenantContext};
+use crate::server::error::{ServerError, ServerResult};
+use crate::server::services::workspaces;
 use crate::server::state::AppState;
 use axum::body::Body;
+use axum::extract::FromRequestParts;
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -93,4 +99,31 @@ pub fn page_csp(nonce: &str) -> String {
          style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
          font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
+}
+
+/// In front of the signed-in pages (`/app…`): resolves the user and the
+/// workspace once, before rendering, and hands them to the shell through the
+/// request's extensions; signed-out visitors get a plain redirect. Keeping
+/// this out of the render avoids gating the page on an SSR resource.
+pub async fn signed_in_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let is_app_page = path == "/app" || path.starts_with("/app/");
+    if !is_app_page || !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    match load_me(&mut parts, &state).await {
+        Ok(me) => {
+            parts.extensions.insert(me);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Err(ServerError::Unauthorized) => (StatusCode::FOUND, [(header::LOCATION, "/login")]).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn load_me(parts: &mut Parts, state: &AppState) -> ServerResult<Me> {
+    let user = CurrentUser::from_request_parts(parts, state).await?;
+    let ctx = TenantContext::from_request_parts(parts, state).await?;
+    workspaces::me(&state.db, &user, &ctx).await
 }

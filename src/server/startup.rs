@@ -104,6 +104,10 @@ pub fn router(state: AppState) -> Router {
         })
         .merge(rest::routes())
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::signed_in_pages,
+        ))
         .layer(session_layer(&state))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -9,6 +9,7 @@ on_both_engines!(
     logout_destroys_the_session_on_the_server,
     sessions_survive_restarts_and_work_across_processes,
     signed_out_requests_are_refused_or_redirected,
+    pages_answer_every_concurrent_request,
 );
 
 fn set_cookie_header(res: &reqwest::Response) -> String {
@@ -131,4 +132,36 @@ async fn signed_out_requests_are_refused_or_redirected(engine: Engine) {
     let page = app.get("/app").await;
     assert_eq!(page.status().as_u16(), 302);
     assert_eq!(page.headers()["location"], "/login");
+}
+
+/// Many page loads at once, signed in and out, each must get its answer
+/// (a render that never finishes would surface here as a 408).
+async fn pages_answer_every_concurrent_request(engine: Engine) {
+    let app = spawn(engine).await;
+    app.sign_up("ada@example.com", PASSWORD, "Acme").await;
+    let cookie = app.cookie().unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cases = [
+        ("/app", true, 200),
+        ("/app", false, 302),
+        ("/app/settings", true, 200),
+        ("/app/admin", true, 404),
+    ];
+    let loads: Vec<_> = (0..40)
+        .map(|i| {
+            let (path, signed_in, want) = cases[i % cases.len()];
+            let mut req = http.get(app.url(path)).header("accept", "text/html");
+            if signed_in {
+                req = req.header("cookie", cookie.as_str());
+            }
+            tokio::spawn(async move { (path, want, req.send().await.map(|r| r.status().as_u16())) })
+        })
+        .collect();
+    for load in loads {
+        let (path, want, got) = load.await.unwrap();
+        assert_eq!(got.unwrap(), want, "{path}");
+    }
 }

@@ -2,41 +2,42 @@
 //! Rendered on the server; the phone menu and the switcher are islands.
 //! Signed-out visitors are sent to the log-in page.
 
-use crate::app::api::auth::{get_me, ResendVerification};
+use crate::app::api::auth::ResendVerification;
 use crate::app::api::workspaces::SwitchWorkspace;
-use crate::app::components::{action_error, action_succeeded, reload_on_success, ErrorPanel, Logo};
-use crate::app::error::AppError;
+use crate::app::components::{action_error, action_succeeded, reload_on_success, Logo};
 use crate::app::types::{Me, WorkspaceSummary};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
 /// Shared with the pages inside the shell.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct ShellContext {
-    pub me: Resource<Result<Option<Me>, AppError>>,
+    pub me: Me,
 }
 
-impl ShellContext {
-    pub fn me(&self) -> Option<Me> {
-        self.me.get().and_then(Result::ok).flatten()
+/// The signed-in user and workspace, resolved before rendering by
+/// `server::middleware::signed_in_pages`. The shell renders only on the
+/// server (islands mode), so there is nothing to fetch in the browser.
+fn resolved_me() -> Option<Me> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>().and_then(|parts| parts.extensions.get::<Me>().cloned())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
     }
 }
 
 #[component]
 pub fn AppShell() -> impl IntoView {
-    // Blocking, so a signed-out request is redirected before any HTML is sent.
-    let me = Resource::new_blocking(|| (), |_| get_me());
-    provide_context(ShellContext { me });
-    view! {
-        <Suspense fallback=|| view! { <div class="grid h-screen place-items-center text-sm text-slate-500">"Loading…"</div> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(me)) => view! { <Frame me/> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
-                    Err(error) => view! { <div class="p-8"><ErrorPanel error/></div> }.into_any(),
-                }
-            })}
-        </Suspense>
+    match resolved_me() {
+        Some(me) => {
+            provide_context(ShellContext { me: me.clone() });
+            view! { <Frame me/> }.into_any()
+        }
+        // The middleware already redirects signed-out visitors.
+        None => view! { <Redirect path="/login"/> }.into_any(),
     }
 }
 

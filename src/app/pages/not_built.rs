@@ -35,10 +35,10 @@ pub fn BillingPage() -> impl IntoView {
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let shell = expect_context::<ShellContext>();
-    let is_admin = move || shell.me().is_some_and(|me| me.user.is_platform_admin);
+    let is_admin = shell.me.user.is_platform_admin;
     view! {
         <Title text="Admin"/>
-        <Show when=is_admin fallback=NotFoundPage>
+        <Show when=move || is_admin fallback=NotFoundPage>
             <ComingSoon title="Admin" what="Platform administration (tenants, jobs, the mail outbox) is not built yet. Until then, `autopilot admin outbox` prints recent mail."/>
         </Show>
     }

@@ -39,10 +39,10 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <Title text="Settings"/>
         <PageHeader title="Settings" subtitle="Your workspace's name and members."/>
-        {move || shell.me().map(|me| {
-            let w = me.workspace;
+        {
+            let w = shell.me.workspace;
             view! { <RenameForm workspace_id=w.id name=w.name can_edit=w.role.can(Permission::ManageWorkspace)/> }
-        })}
+        }
         <Members/>
     }
 }
