@@ -14,7 +14,7 @@ use layouts::AppShell;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::path;
 use pages::*;
 
 /// The HTML document around the app, rendered on the server only.
@@ -70,9 +70,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
                 <Route path=path!("/reset-password") view=ResetPasswordPage/>
                 <Route path=path!("/verify-email") view=VerifyEmailPage/>
-                // Rendered whole before the first byte: the status (404, the redirect to
-                // log in) depends on data, and these pages ship no streaming benefit.
-                <ParentRoute path=path!("/app") view=AppShell ssr=SsrMode::Async>
+                // Default out-of-order streaming. SsrMode::Async hung about one in ten
+                // concurrent renders of a page with an island and a resource here
+                // (leptos 0.8.23); the user is resolved in middleware, so nothing on
+                // these pages needs to hold back the headers.
+                <ParentRoute path=path!("/app") view=AppShell>
                     <Route path=path!("") view=DashboardPage/>
                     <Route path=path!("sites") view=SitesPage/>
                     <Route path=path!("content") view=ContentPage/>
