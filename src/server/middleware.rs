@@ -2,14 +2,11 @@
 //! state-changing requests and the security headers on every response.
 
 use crate::app::types::Me;
-use crate::server::auth::{CurrentUser, TenantContext};
-use crate::server::error::{ServerError, ServerResult};
-use crate::server::services::workspaces;
+use crate::server::error::ServerError;
 use crate::server::state::AppState;
 use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::extract::{Request, State};
-use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -112,7 +109,7 @@ pub async fn signed_in_pages(State(state): State<AppState>, req: Request, next: 
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
-    match load_me(&mut parts, &state).await {
+    match Me::from_request_parts(&mut parts, &state).await {
         Ok(me) => {
             parts.extensions.insert(me);
             next.run(Request::from_parts(parts, body)).await
@@ -120,10 +117,4 @@ pub async fn signed_in_pages(State(state): State<AppState>, req: Request, next: 
         Err(ServerError::Unauthorized) => (StatusCode::FOUND, [(header::LOCATION, "/login")]).into_response(),
         Err(e) => e.into_response(),
     }
-}
-
-async fn load_me(parts: &mut Parts, state: &AppState) -> ServerResult<Me> {
-    let user = CurrentUser::from_request_parts(parts, state).await?;
-    let ctx = TenantContext::from_request_parts(parts, state).await?;
-    workspaces::me(&state.db, &user, &ctx).await
 }

@@ -202,8 +202,7 @@ async fn admin_emails_make_platform_admins(engine: Engine) {
         "anyone can sign up with a listed address"
     );
     assert_eq!(app.get("/app/admin").await.status().as_u16(), 404);
-    let token = app.mailed_token(CONFIRM, "boss@example.com").await;
-    assert_eq!(app.call_json("auth/verify_email", &[("token", &token)]).await.0, 200);
+    app.confirm_email("boss@example.com").await;
     assert_eq!(
         app.me().await["user"]["is_platform_admin"],
         true,
@@ -222,8 +221,7 @@ async fn admin_emails_make_platform_admins(engine: Engine) {
 
     app.set_cookie(None);
     app.sign_up("ada@example.com", PASSWORD, "Acme").await;
-    let token = app.mailed_token(CONFIRM, "ada@example.com").await;
-    assert_eq!(app.call_json("auth/verify_email", &[("token", &token)]).await.0, 200);
+    app.confirm_email("ada@example.com").await;
     assert_eq!(app.me().await["user"]["is_platform_admin"], false);
     assert!(!app
         .get("/app")

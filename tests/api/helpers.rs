@@ -260,6 +260,12 @@ impl TestApp {
         body[start..].split_whitespace().next().unwrap().to_string()
     }
 
+    /// Follows the confirmation link mailed to `to`.
+    pub async fn confirm_email(&self, to: &str) {
+        let token = self.mailed_token(CONFIRM, to).await;
+        assert_eq!(self.call_json("auth/verify_email", &[("token", &token)]).await.0, 200);
+    }
+
     pub async fn mails(&self, subject: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as("select count(*) from mail_outbox where subject like $1")
             .bind(format!("{subject}%"))

@@ -138,3 +138,15 @@ impl FromRequestParts<AppState> for ClientIp {
         Ok(ClientIp(peer.unwrap_or_else(|| "unknown".into())))
     }
 }
+
+/// The signed-in shell's view of a request: the user, the active workspace
+/// and the others they can switch to.
+impl FromRequestParts<AppState> for crate::app::types::Me {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ServerResult<Self> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        let ctx = TenantContext::from_request_parts(parts, state).await?;
+        workspaces::me(&state.db, &user, &ctx).await
+    }
+}
