@@ -209,12 +209,7 @@ async fn admin_emails_make_platform_admins(engine: Engine) {
         "its proven owner becomes admin"
     );
     assert!(
-        app.get("/app")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains("href=\"/app/admin\""),
+        app.page_html("/app").await.contains("href=\"/app/admin\""),
         "admins see the Admin link"
     );
     assert_eq!(app.get("/app/admin").await.status().as_u16(), 200);
@@ -223,13 +218,7 @@ async fn admin_emails_make_platform_admins(engine: Engine) {
     app.sign_up("ada@example.com", PASSWORD, "Acme").await;
     app.confirm_email("ada@example.com").await;
     assert_eq!(app.me().await["user"]["is_platform_admin"], false);
-    assert!(!app
-        .get("/app")
-        .await
-        .text()
-        .await
-        .unwrap()
-        .contains("href=\"/app/admin\""));
+    assert!(!app.page_html("/app").await.contains("href=\"/app/admin\""));
     let page = app.get("/app/admin").await;
     assert_eq!(page.status().as_u16(), 404, "the admin page does not exist for others");
 }
@@ -239,21 +228,11 @@ async fn email_confirmation_link_works_once(engine: Engine) {
     app.sign_up("ada@example.com", PASSWORD, "Acme").await;
     assert_eq!(app.me().await["user"]["email_verified"], false);
     assert!(
-        app.get("/app")
-            .await
-            .text()
-            .await
-            .unwrap()
-            .contains("data-testid=\"verify-banner\""),
+        app.page_html("/app").await.contains("data-testid=\"verify-banner\""),
         "the shell asks for it"
     );
     let token = app.mailed_token(CONFIRM, "ada@example.com").await;
-    let page = app
-        .get(&format!("/verify-email?token={token}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = app.page_html(&format!("/verify-email?token={token}")).await;
     assert!(
         page.contains("Confirm my email"),
         "opening the link changes nothing by itself"
@@ -264,13 +243,7 @@ async fn email_confirmation_link_works_once(engine: Engine) {
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(res.headers()["location"], "/app");
     assert_eq!(app.me().await["user"]["email_verified"], true);
-    assert!(!app
-        .get("/app")
-        .await
-        .text()
-        .await
-        .unwrap()
-        .contains("data-testid=\"verify-banner\""));
+    assert!(!app.page_html("/app").await.contains("data-testid=\"verify-banner\""));
     let (status, body) = app.call_json("auth/verify_email", &[("token", &token)]).await;
     assert_eq!(status, 422, "single use: {body}");
     let (status, _) = app.call_json("auth/verify_email", &[("token", "forged")]).await;

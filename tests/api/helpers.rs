@@ -178,6 +178,11 @@ impl TestApp {
         res
     }
 
+    /// A page's HTML, loaded as a browser navigation.
+    pub async fn page_html(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
     /// Calls a server function the way the hydrated page does.
     pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
         let res = self

@@ -25,7 +25,7 @@ async fn health_and_readiness_probes_answer(engine: Engine) {
 
 async fn landing_page_shows_plans_with_operator_limits(engine: Engine) {
     let app = spawn_with(engine, &[("FREE_POSTS_LIMIT", "15")]).await;
-    let html = app.get("/").await.text().await.unwrap();
+    let html = app.page_html("/").await;
     for text in [
         "Free",
         "Pro",

@@ -58,29 +58,40 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ServerError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ServerResult<CurrentUser> {
-        let session = session_of(parts, state).await?;
-        let user_id: String = get(&session, keys::USER_ID).await?.ok_or(ServerError::Unauthorized)?;
-        let epoch: i64 = get(&session, keys::EPOCH).await?.unwrap_or(-1);
-        let row: Option<(String, String, crate::server::db::Flag, Option<i64>, i64)> = sqlx::query_as(
-            "select email, name, is_platform_admin, email_verified_at, session_epoch from app_user where id = $1",
-        )
-        .bind(&user_id)
-        .fetch_optional(&state.db.pool)
-        .await?;
-        match row {
-            Some((email, name, admin, verified_at, current_epoch)) if current_epoch == epoch => Ok(CurrentUser {
-                user_id,
-                email,
-                name,
-                is_platform_admin: admin.0,
-                email_verified: verified_at.is_some(),
-                session,
-            }),
-            _ => {
-                // The user is gone or signed out everywhere: drop this session too.
-                let _ = session.flush().await;
-                Err(ServerError::Unauthorized)
-            }
+        if let Some(user) = parts.extensions.get::<CurrentUser>() {
+            return Ok(user.clone());
+        }
+        let user = load_user(parts, state).await?;
+        parts.extensions.insert(user.clone());
+        Ok(user)
+    }
+}
+
+/// Resolved once per request: the page middleware's result is reused by the
+/// server functions the page then calls (both cached in the extensions).
+async fn load_user(parts: &mut Parts, state: &AppState) -> ServerResult<CurrentUser> {
+    let session = session_of(parts, state).await?;
+    let user_id: String = get(&session, keys::USER_ID).await?.ok_or(ServerError::Unauthorized)?;
+    let epoch: i64 = get(&session, keys::EPOCH).await?.unwrap_or(-1);
+    let row: Option<(String, String, crate::server::db::Flag, Option<i64>, i64)> = sqlx::query_as(
+        "select email, name, is_platform_admin, email_verified_at, session_epoch from app_user where id = $1",
+    )
+    .bind(&user_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    match row {
+        Some((email, name, admin, verified_at, current_epoch)) if current_epoch == epoch => Ok(CurrentUser {
+            user_id,
+            email,
+            name,
+            is_platform_admin: admin.0,
+            email_verified: verified_at.is_some(),
+            session,
+        }),
+        _ => {
+            // The user is gone or signed out everywhere: drop this session too.
+            let _ = session.flush().await;
+            Err(ServerError::Unauthorized)
         }
     }
 }
@@ -89,23 +100,32 @@ impl FromRequestParts<AppState> for TenantContext {
     type Rejection = ServerError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ServerResult<TenantContext> {
-        let user = CurrentUser::from_request_parts(parts, state).await?;
-        let wanted: Option<String> = get(&user.session, keys::TENANT_ID).await?;
-        if let Some(tenant_id) = wanted {
-            if let Some(ctx) = workspaces::membership(&state.db, &user.user_id, &tenant_id).await? {
-                return Ok(ctx);
-            }
+        if let Some(ctx) = parts.extensions.get::<TenantContext>() {
+            return Ok(ctx.clone());
         }
-        // No workspace chosen, or the user left it: fall back to their first.
-        let first = workspaces::first_membership(&state.db, &user.user_id)
-            .await?
-            .ok_or(ServerError::Forbidden)?;
-        user.session
-            .insert(keys::TENANT_ID, &first.tenant_id)
-            .await
-            .map_err(ServerError::internal)?;
-        Ok(first)
+        let ctx = load_context(parts, state).await?;
+        parts.extensions.insert(ctx.clone());
+        Ok(ctx)
     }
+}
+
+async fn load_context(parts: &mut Parts, state: &AppState) -> ServerResult<TenantContext> {
+    let user = CurrentUser::from_request_parts(parts, state).await?;
+    let wanted: Option<String> = get(&user.session, keys::TENANT_ID).await?;
+    if let Some(tenant_id) = wanted {
+        if let Some(ctx) = workspaces::membership(&state.db, &user.user_id, &tenant_id).await? {
+            return Ok(ctx);
+        }
+    }
+    // No workspace chosen, or the user left it: fall back to their first.
+    let first = workspaces::first_membership(&state.db, &user.user_id)
+        .await?
+        .ok_or(ServerError::Forbidden)?;
+    user.session
+        .insert(keys::TENANT_ID, &first.tenant_id)
+        .await
+        .map_err(ServerError::internal)?;
+    Ok(first)
 }
 
 /// The client's address, for throttling. X-Forwarded-For is believed only

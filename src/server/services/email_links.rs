@@ -116,15 +116,17 @@ async fn issue_and_mail(state: &AppState, user_id: &str, email: &str, purpose: P
     state.mailer.send(email, purpose.subject(), &purpose.body(&link)).await
 }
 
+/// Issues and mails a link. No request waits for it, so failures are logged.
+async fn mail_link(state: &AppState, user_id: &str, email: &str, purpose: Purpose) {
+    if let Err(e) = issue_and_mail(state, user_id, email, purpose).await {
+        tracing::warn!(error = ?e, ?purpose, "could not mail a link");
+    }
+}
+
 /// Mails a link without making the request wait for the mail server.
 pub fn mail_in_background(state: &AppState, user_id: String, email: String, purpose: Purpose) {
     let state = state.clone();
-    tokio::spawn(async move {
-        if let Err(e) = issue_and_mail(&state, &user_id, &email, purpose).await {
-            let _ = e.to_app_error(); // logs the cause
-            tracing::warn!(?purpose, "could not mail a link");
-        }
-    });
+    tokio::spawn(async move { mail_link(&state, &user_id, &email, purpose).await });
 }
 
 /// Mails a reset link if the address has an account. Answers the same, in
@@ -142,8 +144,10 @@ pub async fn request_password_reset(state: &AppState, email: &Email) -> ServerRe
             .bind(email.as_str())
             .fetch_optional(&state.db.pool)
             .await;
-        if let Ok(Some((user_id,))) = user {
-            mail_in_background(&state, user_id, email.as_str().to_owned(), Purpose::Reset);
+        match user {
+            Ok(Some((user_id,))) => mail_link(&state, &user_id, email.as_str(), Purpose::Reset).await,
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not look up a reset address"),
         }
     });
     Ok(())
