@@ -5,6 +5,7 @@ import * as path from "path";
 // The release server built by `cargo leptos build --release`, started on its
 // own port with a fresh SQLite file, so a running dev server is untouched.
 const port = process.env.E2E_PORT ?? "3100";
+export const wpPort = process.env.E2E_FAKE_WP_PORT ?? "3199";
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache", "autopilot", "target");
 // Set once in the runner; workers inherit it, so tests reach the same database.
 process.env.E2E_DATABASE_URL ??= `sqlite://${path.join(os.tmpdir(), `autopilot-e2e-${Date.now()}.db`)}?mode=rwc`;
@@ -38,7 +39,16 @@ export default defineConfig({
     { name: "desktop", use: { ...devices["Desktop Chrome"] }, testIgnore: /phone\.spec\.ts/ },
     { name: "phone", use: { ...devices["Pixel 7"] }, testMatch: /phone\.spec\.ts/ },
   ],
-  webServer: {
+  webServer: [{
+    // The fake WordPress the automation journey connects a site to.
+    command: process.env.E2E_FAKE_WP_BIN ?? path.join(targetDir, "release", "examples", "fake_wordpress"),
+    url: `http://127.0.0.1:${wpPort}/`,
+    timeout: 30_000,
+    reuseExistingServer: false,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: { FAKE_WP_ADDR: `127.0.0.1:${wpPort}` },
+  }, {
     command: process.env.E2E_SERVER_BIN,
     cwd: "..",
     url: `http://127.0.0.1:${port}/readyz`,
@@ -52,6 +62,10 @@ export default defineConfig({
       DATABASE_URL: process.env.E2E_DATABASE_URL,
       LEPTOS_SITE_ROOT: "target/site",
       RUST_LOG: "warn",
+      SECRET_KEY: "e2e-secret-key-that-is-at-least-32-bytes",
+      // The fake WordPress listens on 127.0.0.1, which production refuses.
+      OUTBOUND_ALLOW_PRIVATE: "true",
+      WORKER_POLL_SECONDS: "0.5",
     },
-  },
+  }],
 });

@@ -29,6 +29,8 @@ scripts/postgres.sh --drop-test-databases
 
 step "release build"
 cargo leptos build --release
+# The fake WordPress that the Playwright automation journey publishes to.
+cargo build --release --features ssr --example fake_wordpress
 
 step "end-to-end (Playwright, Chromium)"
 (cd end2end && npx playwright test) 2>&1 | tee "$log/e2e.txt"

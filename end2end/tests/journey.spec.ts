@@ -43,8 +43,8 @@ test("sign up, log out, log in, add a workspace and switch", async ({ page }) =>
   await expect(page.getByTestId("user-email")).toHaveText(email);
 
   // Pages not built yet say so.
-  await page.getByRole("link", { name: "Sites" }).click();
-  await expect(page.getByText("Not built yet")).toBeVisible();
+  await page.getByRole("link", { name: "Analytics" }).click();
+  await expect(page.getByText("Not built yet", { exact: true })).toBeVisible();
   await expect(page.getByRole("link", { name: "Admin" })).toHaveCount(0);
 
   await page.getByRole("button", { name: "Log out" }).click();

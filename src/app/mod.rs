@@ -77,7 +77,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("/app") view=AppShell>
                     <Route path=path!("") view=DashboardPage/>
                     <Route path=path!("sites") view=SitesPage/>
+                    <Route path=path!("sites/:id") view=SitePage/>
                     <Route path=path!("content") view=ContentPage/>
+                    <Route path=path!("content/:id") view=PostPage/>
                     <Route path=path!("calendar") view=CalendarPage/>
                     <Route path=path!("analytics") view=AnalyticsPage/>
                     <Route path=path!("billing") view=BillingPage/>

@@ -1,15 +1,21 @@
 //! The `autopilot` command: serve (default), migrate, admin.
 
+use crate::server::clients::llm::Writer;
 use crate::server::clients::mail::recent_outbox;
 use crate::server::config::Config;
 use crate::server::db::Db;
 use crate::server::domain::Email;
+use crate::server::scheduler::Worker;
+use crate::server::secrets::Sealer;
 use crate::server::services::accounts;
 use crate::server::startup::{leptos_options, shutdown_signal, Application};
 use crate::server::telemetry;
 use std::process::ExitCode;
+use std::sync::Arc;
+use tokio::sync::Notify;
 
-const USAGE: &str = "usage: autopilot [serve | migrate | admin grant <email> | admin outbox [count]]";
+const USAGE: &str =
+    "usage: autopilot [serve [--no-worker] | worker | migrate | admin grant <email> | admin outbox [count]]";
 
 pub async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -24,6 +30,12 @@ pub async fn main() -> ExitCode {
     telemetry::init(config.log_json);
     let outcome = match args.as_slice() {
         [] | ["serve"] => serve(config).await,
+        ["serve", "--no-worker"] => {
+            let mut config = config;
+            config.worker.run_in_serve = false;
+            serve(config).await
+        }
+        ["worker"] => worker(config).await,
         ["migrate"] => migrate(&config).await,
         ["admin", "grant", email] => grant(&config, email).await,
         ["admin", "outbox"] => outbox(&config, 10).await,
@@ -58,6 +70,17 @@ async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     tracing::info!(addr = %app.local_addr(), config = ?app.state().config, "autopilot listening");
     app.run(shutdown_signal()).await.map_err(|e| e.to_string())
+}
+
+/// The scheduler alone, beside web processes started with `--no-worker`
+/// (or RUN_WORKER=false) on a shared PostgreSQL.
+async fn worker(config: Config) -> Result<(), String> {
+    let db = open(&config).await?;
+    let sealer = Sealer::from_config(&config)?;
+    let writer = Writer::from_config(&config.openai);
+    let worker = Worker::new(db, Arc::new(config), sealer, writer, Arc::new(Notify::new()));
+    worker.run(shutdown_signal()).await;
+    Ok(())
 }
 
 async fn migrate(config: &Config) -> Result<(), String> {

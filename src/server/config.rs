@@ -4,6 +4,7 @@
 
 use crate::app::types::{Plan, PlanLimits};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 #[error("configuration error: {name} {problem}")]
@@ -28,6 +29,52 @@ pub struct Config {
     pub free_posts_limit: i64,
     pub pro_posts_limit: i64,
     pub agency_posts_limit: i64,
+    /// Where the sealing key lives when SECRET_KEY is unset (created on first use).
+    pub secret_key_file: String,
+    pub worker: WorkerConfig,
+    pub openai: OpenAiConfig,
+    /// Lets outbound calls to tenant-supplied URLs reach loopback and private
+    /// addresses: for local testing against a WordPress on this machine.
+    pub outbound_allow_private: bool,
+}
+
+/// How the scheduler and its workers run.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// `serve` spawns the scheduler unless this is off (RUN_WORKER=false or `serve --no-worker`).
+    pub run_in_serve: bool,
+    /// How often an idle worker looks for due schedules and jobs (WORKER_POLL_SECONDS).
+    pub poll: Duration,
+    /// Jobs one worker process runs at once.
+    pub concurrency: usize,
+    /// Jobs one workspace may have running at once across all workers.
+    pub workspace_concurrency: i64,
+    /// How long a claimed job stays a worker's without a heartbeat.
+    pub lease: Duration,
+    pub max_attempts: i64,
+    /// First retry delay; doubled per attempt up to `retry_max`, with jitter.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+}
+
+/// An OpenAI-compatible chat-completions endpoint; without a key the
+/// built-in generator writes the posts.
+#[derive(Clone)]
+pub struct OpenAiConfig {
+    pub api_key: Option<String>,
+    pub base_url: url::Url,
+    pub model: String,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for OpenAiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiConfig")
+            .field("key", &self.api_key.is_some())
+            .field("base_url", &self.base_url.as_str())
+            .field("model", &self.model)
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -45,6 +92,9 @@ impl std::fmt::Debug for Config {
                 },
             )
             .field("smtp", &self.smtp_url.is_some())
+            .field("worker", &self.worker)
+            .field("openai", &self.openai)
+            .field("outbound_allow_private", &self.outbound_allow_private)
             .finish_non_exhaustive()
     }
 }
@@ -102,6 +152,24 @@ impl Config {
             free_posts_limit: parse_int(&get, "FREE_POSTS_LIMIT", 10, 0..=1_000_000)?,
             pro_posts_limit: parse_int(&get, "PRO_POSTS_LIMIT", 200, 0..=1_000_000)?,
             agency_posts_limit: parse_int(&get, "AGENCY_POSTS_LIMIT", 2_000, 0..=1_000_000)?,
+            secret_key_file: get("SECRET_KEY_FILE").unwrap_or_else(|| "data/secret.key".into()),
+            worker: WorkerConfig {
+                run_in_serve: parse_bool(&get, "RUN_WORKER", true)?,
+                poll: parse_seconds(&get, "WORKER_POLL_SECONDS", 5.0, 0.01..=3600.0)?,
+                concurrency: parse_int(&get, "WORKER_CONCURRENCY", 8, 1..=256)? as usize,
+                workspace_concurrency: parse_int(&get, "WORKSPACE_CONCURRENCY", 2, 1..=256)?,
+                lease: parse_seconds(&get, "WORKER_LEASE_SECONDS", 120.0, 1.0..=3600.0)?,
+                max_attempts: parse_int(&get, "JOB_MAX_ATTEMPTS", 5, 1..=50)?,
+                retry_base: parse_seconds(&get, "JOB_RETRY_BASE_SECONDS", 30.0, 0.01..=3600.0)?,
+                retry_max: parse_seconds(&get, "JOB_RETRY_MAX_SECONDS", 3600.0, 0.01..=86_400.0)?,
+            },
+            openai: OpenAiConfig {
+                api_key: get("OPENAI_API_KEY"),
+                base_url: parse_url(&get, "OPENAI_BASE_URL", "https://api.openai.com/v1")?,
+                model: get("OPENAI_MODEL").unwrap_or_else(|| "gpt-4o-mini".into()),
+                timeout: parse_seconds(&get, "OPENAI_TIMEOUT_SECONDS", 90.0, 1.0..=600.0)?,
+            },
+            outbound_allow_private: parse_bool(&get, "OUTBOUND_ALLOW_PRIVATE", false)?,
         })
     }
 
@@ -170,6 +238,28 @@ fn parse_int(
     Ok(value)
 }
 
+fn parse_seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: f64,
+    range: std::ops::RangeInclusive<f64>,
+) -> Result<Duration, ConfigError> {
+    let value = match get(name) {
+        None => default,
+        Some(raw) => raw
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| bad(name, "must be a number of seconds"))?,
+    };
+    if !range.contains(&value) {
+        return Err(bad(
+            name,
+            &format!("must be between {} and {} seconds", range.start(), range.end()),
+        ));
+    }
+    Ok(Duration::from_secs_f64(value))
+}
+
 fn parse_bool(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
     match get(name).as_deref().map(str::to_ascii_lowercase).as_deref() {
         None => Ok(default),
@@ -209,6 +299,15 @@ mod tests {
         );
         assert_eq!(config(&[("LOG_FORMAT", "xml")]).unwrap_err().name, "LOG_FORMAT");
         assert_eq!(config(&[("SECRET_KEY", "short")]).unwrap_err().name, "SECRET_KEY");
+        assert_eq!(
+            config(&[("WORKER_POLL_SECONDS", "0")]).unwrap_err().name,
+            "WORKER_POLL_SECONDS"
+        );
+        assert_eq!(config(&[("RUN_WORKER", "maybe")]).unwrap_err().name, "RUN_WORKER");
+        assert_eq!(
+            config(&[("OPENAI_BASE_URL", "nope")]).unwrap_err().name,
+            "OPENAI_BASE_URL"
+        );
         assert!(err.to_string().contains("FREE_POSTS_LIMIT"));
     }
 
@@ -221,9 +320,15 @@ mod tests {
 
     #[test]
     fn https_app_url_means_secure_cookies_and_debug_hides_secrets() {
-        let c = config(&[("APP_URL", "https://ap.example.com"), ("SECRET_KEY", &"k".repeat(40))]).unwrap();
+        let c = config(&[
+            ("APP_URL", "https://ap.example.com"),
+            ("SECRET_KEY", &"k".repeat(40)),
+            ("OPENAI_API_KEY", "sk-very-secret"),
+        ])
+        .unwrap();
         assert!(c.secure_cookies());
         assert_eq!(c.app_origin(), "https://ap.example.com");
         assert!(!format!("{c:?}").contains("kkkk"));
+        assert!(!format!("{c:?}").contains("sk-very-secret"));
     }
 }

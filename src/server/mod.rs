@@ -11,6 +11,8 @@ pub mod domain;
 pub mod error;
 pub mod middleware;
 pub mod rest;
+pub mod scheduler;
+pub mod secrets;
 pub mod services;
 pub mod startup;
 pub mod state;

@@ -5,9 +5,12 @@ use crate::app::{shell, App};
 use crate::server::auth::password::PasswordHasher;
 use crate::server::auth::session_store::DbSessionStore;
 use crate::server::auth::throttle;
+use crate::server::clients::llm::Writer;
 use crate::server::clients::mail::Mailer;
 use crate::server::config::Config;
 use crate::server::db::Db;
+use crate::server::scheduler::Worker;
+use crate::server::secrets::Sealer;
 use crate::server::{middleware, rest, state::AppState};
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -41,6 +44,9 @@ impl Application {
         let mailer = Mailer::new(&config, db.clone())?;
         let state = AppState {
             db,
+            sealer: Sealer::from_config(&config)?,
+            writer: Writer::from_config(&config.openai),
+            wake: Arc::new(tokio::sync::Notify::new()),
             config: Arc::new(config),
             leptos_options,
             hasher: PasswordHasher::default(),
@@ -62,16 +68,40 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves, finishing requests in flight.
+    /// Serves until `shutdown` resolves, finishing requests in flight; the
+    /// scheduler (unless turned off) stops with it, finishing or handing
+    /// back its running jobs.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
+        let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+        let worker = self.state.config.worker.run_in_serve.then(|| {
+            let mut stopped = worker_stopped.clone();
+            tokio::spawn(worker_for(&self.state).run(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            }))
+        });
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
+        let _ = stop_worker.send(true);
+        if let Some(worker) = worker {
+            let _ = worker.await;
+        }
         housekeeping.abort();
         served
     }
+}
+
+/// The scheduler of this process, sharing the server's pool and wake-up.
+pub fn worker_for(state: &AppState) -> Worker {
+    Worker::new(
+        state.db.clone(),
+        state.config.clone(),
+        state.sealer.clone(),
+        state.writer.clone(),
+        state.wake.clone(),
+    )
 }
 
 fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {

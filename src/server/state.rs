@@ -1,9 +1,11 @@
 //! Everything a request handler may need, cloned cheaply into each request.
 
 use crate::server::auth::password::PasswordHasher;
+use crate::server::clients::llm::Writer;
 use crate::server::clients::mail::Mailer;
 use crate::server::config::Config;
 use crate::server::db::Db;
+use crate::server::secrets::Sealer;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -15,6 +17,11 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub hasher: PasswordHasher,
     pub mailer: Mailer,
+    pub sealer: Sealer,
+    pub writer: Writer,
+    /// Wakes this process's worker when a job is queued here (run now,
+    /// approve, retry), so it need not wait for its next poll.
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

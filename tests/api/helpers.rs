@@ -106,6 +106,9 @@ pub async fn spawn_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp {
     let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     env.insert("DATABASE_URL".into(), database_url.into());
     env.insert("BIND_ADDR".into(), "127.0.0.1:0".into());
+    for (name, value) in TEST_DEFAULTS {
+        env.entry(name.to_string()).or_insert_with(|| value.to_string());
+    }
     let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test configuration is valid");
     let options = leptos::config::LeptosOptions::builder()
         .output_name("autopilot")
@@ -130,6 +133,17 @@ pub async fn spawn_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp {
         shutdown: Some(tx),
     }
 }
+
+/// Test settings unless a test says otherwise: a fixed key, the fake
+/// WordPress on 127.0.0.1 allowed, and a brisk worker.
+pub const TEST_DEFAULTS: [(&str, &str); 6] = [
+    ("SECRET_KEY", "test-secret-key-that-is-at-least-32-bytes"),
+    ("OUTBOUND_ALLOW_PRIVATE", "true"),
+    ("WORKER_POLL_SECONDS", "0.1"),
+    ("JOB_RETRY_BASE_SECONDS", "0.05"),
+    ("JOB_RETRY_MAX_SECONDS", "0.2"),
+    ("JOB_MAX_ATTEMPTS", "3"),
+];
 
 pub const SESSION_COOKIE: &str = "autopilot_session";
 
@@ -195,6 +209,22 @@ impl TestApp {
             .unwrap();
         self.remember(&res);
         res
+    }
+
+    /// Calls a server function whose arguments travel as JSON.
+    pub async fn call_with_json(&self, endpoint: &str, body: &Value) -> (u16, Value) {
+        let res = self
+            .http
+            .post(self.url(&format!("/api/{endpoint}")))
+            .headers(self.headers())
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        self.remember(&res);
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     pub async fn call_json(&self, endpoint: &str, form: &[(&str, &str)]) -> (u16, Value) {

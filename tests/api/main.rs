@@ -2,9 +2,13 @@
 //! test, every test on SQLite and on PostgreSQL.
 
 mod accounts;
+mod automation;
+#[allow(dead_code)]
+mod fake_wordpress;
 mod helpers;
 mod mail;
 mod operations;
 mod security;
 mod sessions;
+mod workers;
 mod workspaces;

@@ -2,5 +2,7 @@
 //! scope, parse input into domain types, call one service, return a DTO.
 
 pub mod auth;
+pub mod content;
 pub mod plans;
+pub mod sites;
 pub mod workspaces;

@@ -7,21 +7,6 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
-pub fn SitesPage() -> impl IntoView {
-    view! { <Title text="Sites"/><ComingSoon title="Sites" what="Connecting WordPress sites (with a connection test and per-site schedules) is being built. Once it lands, this is where you add your first site."/> }
-}
-
-#[component]
-pub fn ContentPage() -> impl IntoView {
-    view! { <Title text="Content"/><ComingSoon title="Content" what="The review queue, scheduled and published posts, and failed jobs will appear here once site automation is built."/> }
-}
-
-#[component]
-pub fn CalendarPage() -> impl IntoView {
-    view! { <Title text="Calendar"/><ComingSoon title="Calendar" what="A month and week calendar of scheduled and published posts per site will appear here once site automation is built."/> }
-}
-
-#[component]
 pub fn AnalyticsPage() -> impl IntoView {
     view! { <Title text="Analytics"/><ComingSoon title="Analytics" what="Charts of posts generated, published and failed over time are not built yet."/> }
 }

@@ -37,6 +37,7 @@ pub struct DashboardSummary {
     pub members: i64,
     pub workspaces: i64,
     pub created_at: i64,
+    pub usage: super::Usage,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,9 +1,11 @@
 //! Types shared by the browser and the server: DTOs, roles, plans.
 
+mod automation;
 mod dto;
 mod plan;
 mod role;
 
+pub use automation::*;
 pub use dto::*;
 pub use plan::{Plan, PlanLimits, PlanSummary};
 pub use role::{Permission, Role};

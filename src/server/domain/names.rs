@@ -44,6 +44,19 @@ impl PersonName {
     }
 }
 
+/// A site's display name: 1–80 characters, whitespace collapsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteName(String);
+
+impl SiteName {
+    pub fn parse(raw: &str) -> Result<SiteName, ServerError> {
+        parse_name(raw, "Site name", 80).map(SiteName)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,5 +2,10 @@
 //! and the scheduler all call these.
 
 pub mod accounts;
+pub mod calendar;
+pub mod content;
 pub mod email_links;
+pub mod jobs;
+pub mod quota;
+pub mod sites;
 pub mod workspaces;

@@ -161,6 +161,7 @@ pub async fn dashboard(ctx: &TenantContext, db: &Db, config: &Config) -> ServerR
         members,
         workspaces,
         created_at,
+        usage: crate::server::services::quota::usage(db, config, &ctx.tenant_id, ctx.plan, now()).await?,
     })
 }
 

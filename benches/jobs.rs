@@ -1,0 +1,131 @@
+//! Queue throughput: no-op jobs per second through the real claim/complete
+//! path (the scheduler's `Worker` loop), two workers, on SQLite and on
+//! PostgreSQL. Run with `scripts/bench.sh`; not part of the test suite.
+//!
+//! Jobs are spread over many workspaces, as real schedules are, so the
+//! per-workspace cap (WORKSPACE_CONCURRENCY, default 2) is in force.
+
+use autopilot::server::clients::llm::Writer;
+use autopilot::server::config::Config;
+use autopilot::server::db::{new_id, Db};
+use autopilot::server::scheduler::Worker;
+use autopilot::server::secrets::Sealer;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const JOBS: usize = 40_000;
+const WORKSPACES: usize = 1_000;
+const WORKERS: usize = 2;
+
+#[tokio::main]
+async fn main() {
+    let dir = std::env::temp_dir().join("autopilot-bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let sqlite = format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", new_id())).display());
+    report("SQLite", 5_000.0, run(&sqlite).await);
+    let admin =
+        std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    match fresh_postgres(&admin).await {
+        Some(url) => report("PostgreSQL", 4_000.0, run(&url).await),
+        None => println!("PostgreSQL: not reachable at {admin}, skipped"),
+    }
+}
+
+fn report(engine: &str, target: f64, per_second: f64) {
+    let verdict = if per_second >= target { "meets" } else { "BELOW" };
+    println!("{engine}: {per_second:.0} no-op jobs/s with {WORKERS} workers ({verdict} the target of {target:.0}/s)");
+}
+
+async fn fresh_postgres(admin: &str) -> Option<String> {
+    use sqlx::{Connection, Executor};
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(admin).await.ok()?;
+    let name = format!("ap_bench_{}", new_id().replace('-', ""));
+    conn.execute(format!("create database {name}").as_str()).await.ok()?;
+    let (server, _) = admin.rsplit_once('/')?;
+    Some(format!("{server}/{name}"))
+}
+
+fn config(database_url: &str) -> Config {
+    let env: HashMap<&str, &str> = [
+        ("DATABASE_URL", database_url),
+        ("SECRET_KEY", "bench-secret-key-that-is-at-least-32-bytes"),
+        ("WORKER_POLL_SECONDS", "0.05"),
+        // The batch a worker claims and completes at once.
+        ("WORKER_CONCURRENCY", "256"),
+    ]
+    .into_iter()
+    .collect();
+    Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).expect("bench configuration is valid")
+}
+
+async fn run(database_url: &str) -> f64 {
+    let config = Arc::new(config(database_url));
+    let db = Db::open(database_url).await.expect("database opens");
+    enqueue(&db).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|_| {
+            let worker = Worker::new(
+                db.clone(),
+                config.clone(),
+                Sealer::new(b"bench-secret-key-that-is-at-least-32-bytes"),
+                Writer::BuiltIn,
+                Arc::new(tokio::sync::Notify::new()),
+            );
+            let mut stopped = stopped.clone();
+            tokio::spawn(worker.run(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            }))
+        })
+        .collect();
+    loop {
+        let (done,): (i64,) = sqlx::query_as("select count(*) from job where state = 'done'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        if done as usize >= JOBS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = started.elapsed();
+    let _ = stop.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
+    JOBS as f64 / elapsed.as_secs_f64()
+}
+
+/// Inserts the workspaces and jobs in bulk (enqueueing is not what is measured),
+/// round-robin over workspaces as independent schedules would fill the queue.
+async fn enqueue(db: &Db) {
+    for w in 0..WORKSPACES {
+        sqlx::query("insert into tenant (id, name, plan, created_at) values ($1, $1, 'free', 0)")
+            .bind(format!("ws-{w}"))
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    let per_statement = 500;
+    for chunk in 0..JOBS / per_statement {
+        let mut sql = String::from(
+            "insert into job (id, tenant_id, site_id, kind, slot, state, step, max_attempts, run_at_ms, \
+             created_at, updated_at) values ",
+        );
+        let rows: Vec<String> = (0..per_statement)
+            .map(|i| {
+                let n = chunk * per_statement + i;
+                format!(
+                    "('{}', 'ws-{}', null, 'noop', {n}, 'queued', 'queued', 3, 0, 0, 0)",
+                    new_id(),
+                    n % WORKSPACES
+                )
+            })
+            .collect();
+        sql.push_str(&rows.join(", "));
+        sqlx::query(&sql).execute(&db.pool).await.unwrap();
+    }
+}

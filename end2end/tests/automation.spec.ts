@@ -1,0 +1,71 @@
+import { expect, test, type Page } from "@playwright/test";
+import { wpPort } from "../playwright.config";
+
+async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+// Connect a site (the fake WordPress started beside the app), write a post
+// now, approve it, and follow it to its published link without reloading.
+test("add a site, run now, approve, see the published link", async ({ page }) => {
+  const email = `auto+${Date.now()}@example.com`;
+  await page.goto("/signup");
+  await hydrated(page);
+  const signup = page.getByTestId("signup-form");
+  await signup.getByLabel("Your name").fill("Wren Writer");
+  await signup.getByLabel("Email").fill(email);
+  await signup.locator("input[name=password]").fill("correct horse battery");
+  await signup.getByLabel("Workspace name").fill("Garden Co");
+  await signup.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/app$/);
+  await expect(page.getByTestId("Posts this month")).toHaveText("0 of 10");
+
+  await page.goto("/app/sites");
+  await hydrated(page);
+  await expect(page.getByTestId("no-sites")).toBeVisible();
+  const add = page.getByTestId("add-site-form");
+  await add.getByLabel("Name", { exact: true }).fill("Garden blog");
+  await add.getByLabel("Address").fill(`http://127.0.0.1:${wpPort}`);
+  await add.getByLabel("WordPress username").fill("editor");
+  await add.getByLabel("Application password").fill("abcd EFGH ijkl MNOP qrst UVWX");
+  await add.getByRole("button", { name: "Add site" }).click();
+  await expect(page).toHaveURL(/\/app\/sites\/[0-9a-f-]+$/);
+  await expect(page.getByRole("heading", { name: "Garden blog" })).toBeVisible();
+  await expect(page.locator("input[name=password]")).toHaveValue("");
+
+  await hydrated(page);
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.getByTestId("connection-result")).toContainText("Connected");
+  await expect(page.getByTestId("connection-result")).toContainText("Edna Editor");
+
+  const settings = page.getByTestId("settings-form");
+  await settings.getByLabel("Niche").fill("Home gardening");
+  await settings.getByLabel("Time zone (IANA)").fill("Europe/Berlin");
+  await settings.getByLabel("Times (24h, comma separated)").fill("08:00, 17:30");
+  await settings.getByLabel("Time zone (IANA)").press("Tab");
+  await expect(page.getByTestId("next-runs").locator("tbody tr")).toHaveCount(5);
+  await expect(page.getByTestId("next-runs")).toContainText("08:00 CET");
+  await settings.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByText("Settings saved.")).toBeVisible();
+
+  await page.getByRole("button", { name: "Run now" }).click();
+  await expect(page.getByTestId("run-queued")).toBeVisible();
+
+  await page.goto("/app/content?list=review");
+  await hydrated(page);
+  const row = page.getByTestId("job-row").first();
+  await expect(row).toHaveAttribute("data-step", "awaiting_review", { timeout: 30_000 });
+  await row.getByRole("button", { name: "Approve" }).click();
+  await expect(page.getByTestId("empty-list")).toBeVisible();
+  await page.goto("/app/content?list=published");
+  await hydrated(page);
+  const link = page.getByTestId("published-link").first();
+  await expect(link).toBeVisible({ timeout: 30_000 });
+  await expect(link).toHaveAttribute("href", new RegExp(`^http://127\\.0\\.0\\.1:${wpPort}/`));
+
+  await page.goto("/app");
+  await expect(page.getByTestId("Posts this month")).toHaveText("1 of 10");
+  await page.goto("/app/calendar");
+  await expect(page).toHaveURL(/tz=/);
+  await expect(page.getByTestId("calendar-entry").first()).toBeVisible();
+});

@@ -1,0 +1,95 @@
+use crate::app::error::AppError;
+use crate::app::types::{CalendarView, JobPage, PostDetail, Step, Usage};
+use leptos::prelude::*;
+
+/// The steps each list of the content page shows.
+pub fn steps_of(list: &str) -> Vec<Step> {
+    match list {
+        "review" => vec![Step::AwaitingReview],
+        "active" => vec![Step::Queued, Step::Generating, Step::Publishing],
+        "published" => vec![Step::Published],
+        "failed" => vec![Step::Failed, Step::Quota],
+        "rejected" => vec![Step::Rejected],
+        _ => Vec::new(),
+    }
+}
+
+/// One page of jobs. `list` is review, active, published, failed, rejected
+/// or all; `site_id` empty means every site.
+#[server(prefix = "/api", endpoint = "content/jobs")]
+pub async fn list_jobs(list: String, site_id: String, page: i64) -> Result<JobPage, AppError> {
+    use crate::server::{api, auth::TenantContext, services::content};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    let filter = content::JobFilter {
+        steps: steps_of(&list),
+        site_id: (!site_id.is_empty()).then_some(site_id),
+        page,
+    };
+    Ok(content::list_jobs(&ctx, &state.db, &filter).await?)
+}
+
+#[server(prefix = "/api", endpoint = "content/post")]
+pub async fn get_post(post_id: String) -> Result<PostDetail, AppError> {
+    use crate::server::{api, auth::TenantContext, services::content};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(content::post(&ctx, &state.db, &post_id).await?)
+}
+
+#[server(prefix = "/api", endpoint = "content/edit")]
+pub async fn edit_post(post_id: String, title: String, body: String) -> Result<(), AppError> {
+    use crate::server::{api, auth::TenantContext, services::content};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(content::edit_post(&ctx, &state.db, &post_id, &title, &body).await?)
+}
+
+#[server(prefix = "/api", endpoint = "content/approve", input = server_fn::codec::Json)]
+pub async fn approve_posts(post_ids: Vec<String>) -> Result<usize, AppError> {
+    use crate::server::{api, auth::TenantContext, services::content};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(content::approve(&ctx, &state, &post_ids).await?)
+}
+
+#[server(prefix = "/api", endpoint = "content/reject")]
+pub async fn reject_post(post_id: String) -> Result<(), AppError> {
+    use crate::server::{api, auth::TenantContext, services::content};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(content::reject(&ctx, &state.db, &post_id).await?)
+}
+
+#[server(prefix = "/api", endpoint = "content/retry")]
+pub async fn retry_job(job_id: String) -> Result<(), AppError> {
+    use crate::server::{api, auth::TenantContext, services::content};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(content::retry(&ctx, &state, &job_id).await?)
+}
+
+#[server(prefix = "/api", endpoint = "content/run_now")]
+pub async fn run_site_now(site_id: String) -> Result<String, AppError> {
+    use crate::server::{api, auth::TenantContext, services::content};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(content::run_now(&ctx, &state, &site_id).await?)
+}
+
+#[server(prefix = "/api", endpoint = "content/usage")]
+pub async fn get_usage() -> Result<Usage, AppError> {
+    use crate::server::{api, auth::TenantContext, services::content};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(content::usage(&ctx, &state).await?)
+}
+
+/// A month or week of posts and planned runs, laid out in `zone`.
+#[server(prefix = "/api", endpoint = "content/calendar")]
+pub async fn get_calendar(span: String, date: String, zone: String) -> Result<CalendarView, AppError> {
+    use crate::server::{api, auth::TenantContext, services::calendar};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(calendar::view(&ctx, &state.db, &span, &date, &zone).await?)
+}

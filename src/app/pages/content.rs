@@ -1,0 +1,182 @@
+//! Content: the review queue, jobs under way, published posts and failures,
+//! kept current without a reload.
+
+use crate::app::api::content::{list_jobs, ApprovePosts, RejectPost, RetryJob};
+use crate::app::components::PageHeader;
+use crate::app::types::{JobPage, JobSummary, Step};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+const LISTS: [(&str, &str); 5] = [
+    ("review", "Review queue"),
+    ("active", "Scheduled & running"),
+    ("published", "Published"),
+    ("failed", "Failed"),
+    ("all", "Everything"),
+];
+
+#[component]
+pub fn ContentPage() -> impl IntoView {
+    let query = use_query_map();
+    let list = query
+        .read_untracked()
+        .get("list")
+        .filter(|l| LISTS.iter().any(|(k, _)| k == l))
+        .unwrap_or_else(|| "review".into());
+    let page = query
+        .read_untracked()
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1i64)
+        .max(1);
+    view! {
+        <Title text="Content"/>
+        <PageHeader title="Content" subtitle="Posts move from queued to generating, review, publishing and published. This page follows them live."/>
+        <nav class="mb-4 flex flex-wrap gap-2" aria-label="Lists">
+            {LISTS.iter().map(|(key, label)| {
+                let active = *key == list;
+                view! {
+                    <a href=format!("/app/content?list={key}") aria-current=if active { "page" } else { "false" }
+                        class=if active { "rounded-full bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white" } else { "rounded-full bg-white px-3 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-slate-200 hover:bg-slate-50" }>
+                        {*label}
+                    </a>
+                }
+            }).collect_view()}
+        </nav>
+        <JobList list page/>
+    }
+}
+
+/// Polls every two seconds while a job is still moving (and every ten
+/// otherwise), so states change on the page without a reload.
+#[island]
+fn JobList(list: String, page: i64) -> impl IntoView {
+    let tick = RwSignal::new(0u32);
+    let approve = ServerAction::<ApprovePosts>::new();
+    let reject = ServerAction::<RejectPost>::new();
+    let retry = ServerAction::<RetryJob>::new();
+    let selected = RwSignal::new(Vec::<String>::new());
+    let list_key = list.clone();
+    let jobs = Resource::new(
+        move || {
+            (
+                tick.get(),
+                approve.version().get(),
+                reject.version().get(),
+                retry.version().get(),
+            )
+        },
+        move |_| list_jobs(list_key.clone(), String::new(), page),
+    );
+    schedule_polls(jobs, tick);
+    let is_review = list == "review";
+    view! {
+        <section class="rounded-2xl border border-slate-200 bg-white shadow-sm" data-testid="job-list">
+            <Show when=move || is_review>
+                <div class="flex items-center justify-between gap-3 border-b border-slate-200 px-6 py-3">
+                    <span class="text-sm text-slate-600">{move || format!("{} selected", selected.read().len())}</span>
+                    <button class="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white disabled:opacity-50" data-testid="approve-selected"
+                        disabled=move || selected.read().is_empty() || approve.pending().get()
+                        on:click=move |_| { approve.dispatch(ApprovePosts { post_ids: selected.get_untracked() }); selected.set(Vec::new()); }>
+                        "Approve selected"
+                    </button>
+                </div>
+            </Show>
+            <Transition fallback=|| view! { <p class="p-6 text-sm text-slate-500">"Loading…"</p> }>
+                {move || jobs.get().map(|result| match result {
+                    Ok(page) => view! { <Rows page selected approve reject retry/> }.into_any(),
+                    Err(e) => view! { <p role="alert" class="p-6 text-sm text-red-700">{e.to_string()}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn schedule_polls(jobs: Resource<Result<JobPage, crate::app::error::AppError>>, tick: RwSignal<u32>) {
+    Effect::new(move |_| {
+        let moving = jobs
+            .get()
+            .and_then(|r| r.ok())
+            .is_some_and(|p| p.jobs.iter().any(|j| j.step.is_active()));
+        let delay = if moving { 2_000 } else { 10_000 };
+        set_timeout(
+            move || tick.update(|t| *t += 1),
+            std::time::Duration::from_millis(delay),
+        );
+    });
+}
+
+#[component]
+fn Rows(
+    page: JobPage,
+    selected: RwSignal<Vec<String>>,
+    approve: ServerAction<ApprovePosts>,
+    reject: ServerAction<RejectPost>,
+    retry: ServerAction<RetryJob>,
+) -> impl IntoView {
+    if page.jobs.is_empty() {
+        return view! { <p class="p-8 text-center text-sm text-slate-600" data-testid="empty-list">"Nothing here right now."</p> }.into_any();
+    }
+    let pages = (page.total + page.per_page - 1) / page.per_page;
+    view! {
+        <ul class="divide-y divide-slate-100">
+            {page.jobs.into_iter().map(|job| view! { <Row job selected approve reject retry/> }).collect_view()}
+        </ul>
+        <p class="border-t border-slate-200 px-6 py-3 text-xs text-slate-500">
+            {format!("Page {} of {} · {} in all", page.page, pages.max(1), page.total)}
+        </p>
+    }
+    .into_any()
+}
+
+#[component]
+fn Row(
+    job: JobSummary,
+    selected: RwSignal<Vec<String>>,
+    approve: ServerAction<ApprovePosts>,
+    reject: ServerAction<RejectPost>,
+    retry: ServerAction<RetryJob>,
+) -> impl IntoView {
+    let post_id = job.post_id.clone().unwrap_or_default();
+    let title = job.post_title.clone().unwrap_or_else(|| "Post not written yet".into());
+    let (p1, p2, p3, job_id) = (post_id.clone(), post_id.clone(), post_id.clone(), job.id.clone());
+    let reviewing = job.step == Step::AwaitingReview;
+    view! {
+        <li class="flex flex-wrap items-center gap-3 px-6 py-4" data-testid="job-row" data-step=job.step.as_str()>
+            {reviewing.then(|| view! {
+                <input type="checkbox" aria-label="Select" class="h-4 w-4"
+                    prop:checked=move || selected.read().contains(&p1)
+                    on:change=move |_| selected.update(|s| if let Some(i) = s.iter().position(|x| *x == p2) { s.remove(i); } else { s.push(p2.clone()); })/>
+            })}
+            <StepBadge step=job.step/>
+            <div class="min-w-0 flex-1">
+                {if post_id.is_empty() { view! { <p class="truncate text-sm font-medium text-slate-500">{title}</p> }.into_any() } else {
+                    view! { <a class="truncate text-sm font-medium text-slate-900 hover:underline" href=format!("/app/content/{post_id}")>{title}</a> }.into_any()
+                }}
+                <p class="text-xs text-slate-500">{job.site_name.clone()}{format!(" · attempt {} of {}", job.attempt, job.max_attempts)}</p>
+                {job.last_error.clone().map(|e| view! { <p class="mt-1 text-xs text-red-700" data-testid="job-error">{e}</p> })}
+            </div>
+            {job.remote_url.clone().map(|url| view! { <a class="text-sm text-indigo-600 underline" href=url.clone() target="_blank" rel="noopener noreferrer" data-testid="published-link">"View on WordPress"</a> })}
+            {reviewing.then(|| view! {
+                <button class="rounded-lg bg-emerald-600 px-3 py-1.5 text-sm font-medium text-white" on:click=move |_| { approve.dispatch(ApprovePosts { post_ids: vec![p3.clone()] }); }>"Approve"</button>
+                <button class="rounded-lg px-3 py-1.5 text-sm font-medium text-red-700 hover:bg-red-50" on:click=move |_| { reject.dispatch(RejectPost { post_id: post_id.clone() }); }>"Reject"</button>
+            })}
+            {(job.step == Step::Failed).then(|| view! {
+                <button class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium" on:click=move |_| { retry.dispatch(RetryJob { job_id: job_id.clone() }); }>"Retry"</button>
+            })}
+        </li>
+    }
+}
+
+#[component]
+pub fn StepBadge(step: Step) -> impl IntoView {
+    let class = match step {
+        Step::Published => "bg-emerald-100 text-emerald-800",
+        Step::Failed | Step::Quota => "bg-red-100 text-red-800",
+        Step::AwaitingReview => "bg-amber-100 text-amber-900",
+        Step::Rejected => "bg-slate-200 text-slate-700",
+        _ => "bg-indigo-100 text-indigo-800",
+    };
+    view! { <span class=format!("shrink-0 rounded-full px-2.5 py-0.5 text-xs font-medium {class}") data-testid="step">{step.label()}</span> }
+}

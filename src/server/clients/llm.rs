@@ -1,0 +1,192 @@
+//! Writes posts: an OpenAI-compatible chat-completions endpoint when
+//! OPENAI_API_KEY is set, the built-in generator otherwise. Either way the
+//! caller receives a `Draft` and sanitises it before storing.
+
+use super::generator::{self, Brief, Draft};
+use crate::server::config::OpenAiConfig;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// Attempts per write inside the client, for rate limits and brief outages;
+/// the job's own retries (minutes apart) come on top.
+const ATTEMPTS: u32 = 3;
+
+#[derive(Clone, Debug)]
+pub enum Writer {
+    OpenAi {
+        http: reqwest::Client,
+        config: OpenAiConfig,
+    },
+    BuiltIn,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LlmError {
+    /// Passing trouble (rate limit, timeout, 5xx): try the job again later.
+    #[error("the writing model is unavailable: {0}")]
+    Unavailable(String),
+    /// The endpoint refused the request itself (bad key, unknown model).
+    #[error("the writing model refused the request: {0}")]
+    Refused(String),
+}
+
+#[derive(Deserialize)]
+struct PostJson {
+    title: String,
+    #[serde(alias = "body", alias = "content")]
+    html: String,
+    #[serde(default)]
+    excerpt: String,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+impl Writer {
+    pub fn from_config(config: &OpenAiConfig) -> Writer {
+        match config.api_key {
+            Some(_) => Writer::OpenAi {
+                http: reqwest::Client::builder()
+                    .timeout(config.timeout)
+                    .connect_timeout(Duration::from_secs(10))
+                    .build()
+                    .expect("a TLS backend is compiled in"),
+                config: config.clone(),
+            },
+            None => Writer::BuiltIn,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Writer::OpenAi { config, .. } => format!("{} at {}", config.model, config.base_url),
+            Writer::BuiltIn => "the built-in generator".into(),
+        }
+    }
+
+    pub async fn write(&self, brief: &Brief) -> Result<Draft, LlmError> {
+        match self {
+            Writer::BuiltIn => Ok(generator::write(brief)),
+            Writer::OpenAi { http, config } => {
+                let mut wait = Duration::from_secs(1);
+                let mut last = LlmError::Unavailable("no attempt made".into());
+                for attempt in 1..=ATTEMPTS {
+                    match complete(http, config, brief).await {
+                        Ok(draft) => return Ok(draft),
+                        Err(e @ LlmError::Refused(_)) => return Err(e),
+                        Err(e) => last = e,
+                    }
+                    if attempt < ATTEMPTS {
+                        tokio::time::sleep(wait).await;
+                        wait *= 2;
+                    }
+                }
+                Err(last)
+            }
+        }
+    }
+}
+
+async fn complete(http: &reqwest::Client, config: &OpenAiConfig, brief: &Brief) -> Result<Draft, LlmError> {
+    let url = format!("{}/chat/completions", config.base_url.as_str().trim_end_matches('/'));
+    let response = http
+        .post(url)
+        .bearer_auth(config.api_key.as_deref().unwrap_or_default())
+        .json(&request_body(&config.model, brief))
+        .send()
+        .await
+        .map_err(|e| {
+            LlmError::Unavailable(if e.is_timeout() {
+                "timed out".into()
+            } else {
+                "unreachable".into()
+            })
+        })?;
+    let status = response.status();
+    let body: Value = response
+        .json()
+        .await
+        .map_err(|_| LlmError::Unavailable(format!("unreadable answer (HTTP {})", status.as_u16())))?;
+    if status.as_u16() == 429 || status.is_server_error() {
+        return Err(LlmError::Unavailable(format!("HTTP {}", status.as_u16())));
+    }
+    if !status.is_success() {
+        let message = body["error"]["message"].as_str().unwrap_or("no reason given");
+        return Err(LlmError::Refused(format!("HTTP {}: {message}", status.as_u16())));
+    }
+    let content = body["choices"][0]["message"]["content"]
+        .as_str()
+        .ok_or_else(|| LlmError::Unavailable("answer without content".into()))?;
+    let post: PostJson = serde_json::from_str(strip_fence(content))
+        .map_err(|_| LlmError::Unavailable("answer was not the requested JSON".into()))?;
+    if post.title.trim().is_empty() || post.html.trim().is_empty() {
+        return Err(LlmError::Unavailable("answer had an empty title or body".into()));
+    }
+    Ok(Draft {
+        title: post.title,
+        html: post.html,
+        excerpt: post.excerpt,
+        tags: post.tags,
+    })
+}
+
+fn request_body(model: &str, brief: &Brief) -> Value {
+    let topics = if brief.topics.is_empty() {
+        brief.niche.clone()
+    } else {
+        brief.topics.join("; ")
+    };
+    let system = "You write blog posts for WordPress sites. Answer with one JSON object with the keys \
+                  title (plain text), html (the body as HTML using p, h2, h3, ul, ol, li, strong, em, a, \
+                  blockquote; no h1, no scripts), excerpt (one or two plain sentences) and tags (3 to 5 short \
+                  lowercase strings).";
+    let user = format!(
+        "Niche: {}\nPick one of these topics (vary between posts; variation seed {}): {}\nTone: {}\n\
+         Language: {}\nLength: about {} words.",
+        brief.niche, brief.seed, topics, brief.tone, brief.language, brief.target_words
+    );
+    json!({
+        "model": model,
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+        "response_format": {"type": "json_object"},
+        "temperature": 0.8,
+    })
+}
+
+/// Some compatible servers wrap JSON in a Markdown fence despite being asked not to.
+fn strip_fence(content: &str) -> &str {
+    let trimmed = content.trim();
+    let Some(inner) = trimmed.strip_prefix("```") else {
+        return trimmed;
+    };
+    let inner = inner.strip_prefix("json").unwrap_or(inner);
+    inner.strip_suffix("```").unwrap_or(inner).trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fenced_json_is_unwrapped() {
+        assert_eq!(strip_fence("```json\n{\"a\":1}\n```"), "{\"a\":1}");
+        assert_eq!(strip_fence(" {\"a\":1} "), "{\"a\":1}");
+    }
+
+    #[test]
+    fn the_request_names_model_brief_and_json_format() {
+        let brief = Brief {
+            niche: "gardening".into(),
+            topics: vec!["roses".into(), "tomatoes".into()],
+            tone: "friendly".into(),
+            language: "German".into(),
+            target_words: 700,
+            seed: 7,
+        };
+        let body = request_body("m-1", &brief);
+        assert_eq!(body["model"], "m-1");
+        assert_eq!(body["response_format"]["type"], "json_object");
+        let user = body["messages"][1]["content"].as_str().unwrap();
+        assert!(user.contains("roses; tomatoes") && user.contains("German") && user.contains("700"));
+    }
+}

@@ -1,0 +1,433 @@
+//! What a workspace does with its jobs and posts: follow them, review,
+//! edit, approve or reject, retry failures, run a site now, and the
+//! calendar. The scheduler enqueues through `enqueue_post` too.
+
+use crate::app::types::{CalendarEntry, JobPage, JobSummary, Permission, PostDetail, Step, Usage};
+use crate::server::auth::TenantContext;
+use crate::server::clients::sanitize::{plain_text, sanitize_html};
+use crate::server::config::Config;
+use crate::server::db::{now, Db};
+use crate::server::error::{ServerError, ServerResult};
+use crate::server::services::jobs::{self, now_ms, NewJob};
+use crate::server::services::{quota, sites};
+use crate::server::state::AppState;
+
+pub const PER_PAGE: i64 = 20;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Enqueued {
+    Queued(String),
+    /// Recorded as a job in the quota state (unless the slot was taken).
+    QuotaReached,
+    AlreadyThere,
+}
+
+/// Adds the job for one slot of a site, or records it as over quota when the
+/// month's posts (made and in the making) already fill the plan.
+pub async fn enqueue_post(
+    db: &Db,
+    config: &Config,
+    tenant_id: &str,
+    site_id: &str,
+    slot: i64,
+) -> ServerResult<Enqueued> {
+    let mut tx = db.begin_write().await?;
+    let plan = quota::plan_of(&mut *tx, tenant_id).await?;
+    let limit = config.plan_limits(plan).posts_per_month;
+    let committed = quota::posts_committed(&mut *tx, tenant_id, now()).await?;
+    let step = if committed >= limit { Step::Quota } else { Step::Queued };
+    let job = NewJob {
+        tenant_id,
+        site_id: Some(site_id),
+        kind: "post",
+        slot,
+        run_at_ms: now_ms(),
+        max_attempts: config.worker.max_attempts,
+    };
+    let id = jobs::enqueue(&mut *tx, &job, step).await?;
+    if let (Some(id), Step::Quota) = (&id, step) {
+        sqlx::query("update job set last_error = $1 where id = $2")
+            .bind(quota_message(limit))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(match id {
+        _ if step == Step::Quota => Enqueued::QuotaReached,
+        Some(id) => Enqueued::Queued(id),
+        None => Enqueued::AlreadyThere,
+    })
+}
+
+pub fn quota_message(limit: i64) -> String {
+    format!("Quota reached: your plan includes {limit} posts a month. Upgrade or wait for next month.")
+}
+
+/// "Run now": a job for this instant, whether or not automation is on.
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn run_now(ctx: &TenantContext, state: &AppState, site_id: &str) -> ServerResult<String> {
+    ctx.require(Permission::CreateContent)?;
+    sites::load(&state.db, &ctx.tenant_id, site_id).await?;
+    let outcome = enqueue_post(&state.db, &state.config, &ctx.tenant_id, site_id, now()).await?;
+    state.wake.notify_one();
+    match outcome {
+        Enqueued::Queued(id) => Ok(id),
+        Enqueued::QuotaReached => Err(ServerError::Conflict(quota_message(
+            state.config.plan_limits(ctx.plan).posts_per_month,
+        ))),
+        Enqueued::AlreadyThere => Err(ServerError::Conflict(
+            "A run for this site started a moment ago.".into(),
+        )),
+    }
+}
+
+/// Which jobs a list shows. `step` "failed" also covers dead-lettered jobs.
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    pub steps: Vec<Step>,
+    pub site_id: Option<String>,
+    pub page: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: String,
+    site_id: Option<String>,
+    site_name: Option<String>,
+    slot: i64,
+    state: String,
+    step: String,
+    attempt: i64,
+    max_attempts: i64,
+    last_error: Option<String>,
+    run_at_ms: i64,
+    updated_at: i64,
+    post_id: Option<String>,
+    post_title: Option<String>,
+    remote_url: Option<String>,
+}
+
+impl JobRow {
+    fn into_summary(self) -> JobSummary {
+        let step = Step::parse(&self.step).unwrap_or(Step::Failed);
+        JobSummary {
+            next_attempt_at: (self.state == "queued").then_some(self.run_at_ms / 1000),
+            id: self.id,
+            site_id: self.site_id,
+            site_name: self.site_name.unwrap_or_default(),
+            slot: self.slot,
+            step,
+            attempt: self.attempt,
+            max_attempts: self.max_attempts,
+            last_error: self.last_error,
+            updated_at: self.updated_at,
+            post_id: self.post_id,
+            post_title: self.post_title,
+            remote_url: self.remote_url,
+        }
+    }
+}
+
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn list_jobs(ctx: &TenantContext, db: &Db, filter: &JobFilter) -> ServerResult<JobPage> {
+    ctx.require(Permission::ViewWorkspace)?;
+    let mut conditions = String::from("j.tenant_id = $1 and j.kind = 'post'");
+    let mut next = 2;
+    if !filter.steps.is_empty() {
+        let list: Vec<String> = (0..filter.steps.len()).map(|i| format!("${}", next + i)).collect();
+        conditions.push_str(&format!(" and j.step in ({})", list.join(", ")));
+        next += filter.steps.len();
+    }
+    if filter.site_id.is_some() {
+        conditions.push_str(&format!(" and j.site_id = ${next}"));
+    }
+    let page = filter.page.max(1);
+    let sql = format!(
+        "select j.id, j.site_id, s.name as site_name, j.slot, j.state, j.step, j.attempt, j.max_attempts, \
+         j.last_error, j.run_at_ms, j.updated_at, p.id as post_id, p.title as post_title, p.remote_url \
+         from job j left join site s on s.id = j.site_id left join post p on p.job_id = j.id \
+         where {conditions} order by j.updated_at desc, j.id desc limit {PER_PAGE} offset {}",
+        (page - 1) * PER_PAGE
+    );
+    let count_sql = format!("select count(*) from job j where {conditions}");
+    let mut rows = sqlx::query_as::<_, JobRow>(&sql).bind(&ctx.tenant_id);
+    let mut count = sqlx::query_as::<_, (i64,)>(&count_sql).bind(&ctx.tenant_id);
+    for step in &filter.steps {
+        rows = rows.bind(step.as_str());
+        count = count.bind(step.as_str());
+    }
+    if let Some(site) = &filter.site_id {
+        rows = rows.bind(site);
+        count = count.bind(site);
+    }
+    let jobs = rows.fetch_all(&db.pool).await?;
+    let (total,) = count.fetch_one(&db.pool).await?;
+    Ok(JobPage {
+        jobs: jobs.into_iter().map(JobRow::into_summary).collect(),
+        total,
+        page,
+        per_page: PER_PAGE,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct PostRow {
+    id: String,
+    job_id: String,
+    site_id: String,
+    site_name: String,
+    title: String,
+    body_html: String,
+    excerpt: String,
+    tags: String,
+    review: String,
+    step: String,
+    remote_url: Option<String>,
+    created_at: i64,
+}
+
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn post(ctx: &TenantContext, db: &Db, post_id: &str) -> ServerResult<PostDetail> {
+    ctx.require(Permission::ViewWorkspace)?;
+    let row: PostRow = sqlx::query_as(
+        "select p.id, p.job_id, p.site_id, s.name as site_name, p.title, p.body_html, p.excerpt, p.tags, p.review, \
+         j.step, p.remote_url, p.created_at from post p join site s on s.id = p.site_id join job j on j.id = p.job_id \
+         where p.id = $1 and p.tenant_id = $2",
+    )
+    .bind(post_id)
+    .bind(&ctx.tenant_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(ServerError::NotFound)?;
+    Ok(PostDetail {
+        step: Step::parse(&row.step).unwrap_or(Step::Failed),
+        id: row.id,
+        job_id: row.job_id,
+        site_id: row.site_id,
+        site_name: row.site_name,
+        title: row.title,
+        body_html: row.body_html,
+        excerpt: row.excerpt,
+        tags: row.tags,
+        review: row.review,
+        remote_url: row.remote_url,
+        created_at: row.created_at,
+    })
+}
+
+/// Edits a post still waiting for review. The body is sanitised like a generated one.
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn edit_post(ctx: &TenantContext, db: &Db, post_id: &str, title: &str, body: &str) -> ServerResult<()> {
+    ctx.require(Permission::ReviewContent)?;
+    let title = plain_text(title);
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(ServerError::Validation("The title must be 1 to 200 characters.".into()));
+    }
+    let body = sanitize_html(body);
+    if plain_text(&body).is_empty() {
+        return Err(ServerError::Validation("The post needs some text.".into()));
+    }
+    let done = sqlx::query(
+        "update post set title = $1, body_html = $2, updated_at = $3 where id = $4 and tenant_id = $5 and review = 'pending'",
+    )
+    .bind(&title)
+    .bind(&body)
+    .bind(now())
+    .bind(post_id)
+    .bind(&ctx.tenant_id)
+    .execute(&db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        exists(db, "post", &ctx.tenant_id, post_id).await?;
+        return Err(not_pending());
+    }
+    Ok(())
+}
+
+/// NotFound unless the workspace has this row: an action refused for its
+/// state must not tell another workspace that the id exists.
+async fn exists(db: &Db, table: &str, tenant_id: &str, id: &str) -> ServerResult<()> {
+    let (found,): (i64,) = sqlx::query_as(&format!(
+        "select count(*) from {table} where id = $1 and tenant_id = $2"
+    ))
+    .bind(id)
+    .bind(tenant_id)
+    .fetch_one(&db.pool)
+    .await?;
+    if found == 0 {
+        return Err(ServerError::NotFound);
+    }
+    Ok(())
+}
+
+fn not_pending() -> ServerError {
+    ServerError::Conflict("That post is no longer waiting for review.".into())
+}
+
+/// Approves posts waiting for review; their jobs go on to publishing.
+/// Returns how many were approved (others had been handled already).
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[String]) -> ServerResult<usize> {
+    ctx.require(Permission::ReviewContent)?;
+    if post_ids.is_empty() || post_ids.len() > 100 {
+        return Err(ServerError::Validation("Choose between 1 and 100 posts.".into()));
+    }
+    let mut approved = 0;
+    let mut tx = state.db.begin_write().await?;
+    for post_id in post_ids {
+        let done = sqlx::query(
+            "update post set review = 'approved', reviewed_by = $1, updated_at = $2 \
+             where id = $3 and tenant_id = $4 and review = 'pending'",
+        )
+        .bind(&ctx.user_id)
+        .bind(now())
+        .bind(post_id)
+        .bind(&ctx.tenant_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 1 {
+            sqlx::query(
+                "update job set state = 'queued', step = 'publishing', attempt = 0, run_at_ms = $1, last_error = null, \
+                 updated_at = $2 where id = (select job_id from post where id = $3) and tenant_id = $4 and state = 'waiting'",
+            )
+            .bind(now_ms())
+            .bind(now())
+            .bind(post_id)
+            .bind(&ctx.tenant_id)
+            .execute(&mut *tx)
+            .await?;
+            approved += 1;
+        }
+    }
+    tx.commit().await?;
+    state.wake.notify_one();
+    Ok(approved)
+}
+
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn reject(ctx: &TenantContext, db: &Db, post_id: &str) -> ServerResult<()> {
+    ctx.require(Permission::ReviewContent)?;
+    let mut tx = db.begin_write().await?;
+    let done = sqlx::query(
+        "update post set review = 'rejected', reviewed_by = $1, updated_at = $2 \
+         where id = $3 and tenant_id = $4 and review = 'pending'",
+    )
+    .bind(&ctx.user_id)
+    .bind(now())
+    .bind(post_id)
+    .bind(&ctx.tenant_id)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        drop(tx);
+        exists(db, "post", &ctx.tenant_id, post_id).await?;
+        return Err(not_pending());
+    }
+    sqlx::query(
+        "update job set state = 'done', step = 'rejected', updated_at = $1, finished_at = $1 \
+         where id = (select job_id from post where id = $2) and tenant_id = $3 and state = 'waiting'",
+    )
+    .bind(now())
+    .bind(post_id)
+    .bind(&ctx.tenant_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Puts a failed (dead) job back in the queue with fresh attempts. A job
+/// whose post exists resumes at publishing; the lookup by slug then keeps
+/// it from posting twice.
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn retry(ctx: &TenantContext, state: &AppState, job_id: &str) -> ServerResult<()> {
+    ctx.require(Permission::CreateContent)?;
+    let done = sqlx::query(
+        "update job set state = 'queued', attempt = 0, run_at_ms = $1, updated_at = $2, finished_at = null, \
+         step = case when exists (select 1 from post p where p.job_id = job.id and p.review in ('approved', 'auto')) \
+         then 'publishing' else 'queued' end \
+         where id = $3 and tenant_id = $4 and state = 'dead'",
+    )
+    .bind(now_ms())
+    .bind(now())
+    .bind(job_id)
+    .bind(&ctx.tenant_id)
+    .execute(&state.db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        exists(&state.db, "job", &ctx.tenant_id, job_id).await?;
+        return Err(ServerError::Conflict("Only failed jobs can be retried.".into()));
+    }
+    state.wake.notify_one();
+    Ok(())
+}
+
+pub async fn usage(ctx: &TenantContext, state: &AppState) -> ServerResult<Usage> {
+    ctx.require(Permission::ViewWorkspace)?;
+    quota::usage(&state.db, &state.config, &ctx.tenant_id, ctx.plan, now()).await
+}
+
+#[derive(sqlx::FromRow)]
+struct CalendarRow {
+    at: i64,
+    site_id: String,
+    site_name: String,
+    title: String,
+    step: String,
+    remote_url: Option<String>,
+}
+
+/// Posts made between `from` and `to` (unix seconds) at the instant they
+/// went (or go) live, and the runs the schedules will make in that span.
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn calendar(ctx: &TenantContext, db: &Db, from: i64, to: i64) -> ServerResult<Vec<CalendarEntry>> {
+    ctx.require(Permission::ViewWorkspace)?;
+    if to <= from || to - from > 45 * 86_400 {
+        return Err(ServerError::Validation("Choose a span of up to 45 days.".into()));
+    }
+    let rows: Vec<CalendarRow> = sqlx::query_as(
+        "select coalesce(p.publish_at, p.published_at, p.created_at) as at, p.site_id, s.name as site_name, p.title, \
+         j.step, p.remote_url from post p join site s on s.id = p.site_id join job j on j.id = p.job_id \
+         where p.tenant_id = $1 and coalesce(p.publish_at, p.published_at, p.created_at) >= $2 \
+         and coalesce(p.publish_at, p.published_at, p.created_at) < $3 order by at",
+    )
+    .bind(&ctx.tenant_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut entries: Vec<CalendarEntry> = rows
+        .into_iter()
+        .map(|r| CalendarEntry {
+            at: r.at,
+            site_id: r.site_id,
+            site_name: r.site_name,
+            title: r.title,
+            step: Step::parse(&r.step),
+            remote_url: r.remote_url,
+        })
+        .collect();
+    for site in sites::list(ctx, db).await?.into_iter().filter(|s| s.automation_on) {
+        let row = sites::load(db, &ctx.tenant_id, &site.id).await?;
+        let Ok(schedule) = row.schedule() else { continue };
+        let mut at = from.max(now());
+        // A busy cron schedule is capped so one site cannot flood the page.
+        for _ in 0..300 {
+            let Some(next) = schedule.next_after(at).filter(|n| *n < to) else {
+                break;
+            };
+            entries.push(CalendarEntry {
+                at: next,
+                site_id: site.id.clone(),
+                site_name: site.name.clone(),
+                title: "Planned post".into(),
+                step: None,
+                remote_url: None,
+            });
+            at = next;
+        }
+    }
+    entries.sort_by_key(|e| e.at);
+    Ok(entries)
+}

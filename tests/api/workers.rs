@@ -1,0 +1,253 @@
+//! The queue under stress: crashes, competing workers and schedulers.
+
+use crate::automation::{app_with_site, run_now, save_settings, settings, wait_for_step};
+use crate::fake_wordpress::FakeWordPress;
+use crate::helpers::{spawn_on, spawn_with, Engine, TEST_DEFAULTS};
+use crate::on_both_engines;
+use autopilot::app::types::Step;
+use autopilot::server::services::jobs::{self, ClaimLimits, NewJob};
+use std::collections::HashSet;
+use std::process::{Child, Command};
+use std::time::Duration;
+
+on_both_engines!(
+    a_worker_killed_mid_publish_leaves_exactly_one_post,
+    two_workers_never_claim_one_job_twice,
+    two_apps_on_one_database_publish_each_post_once,
+    two_schedulers_fire_a_slot_once,
+    the_workspace_cap_lets_other_workspaces_through,
+);
+
+fn start_worker(database_url: &str) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_autopilot"));
+    command.arg("worker").env("DATABASE_URL", database_url);
+    for (name, value) in TEST_DEFAULTS {
+        command.env(name, value);
+    }
+    command
+        .env("WORKER_LEASE_SECONDS", "1")
+        .spawn()
+        .expect("the worker starts")
+}
+
+async fn a_worker_killed_mid_publish_leaves_exactly_one_post(engine: Engine) {
+    let wp = FakeWordPress::start().await;
+    let app = spawn_with(engine, &[("RUN_WORKER", "false")]).await;
+    let site = app_with_site(&app, &wp, "ada@example.com").await;
+    assert_eq!(save_settings(&app, &site, settings("auto", "publish")).await.0, 200);
+    wp.hang_after_create(true);
+    let job = run_now(&app, &site).await;
+
+    let mut first = start_worker(&app.database_url);
+    tokio::time::timeout(Duration::from_secs(60), wp.wait_for_create_calls(1))
+        .await
+        .expect("the worker reaches WordPress");
+    // The post now exists on WordPress, but the worker never heard back.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_eq!(wp.posts().len(), 1);
+    wp.hang_after_create(false);
+
+    let mut second = start_worker(&app.database_url);
+    wait_for_step(&app, &job, "published").await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(
+        wp.posts().len(),
+        1,
+        "the restart found the post instead of creating another"
+    );
+    assert_eq!(wp.create_calls(), 1);
+    let page = app
+        .call_json("content/jobs", &[("list", "published"), ("site_id", ""), ("page", "1")])
+        .await
+        .1;
+    assert_eq!(
+        page["jobs"][0]["remote_url"],
+        wp.posts()[0].link.as_str(),
+        "the page shows its link"
+    );
+}
+
+async fn noop_jobs(app: &crate::helpers::TestApp, tenants: usize, per_tenant: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for t in 0..tenants {
+        let tenant = format!("bench-{t}");
+        sqlx::query("insert into tenant (id, name, plan, created_at) values ($1, $1, 'free', 0)")
+            .bind(&tenant)
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
+        for slot in 0..per_tenant {
+            let job = NewJob {
+                tenant_id: &tenant,
+                site_id: None,
+                kind: "noop",
+                slot: slot as i64,
+                run_at_ms: 0,
+                max_attempts: 3,
+            };
+            ids.push(jobs::enqueue(&app.db.pool, &job, Step::Queued).await.unwrap().unwrap());
+        }
+    }
+    ids
+}
+
+async fn two_workers_never_claim_one_job_twice(engine: Engine) {
+    let app = spawn_with(engine, &[("RUN_WORKER", "false")]).await;
+    let all = noop_jobs(&app, 10, 40).await;
+    let limits = ClaimLimits {
+        batch: 25,
+        workspace_cap: 100,
+        lease: Duration::from_secs(60),
+    };
+    let mut workers = Vec::new();
+    for w in 0..2 {
+        let db = app.db.clone();
+        workers.push(tokio::spawn(async move {
+            let id = format!("worker-{w}");
+            let mut claimed = Vec::new();
+            loop {
+                let batch = jobs::claim(&db, &id, limits).await.unwrap();
+                if batch.is_empty() {
+                    return claimed;
+                }
+                let ids: Vec<String> = batch.into_iter().map(|j| j.id).collect();
+                jobs::complete_many(&db, &id, &ids, Step::Published).await.unwrap();
+                claimed.extend(ids);
+            }
+        }));
+    }
+    let mut seen = HashSet::new();
+    let mut total = 0;
+    for w in workers {
+        let claimed = w.await.unwrap();
+        total += claimed.len();
+        seen.extend(claimed);
+    }
+    assert_eq!(total, all.len(), "every job claimed exactly once");
+    assert_eq!(seen.len(), all.len());
+    let done = app.count("select count(*) from job where state = 'done'").await;
+    assert_eq!(done as usize, all.len());
+}
+
+async fn two_apps_on_one_database_publish_each_post_once(engine: Engine) {
+    let wp = FakeWordPress::start().await;
+    let app = spawn_with(engine, &[("AGENCY_POSTS_LIMIT", "100")]).await;
+    let site = app_with_site(&app, &wp, "ada@example.com").await;
+    sqlx::query("update tenant set plan = 'agency'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(save_settings(&app, &site, settings("auto", "publish")).await.0, 200);
+    let _second = spawn_on(&app.database_url, &[("AGENCY_POSTS_LIMIT", "100")]).await;
+    let mut jobs = Vec::new();
+    for slot in 0..8 {
+        let tenant: (String,) = sqlx::query_as("select tenant_id from site where id = $1")
+            .bind(&site)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        let job = NewJob {
+            tenant_id: &tenant.0,
+            site_id: Some(&site),
+            kind: "post",
+            slot,
+            run_at_ms: 0,
+            max_attempts: 3,
+        };
+        jobs.push(jobs::enqueue(&app.db.pool, &job, Step::Queued).await.unwrap().unwrap());
+    }
+    for job in &jobs {
+        wait_for_step(&app, job, "published").await;
+    }
+    assert_eq!(wp.posts().len(), 8);
+    assert_eq!(wp.create_calls(), 8);
+    let slugs: HashSet<String> = wp.posts().into_iter().map(|p| p.slug).collect();
+    assert_eq!(slugs.len(), 8);
+}
+
+async fn two_schedulers_fire_a_slot_once(engine: Engine) {
+    let wp = FakeWordPress::start().await;
+    let app = spawn_with(engine, &[("RUN_WORKER", "false")]).await;
+    let site = app_with_site(&app, &wp, "ada@example.com").await;
+    assert_eq!(save_settings(&app, &site, settings("review", "publish")).await.0, 200);
+    assert_eq!(
+        app.call_json("sites/automation", &[("site_id", &site), ("on", "true")])
+            .await
+            .0,
+        200
+    );
+    let slot = autopilot::server::db::now() - 5;
+    sqlx::query("update site set next_run_at = $1 where id = $2")
+        .bind(slot)
+        .bind(&site)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let config = std::sync::Arc::new(test_config(&app.database_url));
+    let ticks: Vec<_> = (0..4)
+        .map(|_| {
+            let (db, config) = (app.db.clone(), config.clone());
+            tokio::spawn(async move { autopilot::server::scheduler::enqueue_due(&db, &config).await.unwrap() })
+        })
+        .collect();
+    let mut added = 0;
+    for t in ticks {
+        added += t.await.unwrap();
+    }
+    assert_eq!(added, 1);
+    assert_eq!(app.count("select count(*) from job").await, 1);
+    let (next,): (i64,) = sqlx::query_as("select next_run_at from site where id = $1")
+        .bind(&site)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(next > slot, "the schedule moved on to its next slot");
+}
+
+fn test_config(database_url: &str) -> autopilot::server::config::Config {
+    let mut env: std::collections::HashMap<&str, &str> = TEST_DEFAULTS.into_iter().collect();
+    env.insert("DATABASE_URL", database_url);
+    autopilot::server::config::Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap()
+}
+
+async fn the_workspace_cap_lets_other_workspaces_through(engine: Engine) {
+    let app = spawn_with(engine, &[("RUN_WORKER", "false")]).await;
+    // One workspace with a long backlog, queued first; another with one job.
+    let mut busy = noop_jobs(&app, 1, 30).await;
+    sqlx::query("insert into tenant (id, name, plan, created_at) values ('quiet', 'quiet', 'free', 0)")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let quiet = NewJob {
+        tenant_id: "quiet",
+        site_id: None,
+        kind: "noop",
+        slot: 0,
+        run_at_ms: 1,
+        max_attempts: 3,
+    };
+    let quiet_id = jobs::enqueue(&app.db.pool, &quiet, Step::Queued)
+        .await
+        .unwrap()
+        .unwrap();
+    busy.sort();
+    let limits = ClaimLimits {
+        batch: 10,
+        workspace_cap: 2,
+        lease: Duration::from_secs(60),
+    };
+    let first = jobs::claim(&app.db, "w1", limits).await.unwrap();
+    assert_eq!(
+        first.iter().filter(|j| j.tenant_id == "bench-0").count(),
+        2,
+        "the busy workspace is capped"
+    );
+    let second = jobs::claim(&app.db, "w2", limits).await.unwrap();
+    assert!(second.iter().any(|j| j.id == quiet_id) || first.iter().any(|j| j.id == quiet_id));
+    assert!(
+        second.iter().all(|j| j.tenant_id != "bench-0"),
+        "still capped while two run"
+    );
+}
