@@ -252,6 +252,17 @@ async fn refused_credentials_stop_at_once_and_flag_the_site(engine: Engine) {
         status, 422,
         "automation cannot start until the credentials are fixed: {body}"
     );
+    assert_eq!(
+        connection_outcome(&app, &site).await,
+        (false, "Wrong credentials".into())
+    );
+    let (_, detail) = app
+        .call_json("sites/get", &[("site_id", &site), ("viewer_zone", "UTC")])
+        .await;
+    assert_eq!(
+        detail["site"]["connection"], "attention",
+        "a failed re-test keeps the site flagged"
+    );
     assert!(wp.posts().is_empty());
 }
 
@@ -406,6 +417,20 @@ async fn the_stored_password_cannot_be_read_back(engine: Engine) {
         .await;
     assert_eq!(status, 200);
     assert_eq!(connection_outcome(&app, &site).await, (true, "Connected".into()));
+    // The stored password is never sent to a new host without being typed again.
+    let (status, body) = app
+        .call_json(
+            "sites/update",
+            &[
+                ("site_id", &site),
+                ("name", "Renamed"),
+                ("url", "https://attacker.example"),
+                ("username", USERNAME),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
 
     // A sealed value copied to another workspace's site does not open there.
     let other = spawn_on(&app.database_url, &[("RUN_WORKER", "false")]).await;

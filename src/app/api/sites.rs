@@ -88,7 +88,8 @@ pub async fn preview_schedule(
     time_zone: String,
     viewer_zone: String,
 ) -> Result<Vec<UpcomingRun>, AppError> {
-    use crate::server::{db::now, domain::Schedule, services::sites};
+    use crate::server::{api, auth::CurrentUser, db::now, domain::Schedule, services::sites};
+    api::extract::<CurrentUser>().await?;
     let schedule = Schedule::parse(&kind, &times, &cron, &time_zone)?;
     Ok(sites::upcoming(&schedule, now(), &viewer_zone))
 }

@@ -51,7 +51,7 @@ fn ZoneSwitch(has_zone: bool) -> impl IntoView {
             let joiner = if search.is_empty() { "?" } else { "&" };
             let _ = window.location().replace(&format!(
                 "/app/calendar{search}{joiner}tz={}",
-                super::site_settings::viewer_zone()
+                String::from(js_sys::encode_uri_component(&super::site_settings::viewer_zone()))
             ));
         }
     });
@@ -59,7 +59,12 @@ fn ZoneSwitch(has_zone: bool) -> impl IntoView {
 
 #[component]
 fn Grid(cal: CalendarView) -> impl IntoView {
-    let link = |span: &str, date: &str| format!("/app/calendar?span={span}&date={date}&tz={}", cal.zone);
+    let link = |span: &str, date: &str| {
+        format!(
+            "/app/calendar?span={span}&date={date}&tz={}",
+            cal.zone.replace('+', "%2B")
+        )
+    };
     let other = if cal.span == "month" { "week" } else { "month" };
     view! {
         <div class="mb-4 flex flex-wrap items-center gap-2">

@@ -93,16 +93,23 @@ fn JobList(list: String, page: i64) -> impl IntoView {
     }
 }
 
+/// One timer for the island's life: a refresh every 2 s while a job is
+/// moving, every 10 s otherwise.
 fn schedule_polls(jobs: Resource<Result<JobPage, crate::app::error::AppError>>, tick: RwSignal<u32>) {
     Effect::new(move |_| {
-        let moving = jobs
-            .get()
-            .and_then(|r| r.ok())
-            .is_some_and(|p| p.jobs.iter().any(|j| j.step.is_active()));
-        let delay = if moving { 2_000 } else { 10_000 };
-        set_timeout(
-            move || tick.update(|t| *t += 1),
-            std::time::Duration::from_millis(delay),
+        let count = std::cell::Cell::new(0u32);
+        let _ = set_interval_with_handle(
+            move || {
+                count.set(count.get() + 1);
+                let moving = jobs
+                    .get_untracked()
+                    .and_then(|r| r.ok())
+                    .is_some_and(|p| p.jobs.iter().any(|j| j.step.is_active()));
+                if moving || count.get().is_multiple_of(5) {
+                    tick.update(|t| *t += 1);
+                }
+            },
+            std::time::Duration::from_secs(2),
         );
     });
 }

@@ -149,7 +149,7 @@ impl Worker {
         running.abort_all();
         self.flush(&mut done).await;
         if !finished {
-            match jobs::release_worker(&self.db, &self.id).await {
+            match jobs::release_worker(&self.db, &self.id, post_job::REQUEST_TIMEOUT).await {
                 Ok(n) => tracing::info!(released = n, "handed unfinished jobs back to the queue"),
                 Err(e) => tracing::warn!(error = %e, "could not release jobs; their leases will expire"),
             }

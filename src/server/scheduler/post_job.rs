@@ -8,6 +8,7 @@
 //! whose outcome is unknown (timeout, 5xx, crash) is therefore resolved by
 //! the next attempt's lookup, never by a blind second create.
 
+use super::tick::FUTURE_LEAD_SECONDS;
 use super::Worker;
 use crate::app::types::Step;
 use crate::server::clients::generator::Brief;
@@ -23,6 +24,10 @@ use crate::server::services::sites::SiteRow;
 use crate::server::services::{quota, sites};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
+
+/// The longest a WordPress request may take; a job handed back at shutdown
+/// waits this long before its next attempt looks for the result.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why a job stopped short of its goal this time.
 #[derive(Debug)]
@@ -174,23 +179,40 @@ async fn generate(
         tags: draft.tags.iter().map(|t| plain_text(t)).collect::<Vec<_>>().join(", "),
         review: review.into(),
         wp_status: site.wp_status.clone(),
-        publish_at: (site.wp_status == "future").then_some(job.slot),
+        // Manual runs (negative slots) are scheduled a lead time ahead.
+        publish_at: (site.wp_status == "future").then(|| {
+            if job.slot > 0 {
+                job.slot
+            } else {
+                now() + FUTURE_LEAD_SECONDS
+            }
+        }),
         remote_id: None,
     };
-    store_post(worker, job, lease, site, &post).await?;
-    Ok((review == "auto").then_some(post))
+    let stored = store_post(worker, job, lease, site, &post).await?;
+    Ok((stored && review == "auto").then_some(post))
 }
 
 /// Stores the post and moves the job on, in one transaction that holds only
-/// while the lease is still ours.
+/// while the lease is still ours. False when the quota filled meanwhile.
 async fn store_post(
     worker: &Worker,
     job: &ClaimedJob,
     lease: &Lease,
     site: &SiteRow,
     post: &PostRow,
-) -> Result<(), Failure> {
+) -> Result<bool, Failure> {
     let mut tx = worker.db.begin_write().await?;
+    // Checked again under the workspace's lock: two jobs generating at once
+    // must not both take the month's last post.
+    quota::lock(&mut tx, worker.db.backend, &job.tenant_id).await?;
+    let plan = quota::plan_of(&mut *tx, &job.tenant_id).await?;
+    let limit = worker.config.plan_limits(plan).posts_per_month;
+    if quota::posts_used(&mut *tx, &job.tenant_id, now()).await? >= limit {
+        jobs::finish(&mut *tx, lease, "done", Step::Quota, Some(&quota_message(limit))).await?;
+        tx.commit().await.map_err(ServerError::from)?;
+        return Ok(false);
+    }
     if post.review == "pending" {
         jobs::finish(&mut *tx, lease, "waiting", Step::AwaitingReview, None).await?;
     } else {
@@ -218,18 +240,14 @@ async fn store_post(
     .await
     .map_err(ServerError::from)?;
     tx.commit().await.map_err(ServerError::from)?;
-    Ok(())
+    Ok(true)
 }
 
 async fn publish(worker: &Worker, lease: &Lease, site: &SiteRow, post: &PostRow) -> Result<(), Failure> {
     let db = &worker.db;
     if post.remote_id.is_none() {
         jobs::set_step(&db.pool, lease, Step::Publishing).await?;
-        let wp = site.wordpress(
-            &worker.sealer,
-            worker.config.outbound_allow_private,
-            Duration::from_secs(30),
-        )?;
+        let wp = site.wordpress(&worker.sealer, worker.config.outbound_allow_private, REQUEST_TIMEOUT)?;
         match find_or_create(&wp, site, post).await {
             Ok(remote) => store_remote(worker, post, &remote).await?,
             Err(e) => return Err(wp_failure(worker, site, e).await),

@@ -32,6 +32,7 @@ pub async fn enqueue_post(
     slot: i64,
 ) -> ServerResult<Enqueued> {
     let mut tx = db.begin_write().await?;
+    quota::lock(&mut tx, db.backend, tenant_id).await?;
     let plan = quota::plan_of(&mut *tx, tenant_id).await?;
     let limit = config.plan_limits(plan).posts_per_month;
     let committed = quota::posts_committed(&mut *tx, tenant_id, now()).await?;
@@ -69,7 +70,9 @@ pub fn quota_message(limit: i64) -> String {
 pub async fn run_now(ctx: &TenantContext, state: &AppState, site_id: &str) -> ServerResult<String> {
     ctx.require(Permission::CreateContent)?;
     sites::load(&state.db, &ctx.tenant_id, site_id).await?;
-    let outcome = enqueue_post(&state.db, &state.config, &ctx.tenant_id, site_id, now()).await?;
+    // Manual runs take the negated click time (ms) as their slot, so they
+    // never collide with a scheduled slot (positive unix seconds).
+    let outcome = enqueue_post(&state.db, &state.config, &ctx.tenant_id, site_id, -now_ms()).await?;
     state.wake.notify_one();
     match outcome {
         Enqueued::Queued(id) => Ok(id),
@@ -142,7 +145,7 @@ pub async fn list_jobs(ctx: &TenantContext, db: &Db, filter: &JobFilter) -> Serv
     if filter.site_id.is_some() {
         conditions.push_str(&format!(" and j.site_id = ${next}"));
     }
-    let page = filter.page.max(1);
+    let page = filter.page.clamp(1, 10_000);
     let sql = format!(
         "select j.id, j.site_id, s.name as site_name, j.slot, j.state, j.step, j.attempt, j.max_attempts, \
          j.last_error, j.run_at_ms, j.updated_at, p.id as post_id, p.title as post_title, p.remote_url \

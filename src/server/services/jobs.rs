@@ -285,14 +285,16 @@ pub async fn retry_later(db: &Db, lease: &Lease, error: &str, delay: Duration) -
 }
 
 /// At shutdown: hands this worker's unfinished jobs back to the queue, the
-/// interrupted attempt not counted.
-pub async fn release_worker(db: &Db, worker_id: &str) -> ServerResult<u64> {
+/// interrupted attempt not counted. They wait `settle` first, so a request
+/// the aborted attempt already sent has landed (or failed) before the next
+/// attempt looks for its result.
+pub async fn release_worker(db: &Db, worker_id: &str, settle: Duration) -> ServerResult<u64> {
     let done = sqlx::query(
         "update job set state = 'queued', worker_id = null, locked_until_ms = null, run_at_ms = $1, \
          attempt = case when attempt > 0 then attempt - 1 else 0 end, updated_at = $2 \
          where worker_id = $3 and state = 'running'",
     )
-    .bind(now_ms())
+    .bind(now_ms() + settle.as_millis() as i64)
     .bind(now())
     .bind(worker_id)
     .execute(&db.pool)

@@ -4,7 +4,7 @@
 
 use crate::app::types::{Plan, Usage};
 use crate::server::config::Config;
-use crate::server::db::Db;
+use crate::server::db::{Backend, Db};
 use crate::server::error::ServerResult;
 use chrono::{Datelike, TimeZone, Utc};
 
@@ -46,6 +46,24 @@ where
     .fetch_one(executor)
     .await?;
     Ok(n)
+}
+
+/// Serialises quota decisions of one workspace until the transaction ends.
+/// PostgreSQL: a transaction advisory lock keyed by the workspace; SQLite:
+/// nothing to do, the write transaction (BEGIN IMMEDIATE) already excludes
+/// every other writer.
+pub async fn lock(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    backend: Backend,
+    tenant_id: &str,
+) -> ServerResult<()> {
+    if backend == Backend::Postgres {
+        sqlx::query("select pg_advisory_xact_lock(7340002, hashtext($1))")
+            .bind(tenant_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The plan of a workspace as the database has it now (the scheduler has no session).

@@ -227,6 +227,13 @@ pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> 
 pub async fn update(ctx: &TenantContext, state: &AppState, site_id: &str, input: SiteInput) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
     let row = load(&state.db, &ctx.tenant_id, site_id).await?;
+    // The stored password must never be sent to a host it was not given for.
+    let same_host = url::Url::parse(&row.url).ok().map(|u| u.origin()) == Some(input.url.url().origin());
+    if !same_host && input.password.is_none() {
+        return Err(ServerError::Validation(
+            "Enter the application password again when you change the site's address.".into(),
+        ));
+    }
     let credentials_changed =
         input.password.is_some() || row.username != input.username || row.url != input.url.as_str();
     let sealed = match &input.password {
@@ -289,7 +296,15 @@ pub async fn test_connection(ctx: &TenantContext, state: &AppState, site_id: &st
         },
         Err(e) => describe_failure(&e),
     };
-    let connection = if check.ok { "connected" } else { "unknown" };
+    // Refused credentials keep (or put) the site in "needs attention", so its
+    // schedule stays paused until a test passes.
+    let connection = if check.ok {
+        "connected"
+    } else if refused(&check) || row.connection == "attention" {
+        "attention"
+    } else {
+        "unknown"
+    };
     sqlx::query(
         "update site set connection = $1, connection_detail = $2, updated_at = $3 where id = $4 and tenant_id = $5",
     )
@@ -303,11 +318,24 @@ pub async fn test_connection(ctx: &TenantContext, state: &AppState, site_id: &st
     Ok(check)
 }
 
+const WRONG_CREDENTIALS: &str = "Wrong credentials";
+const NOT_ALLOWED: &str = "Not allowed";
+
+fn refused(check: &ConnectionCheck) -> bool {
+    check.outcome == WRONG_CREDENTIALS || check.outcome == NOT_ALLOWED
+}
+
 /// A failed WordPress call in words a site owner can act on.
 pub fn describe_failure(e: &WpError) -> ConnectionCheck {
     let (outcome, detail) = match e {
-        WpError::BadCredentials(_) | WpError::Forbidden(_) => (
-            "Wrong credentials",
+        WpError::Forbidden(_) => (
+            NOT_ALLOWED,
+            "WordPress accepted the login but this user may not do that. Use a user with the Editor or \
+             Administrator role."
+                .to_owned(),
+        ),
+        WpError::BadCredentials(_) => (
+            WRONG_CREDENTIALS,
             "WordPress did not accept this username and application password. Create a new application \
              password under Users → Profile and paste it here."
                 .to_owned(),
