@@ -103,26 +103,7 @@ async fn a_scheduled_slot_is_generated_reviewed_and_published(engine: Engine) {
     let app = spawn(engine).await;
     let site = app_with_site(&app, &wp, "ada@example.com").await;
     assert_eq!(save_settings(&app, &site, settings("review", "publish")).await.0, 200);
-    assert_eq!(
-        app.call_json("sites/automation", &[("site_id", &site), ("on", "true")])
-            .await
-            .0,
-        200
-    );
-    let next: (Option<i64>,) = sqlx::query_as("select next_run_at from site where id = $1")
-        .bind(&site)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
-    assert!(next.0.is_some(), "starting automation plans the next slot");
-    // Time passes: the slot is due.
-    let slot = autopilot::server::db::now() - 5;
-    sqlx::query("update site set next_run_at = $1 where id = $2")
-        .bind(slot)
-        .bind(&site)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    let slot = start_with_a_due_slot(&app, &site).await;
     let job = wait_for_job(&app, &site, slot).await;
     wait_for_step(&app, &job, "awaiting_review").await;
     assert_eq!(wp.create_calls(), 0, "nothing is published before review");
@@ -164,6 +145,29 @@ async fn a_scheduled_slot_is_generated_reviewed_and_published(engine: Engine) {
     let (_, usage) = app.call_json("content/usage", &[]).await;
     assert_eq!(usage["posts_this_month"], 1);
     assert_eq!(usage["posts_limit"], 10);
+}
+
+/// Starts the site's automation, checks it planned a slot, and lets time
+/// pass until that slot is due; returns the slot.
+pub async fn start_with_a_due_slot(app: &TestApp, site: &str) -> i64 {
+    let (status, body) = app
+        .call_json("sites/automation", &[("site_id", site), ("on", "true")])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let next: (Option<i64>,) = sqlx::query_as("select next_run_at from site where id = $1")
+        .bind(site)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(next.0.is_some(), "starting automation plans the next slot");
+    let slot = autopilot::server::db::now() - 5;
+    sqlx::query("update site set next_run_at = $1 where id = $2")
+        .bind(slot)
+        .bind(site)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    slot
 }
 
 /// The job the scheduler created for this slot.

@@ -1,6 +1,6 @@
 //! The queue under stress: crashes, competing workers and schedulers.
 
-use crate::automation::{app_with_site, run_now, save_settings, settings, wait_for_step};
+use crate::automation::{app_with_site, run_now, save_settings, settings, start_with_a_due_slot, wait_for_step};
 use crate::fake_wordpress::FakeWordPress;
 use crate::helpers::{spawn_on, spawn_with, Engine, TEST_DEFAULTS};
 use crate::on_both_engines;
@@ -172,19 +172,7 @@ async fn two_schedulers_fire_a_slot_once(engine: Engine) {
     let app = spawn_with(engine, &[("RUN_WORKER", "false")]).await;
     let site = app_with_site(&app, &wp, "ada@example.com").await;
     assert_eq!(save_settings(&app, &site, settings("review", "publish")).await.0, 200);
-    assert_eq!(
-        app.call_json("sites/automation", &[("site_id", &site), ("on", "true")])
-            .await
-            .0,
-        200
-    );
-    let slot = autopilot::server::db::now() - 5;
-    sqlx::query("update site set next_run_at = $1 where id = $2")
-        .bind(slot)
-        .bind(&site)
-        .execute(&app.db.pool)
-        .await
-        .unwrap();
+    let slot = start_with_a_due_slot(&app, &site).await;
     let config = std::sync::Arc::new(test_config(&app.database_url));
     let ticks: Vec<_> = (0..4)
         .map(|_| {

@@ -268,6 +268,28 @@ fn not_pending() -> ServerError {
     ServerError::Conflict("That post is no longer waiting for review.".into())
 }
 
+/// Records the reviewer's verdict on a post still waiting for review;
+/// false when it was not waiting (handled already, or not this workspace's).
+async fn decide(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ctx: &TenantContext,
+    post_id: &str,
+    verdict: &str,
+) -> ServerResult<bool> {
+    let done = sqlx::query(
+        "update post set review = $1, reviewed_by = $2, updated_at = $3 \
+         where id = $4 and tenant_id = $5 and review = 'pending'",
+    )
+    .bind(verdict)
+    .bind(&ctx.user_id)
+    .bind(now())
+    .bind(post_id)
+    .bind(&ctx.tenant_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Approves posts waiting for review; their jobs go on to publishing.
 /// Returns how many were approved (others had been handled already).
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
@@ -279,17 +301,7 @@ pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[String])
     let mut approved = 0;
     let mut tx = state.db.begin_write().await?;
     for post_id in post_ids {
-        let done = sqlx::query(
-            "update post set review = 'approved', reviewed_by = $1, updated_at = $2 \
-             where id = $3 and tenant_id = $4 and review = 'pending'",
-        )
-        .bind(&ctx.user_id)
-        .bind(now())
-        .bind(post_id)
-        .bind(&ctx.tenant_id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 1 {
+        if decide(&mut tx, ctx, post_id, "approved").await? {
             sqlx::query(
                 "update job set state = 'queued', step = 'publishing', attempt = 0, run_at_ms = $1, last_error = null, \
                  updated_at = $2 where id = (select job_id from post where id = $3) and tenant_id = $4 and state = 'waiting'",
@@ -312,17 +324,7 @@ pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[String])
 pub async fn reject(ctx: &TenantContext, db: &Db, post_id: &str) -> ServerResult<()> {
     ctx.require(Permission::ReviewContent)?;
     let mut tx = db.begin_write().await?;
-    let done = sqlx::query(
-        "update post set review = 'rejected', reviewed_by = $1, updated_at = $2 \
-         where id = $3 and tenant_id = $4 and review = 'pending'",
-    )
-    .bind(&ctx.user_id)
-    .bind(now())
-    .bind(post_id)
-    .bind(&ctx.tenant_id)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
+    if !decide(&mut tx, ctx, post_id, "rejected").await? {
         drop(tx);
         exists(db, "post", &ctx.tenant_id, post_id).await?;
         return Err(not_pending());
@@ -411,9 +413,8 @@ pub async fn calendar(ctx: &TenantContext, db: &Db, from: i64, to: i64) -> Serve
             remote_url: r.remote_url,
         })
         .collect();
-    for site in sites::list(ctx, db).await?.into_iter().filter(|s| s.automation_on) {
-        let row = sites::load(db, &ctx.tenant_id, &site.id).await?;
-        let Ok(schedule) = row.schedule() else { continue };
+    for site in sites::automated(db, &ctx.tenant_id).await? {
+        let Ok(schedule) = site.schedule() else { continue };
         let mut at = from.max(now());
         // A busy cron schedule is capped so one site cannot flood the page.
         for _ in 0..300 {

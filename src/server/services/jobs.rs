@@ -190,6 +190,22 @@ pub async fn complete_many(db: &Db, worker_id: &str, ids: &[String], step: Step)
     Ok(query.execute(&db.pool).await?.rows_affected())
 }
 
+impl Lease {
+    /// When the lease ends if it is renewed now.
+    fn renewed_until(&self) -> i64 {
+        now_ms() + self.duration.as_millis() as i64
+    }
+}
+
+/// A lease-checked write changed its row only if the lease was still ours.
+fn still_held(done: sqlx::any::AnyQueryResult) -> ServerResult<()> {
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(lease_lost())
+    }
+}
+
 fn lease_lost() -> ServerError {
     ServerError::Conflict("the job's lease passed to another worker".into())
 }
@@ -209,33 +225,25 @@ where
          where id = $4 and worker_id = $5 and state = 'running'",
     )
     .bind(step.as_str())
-    .bind(now_ms() + lease.duration.as_millis() as i64)
+    .bind(lease.renewed_until())
     .bind(now())
     .bind(&lease.job_id)
     .bind(&lease.worker_id)
     .execute(executor)
     .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(lease_lost())
-    }
+    still_held(done)
 }
 
 /// Renews the lease without changing anything else.
 pub async fn heartbeat(db: &Db, lease: &Lease) -> ServerResult<()> {
     let done =
         sqlx::query("update job set locked_until_ms = $1 where id = $2 and worker_id = $3 and state = 'running'")
-            .bind(now_ms() + lease.duration.as_millis() as i64)
+            .bind(lease.renewed_until())
             .bind(&lease.job_id)
             .bind(&lease.worker_id)
             .execute(&db.pool)
             .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(lease_lost())
-    }
+    still_held(done)
 }
 
 /// Ends a running job: `state` is done, waiting (for review) or dead.
@@ -257,11 +265,7 @@ where
     .bind(&lease.worker_id)
     .execute(executor)
     .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(lease_lost())
-    }
+    still_held(done)
 }
 
 /// Schedules another attempt after `delay`, keeping the step the user sees.
@@ -277,11 +281,7 @@ pub async fn retry_later(db: &Db, lease: &Lease, error: &str, delay: Duration) -
     .bind(&lease.worker_id)
     .execute(&db.pool)
     .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(lease_lost())
-    }
+    still_held(done)
 }
 
 /// At shutdown: hands this worker's unfinished jobs back to the queue, the

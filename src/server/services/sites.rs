@@ -144,6 +144,16 @@ pub async fn load(db: &Db, tenant_id: &str, site_id: &str) -> ServerResult<SiteR
     .ok_or(ServerError::NotFound)
 }
 
+/// The workspace's sites whose schedule is running, for the calendar.
+pub async fn automated(db: &Db, tenant_id: &str) -> ServerResult<Vec<SiteRow>> {
+    Ok(sqlx::query_as(&format!(
+        "select {SITE_COLUMNS} from site where tenant_id = $1 and automation_on = 1 order by lower(name), id"
+    ))
+    .bind(tenant_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
 pub async fn list(ctx: &TenantContext, db: &Db) -> ServerResult<Vec<SiteSummary>> {
     ctx.require(Permission::ViewWorkspace)?;
