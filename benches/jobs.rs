@@ -27,7 +27,10 @@ async fn main() {
     let admin =
         std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     match fresh_postgres(&admin).await {
-        Some(url) => report("PostgreSQL", 4_000.0, run(&url).await),
+        Some((url, name)) => {
+            report("PostgreSQL", 4_000.0, run(&url).await);
+            drop_postgres(&admin, &name).await;
+        }
         None => println!("PostgreSQL: not reachable at {admin}, skipped"),
     }
 }
@@ -37,14 +40,24 @@ fn report(engine: &str, target: f64, per_second: f64) {
     println!("{engine}: {per_second:.0} no-op jobs/s with {WORKERS} workers ({verdict} the target of {target:.0}/s)");
 }
 
-async fn fresh_postgres(admin: &str) -> Option<String> {
+/// A new database's URL and name.
+async fn fresh_postgres(admin: &str) -> Option<(String, String)> {
     use sqlx::{Connection, Executor};
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(admin).await.ok()?;
     let name = format!("ap_bench_{}", new_id().replace('-', ""));
     conn.execute(format!("create database {name}").as_str()).await.ok()?;
     let (server, _) = admin.rsplit_once('/')?;
-    Some(format!("{server}/{name}"))
+    Some((format!("{server}/{name}"), name))
+}
+
+async fn drop_postgres(admin: &str, name: &str) {
+    use sqlx::{Connection, Executor};
+    if let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await {
+        let _ = conn
+            .execute(format!("drop database if exists {name} with (force)").as_str())
+            .await;
+    }
 }
 
 fn config(database_url: &str) -> Config {

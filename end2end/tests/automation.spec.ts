@@ -34,8 +34,11 @@ test("add a site, run now, approve, see the published link", async ({ page }) =>
   await expect(page.locator("input[name=password]")).toHaveValue("");
 
   await hydrated(page);
+  const badge = page.getByTestId("site-actions").getByTestId("connection");
+  await expect(badge).toHaveText("Not tested");
   await page.getByRole("button", { name: "Test connection" }).click();
   await expect(page.getByTestId("connection-result")).toContainText("Connected");
+  await expect(badge).toHaveText("Connected");
   await expect(page.getByTestId("connection-result")).toContainText("Edna Editor");
 
   const settings = page.getByTestId("settings-form");
@@ -48,20 +51,33 @@ test("add a site, run now, approve, see the published link", async ({ page }) =>
   await settings.getByRole("button", { name: "Save settings" }).click();
   await expect(page.getByText("Settings saved.")).toBeVisible();
 
+  await page.getByRole("button", { name: "Start automation" }).click();
+  await expect(page.getByRole("button", { name: "Stop automation" })).toBeVisible();
+
+  // A second tab watches every job; it is never reloaded from here on, so
+  // each change it shows arrives by itself.
+  const watcher = await page.context().newPage();
+  await watcher.goto("/app/content?list=all");
+  await hydrated(watcher);
+  await expect(watcher.getByTestId("empty-list")).toBeVisible();
+
+  await hydrated(page);
   await page.getByRole("button", { name: "Run now" }).click();
   await expect(page.getByTestId("run-queued")).toBeVisible();
 
-  await page.goto("/app/content?list=review");
-  await hydrated(page);
-  const row = page.getByTestId("job-row").first();
+  const row = watcher.getByTestId("job-row").first();
   await expect(row).toHaveAttribute("data-step", "awaiting_review", { timeout: 30_000 });
+  await expect(row.getByTestId("step")).toHaveText("Awaiting review");
   await row.getByRole("button", { name: "Approve" }).click();
-  await expect(page.getByTestId("empty-list")).toBeVisible();
+  await expect(row).toHaveAttribute("data-step", "published", { timeout: 30_000 });
+  const link = row.getByTestId("published-link");
+  await expect(link).toHaveAttribute("href", new RegExp(`^http://127\\.0\\.0\\.1:${wpPort}/`));
+
   await page.goto("/app/content?list=published");
   await hydrated(page);
-  const link = page.getByTestId("published-link").first();
-  await expect(link).toBeVisible({ timeout: 30_000 });
-  await expect(link).toHaveAttribute("href", new RegExp(`^http://127\\.0\\.0\\.1:${wpPort}/`));
+  await expect(page.getByTestId("published-link")).toHaveCount(1);
+  await page.goto("/app/content?list=active");
+  await expect(page.getByTestId("planned-run").first()).toContainText("Garden blog");
 
   await page.goto("/app");
   await expect(page.getByTestId("Posts this month")).toHaveText("1 of 10");

@@ -171,7 +171,7 @@ pub async fn start_with_a_due_slot(app: &TestApp, site: &str) -> i64 {
 }
 
 /// The job the scheduler created for this slot.
-async fn wait_for_job(app: &TestApp, site: &str, slot: i64) -> String {
+pub async fn wait_for_job(app: &TestApp, site: &str, slot: i64) -> String {
     for _ in 0..200 {
         let row: Option<(String,)> = sqlx::query_as("select id from job where site_id = $1 and slot = $2")
             .bind(site)

@@ -102,6 +102,14 @@ impl Taxonomy {
         }
     }
 
+    /// WordPress words `term_exists` differently for hierarchical taxonomies.
+    fn term_exists_message(self) -> &'static str {
+        match self {
+            Taxonomy::Category => "A term with the name provided already exists with this parent.",
+            Taxonomy::Tag => "A term with the name provided already exists in this taxonomy.",
+        }
+    }
+
     fn link_base(self) -> &'static str {
         match self {
             Taxonomy::Category => "category",
@@ -128,6 +136,10 @@ struct State {
     fail_next: VecDeque<u16>,
     hang_after_create: bool,
     create_calls: usize,
+    /// The JSON bodies of POST /posts requests that got past authentication, in arrival order.
+    create_requests: Vec<Value>,
+    /// Lowercased term names that `?search=` does not find (the term still exists).
+    hidden_from_search: Vec<String>,
 }
 
 impl State {
@@ -143,6 +155,8 @@ impl State {
             fail_next: VecDeque::new(),
             hang_after_create: false,
             create_calls: 0,
+            create_requests: Vec::new(),
+            hidden_from_search: Vec::new(),
         }
     }
 
@@ -320,6 +334,18 @@ impl FakeWordPress {
         while self.create_calls() < n {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// The JSON bodies of authenticated POST /posts requests, in arrival order: what the client sent, field
+    /// for field, before the fake interpreted it.
+    pub fn create_requests(&self) -> Vec<Value> {
+        self.state().create_requests.clone()
+    }
+
+    /// Makes `?search=` on categories and tags miss this term (as when another client creates it between a
+    /// lookup and a create, or the stored name is HTML-escaped), so a client only learns of it from `term_exists`.
+    pub fn hide_from_search(&self, name: &str) {
+        self.state().hidden_from_search.push(name.to_lowercase());
     }
 
     /// Names of all categories, in creation order.
@@ -635,7 +661,12 @@ async fn create_post(Shared(wp): Shared<FakeWordPress>, Extension(caller): Exten
         let message = "Sorry, you are not allowed to create posts as this user.";
         return wp_error(StatusCode::UNAUTHORIZED, "rest_cannot_create", message);
     }
-    let new = match parse_body(&body).and_then(|fields| NewPost::from_fields(&fields)) {
+    let fields = match parse_body(&body) {
+        Ok(fields) => fields,
+        Err(response) => return response,
+    };
+    wp.state().create_requests.push(Value::Object(fields.clone()));
+    let new = match NewPost::from_fields(&fields) {
         Ok(new) => new,
         Err(response) => return response,
     };
@@ -730,16 +761,24 @@ fn list_terms(taxonomy: Taxonomy, wp: &FakeWordPress, caller: Caller, query: &Pa
     if let Some(response) = forbid_edit_context(query, caller, forbidden) {
         return response;
     }
-    let search = query.get("search").map(|s| s.to_lowercase()).unwrap_or_default();
+    let search = query.get("search").map(|s| s.to_lowercase());
     let slugs = comma_list(query, "slug");
-    let mut terms: Vec<Term> = wp
-        .state()
+    let state = wp.state();
+    let found = |t: &&Term| match &search {
+        None => true,
+        Some(search) => {
+            let name = t.name.to_lowercase();
+            name.contains(search.as_str()) && !state.hidden_from_search.contains(&name)
+        }
+    };
+    let mut terms: Vec<Term> = state
         .terms(taxonomy)
         .iter()
-        .filter(|t| t.name.to_lowercase().contains(&search))
+        .filter(found)
         .filter(|t| slugs.as_ref().is_none_or(|s| s.contains(&t.slug)))
         .cloned()
         .collect();
+    drop(state);
     terms.sort_by_key(|t| t.name.to_lowercase());
     paging.respond(terms.iter().map(|t| term_json(taxonomy, &wp.url, t)).collect())
 }
@@ -771,7 +810,7 @@ fn create_term(taxonomy: Taxonomy, wp: &FakeWordPress, caller: Caller, body: &[u
             StatusCode::BAD_REQUEST,
             json!({
                 "code": "term_exists",
-                "message": "A term with the name provided already exists in this taxonomy.",
+                "message": taxonomy.term_exists_message(),
                 "data": {"status": 400, "term_id": term_id},
             }),
         ),

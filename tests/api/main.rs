@@ -4,10 +4,14 @@
 mod accounts;
 mod automation;
 #[allow(dead_code)]
+mod fake_model;
+#[allow(dead_code)]
 mod fake_wordpress;
 mod helpers;
+mod llm;
 mod mail;
 mod operations;
+mod publishing;
 mod security;
 mod sessions;
 mod workers;

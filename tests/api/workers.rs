@@ -1,8 +1,11 @@
-//! The queue under stress: crashes, competing workers and schedulers.
+//! The queue under stress: crashes, competing workers and schedulers, the
+//! poll interval, and shutdown in the middle of a publish.
 
-use crate::automation::{app_with_site, run_now, save_settings, settings, start_with_a_due_slot, wait_for_step};
+use crate::automation::{
+    app_with_site, run_now, save_settings, settings, start_with_a_due_slot, wait_for_job, wait_for_step,
+};
 use crate::fake_wordpress::FakeWordPress;
-use crate::helpers::{spawn_on, spawn_with, Engine, TEST_DEFAULTS};
+use crate::helpers::{spawn, spawn_on, spawn_with, Engine, TEST_DEFAULTS};
 use crate::on_both_engines;
 use autopilot::app::types::Step;
 use autopilot::server::services::jobs::{self, ClaimLimits, NewJob};
@@ -16,6 +19,8 @@ on_both_engines!(
     two_apps_on_one_database_publish_each_post_once,
     two_schedulers_fire_a_slot_once,
     the_workspace_cap_lets_other_workspaces_through,
+    a_due_slot_waits_for_the_poll_while_a_run_now_wakes_the_worker,
+    shutting_down_hands_a_hung_publish_back_to_the_queue,
 );
 
 fn start_worker(database_url: &str) -> Child {
@@ -237,5 +242,78 @@ async fn the_workspace_cap_lets_other_workspaces_through(engine: Engine) {
     assert!(
         second.iter().all(|j| j.tenant_id != "bench-0"),
         "still capped while two run"
+    );
+}
+
+async fn a_due_slot_waits_for_the_poll_while_a_run_now_wakes_the_worker(engine: Engine) {
+    let wp = FakeWordPress::start().await;
+    // The worker's first poll comes at start-up, before the site exists; the next one not for ten minutes.
+    let app = spawn_with(engine, &[("WORKER_POLL_SECONDS", "600")]).await;
+    let site = app_with_site(&app, &wp, "ada@example.com").await;
+    assert_eq!(save_settings(&app, &site, settings("review", "publish")).await.0, 200);
+    let slot = start_with_a_due_slot(&app, &site).await;
+    let due_since = std::time::Instant::now();
+
+    let manual = run_now(&app, &site).await;
+    wait_for_step(&app, &manual, "awaiting_review").await;
+    // Longer than the default poll (5 s), so an ignored setting would show.
+    tokio::time::sleep(Duration::from_secs(6).saturating_sub(due_since.elapsed())).await;
+    let (waiting,): (i64,) = sqlx::query_as("select count(*) from job where site_id = $1 and slot = $2")
+        .bind(&site)
+        .bind(slot)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(waiting, 0, "the due slot waits for the next poll");
+
+    // A process polling every 0.1 s (the test default) takes the same slot at once.
+    let _brisk = spawn_on(&app.database_url, &[]).await;
+    wait_for_job(&app, &site, slot).await;
+}
+
+async fn shutting_down_hands_a_hung_publish_back_to_the_queue(engine: Engine) {
+    let wp = FakeWordPress::start().await;
+    let app = spawn(engine).await;
+    let site = app_with_site(&app, &wp, "ada@example.com").await;
+    assert_eq!(save_settings(&app, &site, settings("auto", "publish")).await.0, 200);
+    wp.hang_after_create(true);
+    let job = run_now(&app, &site).await;
+    tokio::time::timeout(Duration::from_secs(60), wp.wait_for_create_calls(1))
+        .await
+        .expect("the worker reaches WordPress");
+    let db = app.db.clone();
+    let (state, worker): (String, Option<String>) = sqlx::query_as("select state, worker_id from job where id = $1")
+        .bind(&job)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "running");
+    assert!(worker.is_some());
+
+    // The shutdown signal: the server stops, and its worker with it. Watched
+    // well inside the 120 s lease, so only the shutdown can let go of the job.
+    let stopped_at = jobs::now_ms();
+    drop(app);
+    let mut row = None;
+    for _ in 0..400 {
+        let now: (String, Option<String>, Option<i64>, i64, i64) =
+            sqlx::query_as("select state, worker_id, locked_until_ms, attempt, run_at_ms from job where id = $1")
+                .bind(&job)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        if now.0 != "running" {
+            row = Some(now);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (state, worker, locked_until, attempt, run_at_ms) = row.expect("the job was still running 40 s after shutdown");
+    assert_eq!(state, "queued");
+    assert_eq!((worker, locked_until), (None, None), "no worker holds it");
+    assert_eq!(attempt, 0, "the interrupted attempt does not count");
+    assert!(
+        run_at_ms > stopped_at,
+        "the next attempt waits for the hung request to settle"
     );
 }

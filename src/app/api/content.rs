@@ -1,5 +1,5 @@
 use crate::app::error::AppError;
-use crate::app::types::{CalendarView, JobPage, PostDetail, Step, Usage};
+use crate::app::types::{CalendarView, JobPage, PlannedRun, PostDetail, Step, Usage};
 use leptos::prelude::*;
 
 /// The steps each list of the content page shows.
@@ -39,26 +39,26 @@ pub async fn get_post(post_id: String) -> Result<PostDetail, AppError> {
 
 #[server(prefix = "/api", endpoint = "content/edit")]
 pub async fn edit_post(post_id: String, title: String, body: String) -> Result<(), AppError> {
-    use crate::server::{api, auth::TenantContext, services::content};
+    use crate::server::{api, auth::TenantContext, services::review};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(content::edit_post(&ctx, &state.db, &post_id, &title, &body).await?)
+    Ok(review::edit_post(&ctx, &state.db, &post_id, &title, &body).await?)
 }
 
 #[server(prefix = "/api", endpoint = "content/approve", input = server_fn::codec::Json)]
 pub async fn approve_posts(post_ids: Vec<String>) -> Result<usize, AppError> {
-    use crate::server::{api, auth::TenantContext, services::content};
+    use crate::server::{api, auth::TenantContext, services::review};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(content::approve(&ctx, &state, &post_ids).await?)
+    Ok(review::approve(&ctx, &state, &post_ids).await?)
 }
 
 #[server(prefix = "/api", endpoint = "content/reject")]
 pub async fn reject_post(post_id: String) -> Result<(), AppError> {
-    use crate::server::{api, auth::TenantContext, services::content};
+    use crate::server::{api, auth::TenantContext, services::review};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(content::reject(&ctx, &state.db, &post_id).await?)
+    Ok(review::reject(&ctx, &state.db, &post_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "content/retry")]
@@ -92,4 +92,13 @@ pub async fn get_calendar(span: String, date: String, zone: String) -> Result<Ca
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
     Ok(calendar::view(&ctx, &state.db, &span, &date, &zone).await?)
+}
+
+/// The next runs of the workspace's schedules, soonest first.
+#[server(prefix = "/api", endpoint = "content/upcoming")]
+pub async fn list_upcoming() -> Result<Vec<PlannedRun>, AppError> {
+    use crate::server::{api, auth::TenantContext, services::calendar};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(calendar::upcoming(&ctx, &state.db, 10).await?)
 }

@@ -1,7 +1,8 @@
 //! Content: the review queue, jobs under way, published posts and failures,
 //! kept current without a reload.
 
-use crate::app::api::content::{list_jobs, ApprovePosts, RejectPost, RetryJob};
+use crate::app::api::content::{list_jobs, list_upcoming, ApprovePosts, RejectPost, RetryJob};
+use crate::app::api::sites::list_sites;
 use crate::app::components::PageHeader;
 use crate::app::types::{JobPage, JobSummary, Step};
 use leptos::prelude::*;
@@ -19,45 +20,124 @@ const LISTS: [(&str, &str); 5] = [
 #[component]
 pub fn ContentPage() -> impl IntoView {
     let query = use_query_map();
-    let list = query
-        .read_untracked()
-        .get("list")
+    let read = |key: &str| query.read_untracked().get(key).unwrap_or_default();
+    let list = Some(read("list"))
         .filter(|l| LISTS.iter().any(|(k, _)| k == l))
         .unwrap_or_else(|| "review".into());
-    let page = query
-        .read_untracked()
-        .get("page")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(1i64)
-        .max(1);
+    let page = read("page").parse().unwrap_or(1i64).max(1);
+    let site = read("site");
+    let show_upcoming = list == "active";
     view! {
         <Title text="Content"/>
         <PageHeader title="Content" subtitle="Posts move from queued to generating, review, publishing and published. This page follows them live."/>
-        <nav class="mb-4 flex flex-wrap gap-2" aria-label="Lists">
-            {LISTS.iter().map(|(key, label)| {
-                let active = *key == list;
-                view! {
-                    <a href=format!("/app/content?list={key}") aria-current=if active { "page" } else { "false" }
-                        class=if active { "rounded-full bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white" } else { "rounded-full bg-white px-3 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-slate-200 hover:bg-slate-50" }>
-                        {*label}
-                    </a>
-                }
-            }).collect_view()}
-        </nav>
-        <JobList list page/>
+        <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
+            <nav class="flex flex-wrap gap-2" aria-label="Lists">
+                {LISTS.iter().map(|(key, label)| {
+                    let active = *key == list;
+                    view! {
+                        <a href=list_href(key, &site, 1) aria-current=if active { "page" } else { "false" }
+                            class=if active { "rounded-full bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white" } else { "rounded-full bg-white px-3 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-slate-200 hover:bg-slate-50" }>
+                            {*label}
+                        </a>
+                    }
+                }).collect_view()}
+            </nav>
+            <SiteFilter list=list.clone() site=site.clone()/>
+        </div>
+        {show_upcoming.then(|| view! { <UpcomingRuns site=site.clone()/> })}
+        <JobList list page site_id=site/>
+    }
+}
+
+/// The content page's address for a list, a site filter and a page.
+fn list_href(list: &str, site: &str, page: i64) -> String {
+    let mut href = format!("/app/content?list={list}");
+    if !site.is_empty() {
+        href.push_str(&format!("&site={site}"));
+    }
+    if page > 1 {
+        href.push_str(&format!("&page={page}"));
+    }
+    href
+}
+
+/// A plain GET form, so filtering works before (and without) hydration.
+#[component]
+fn SiteFilter(list: String, site: String) -> impl IntoView {
+    let sites = Resource::new(|| (), |_| list_sites());
+    view! {
+        <form method="get" action="/app/content" class="flex items-center gap-2" data-testid="site-filter">
+            <input type="hidden" name="list" value=list/>
+            <label class="text-sm text-slate-600" for="site-filter">"Site"</label>
+            <Suspense fallback=|| view! { <span class="text-sm text-slate-500">"…"</span> }>
+                {move || {
+                    let site = site.clone();
+                    Suspend::new(async move {
+                        let options = sites.await.unwrap_or_default();
+                        view! {
+                            <select id="site-filter" name="site" class="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
+                                <option value="" selected=site.is_empty()>"All sites"</option>
+                                {options.into_iter().map(|s| {
+                                    let chosen = s.id == site;
+                                    view! { <option value=s.id selected=chosen>{s.name}</option> }
+                                }).collect_view()}
+                            </select>
+                        }
+                    })
+                }}
+            </Suspense>
+            <button class="rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-50">"Filter"</button>
+        </form>
+    }
+}
+
+/// What the schedules will run next: the "scheduled" half of the list.
+#[component]
+fn UpcomingRuns(site: String) -> impl IntoView {
+    let runs = Resource::new(|| (), |_| list_upcoming());
+    view! {
+        <section class="mb-4 rounded-2xl border border-slate-200 bg-white shadow-sm" data-testid="upcoming-runs">
+            <h2 class="border-b border-slate-200 px-6 py-3 text-sm font-semibold">"Next planned runs"</h2>
+            <Suspense fallback=|| view! { <p class="p-6 text-sm text-slate-500">"Loading…"</p> }>
+                {move || {
+                    let site = site.clone();
+                    Suspend::new(async move {
+                        match runs.await {
+                            Ok(runs) => {
+                                let runs: Vec<_> = runs.into_iter().filter(|r| site.is_empty() || r.site_id == site).collect();
+                                if runs.is_empty() {
+                                    return view! { <p class="p-6 text-sm text-slate-600">"No runs planned. Turn automation on for a site to schedule posts."</p> }.into_any();
+                                }
+                                view! {
+                                    <ul class="divide-y divide-slate-100">
+                                        {runs.into_iter().map(|r| view! {
+                                            <li class="flex items-center justify-between gap-3 px-6 py-2 text-sm" data-testid="planned-run">
+                                                <span class="text-slate-900">{r.site_name}</span>
+                                                <time class="text-slate-600">{r.when}</time>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }
+                            Err(e) => view! { <p role="alert" class="p-6 text-sm text-red-700">{e.to_string()}</p> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
     }
 }
 
 /// Polls every two seconds while a job is still moving (and every ten
 /// otherwise), so states change on the page without a reload.
 #[island]
-fn JobList(list: String, page: i64) -> impl IntoView {
+fn JobList(list: String, page: i64, site_id: String) -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let approve = ServerAction::<ApprovePosts>::new();
     let reject = ServerAction::<RejectPost>::new();
     let retry = ServerAction::<RetryJob>::new();
     let selected = RwSignal::new(Vec::<String>::new());
-    let list_key = list.clone();
+    let (list_key, site_key) = (list.clone(), site_id.clone());
     let jobs = Resource::new(
         move || {
             (
@@ -67,10 +147,11 @@ fn JobList(list: String, page: i64) -> impl IntoView {
                 retry.version().get(),
             )
         },
-        move |_| list_jobs(list_key.clone(), String::new(), page),
+        move |_| list_jobs(list_key.clone(), site_key.clone(), page),
     );
     schedule_polls(jobs, tick);
-    let is_review = list == "review";
+    // "Everything" also holds posts awaiting review, with their checkboxes.
+    let is_review = list == "review" || list == "all";
     view! {
         <section class="rounded-2xl border border-slate-200 bg-white shadow-sm" data-testid="job-list">
             <Show when=move || is_review>
@@ -85,7 +166,10 @@ fn JobList(list: String, page: i64) -> impl IntoView {
             </Show>
             <Transition fallback=|| view! { <p class="p-6 text-sm text-slate-500">"Loading…"</p> }>
                 {move || jobs.get().map(|result| match result {
-                    Ok(page) => view! { <Rows page selected approve reject retry/> }.into_any(),
+                    Ok(page) => {
+                        let href = { let (list, site) = (list.clone(), site_id.clone()); move |n: i64| list_href(&list, &site, n) };
+                        view! { <Rows page href selected approve reject retry/> }.into_any()
+                    }
                     Err(e) => view! { <p role="alert" class="p-6 text-sm text-red-700">{e.to_string()}</p> }.into_any(),
                 })}
             </Transition>
@@ -117,6 +201,7 @@ fn schedule_polls(jobs: Resource<Result<JobPage, crate::app::error::AppError>>, 
 #[component]
 fn Rows(
     page: JobPage,
+    href: impl Fn(i64) -> String + 'static,
     selected: RwSignal<Vec<String>>,
     approve: ServerAction<ApprovePosts>,
     reject: ServerAction<RejectPost>,
@@ -130,9 +215,11 @@ fn Rows(
         <ul class="divide-y divide-slate-100">
             {page.jobs.into_iter().map(|job| view! { <Row job selected approve reject retry/> }).collect_view()}
         </ul>
-        <p class="border-t border-slate-200 px-6 py-3 text-xs text-slate-500">
-            {format!("Page {} of {} · {} in all", page.page, pages.max(1), page.total)}
-        </p>
+        <nav class="flex items-center justify-between border-t border-slate-200 px-6 py-3 text-xs text-slate-500" aria-label="Pages">
+            {(page.page > 1).then(|| view! { <a class="font-medium text-indigo-600 hover:underline" href=href(page.page - 1) rel="prev">"← Newer"</a> })}
+            <span>{format!("Page {} of {} · {} in all", page.page, pages.max(1), page.total)}</span>
+            {(page.page < pages).then(|| view! { <a class="font-medium text-indigo-600 hover:underline" href=href(page.page + 1) rel="next">"Older →"</a> })}
+        </nav>
     }
     .into_any()
 }

@@ -6,7 +6,7 @@ use crate::app::api::content::RunSiteNow;
 use crate::app::api::sites::{get_site, DeleteSite, SetAutomation, TestConnection, UpdateSite};
 use crate::app::components::{action_error, reload_on_success, ErrorPanel, FormError, SubmitButton, INPUT_CLASS};
 use crate::app::layouts::ShellContext;
-use crate::app::types::{Permission, SiteDetail, SiteSummary};
+use crate::app::types::{Connection, Permission, SiteDetail, SiteSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -40,13 +40,12 @@ fn SiteView(detail: SiteDetail, can_manage: bool) -> impl IntoView {
         <a href="/app/sites" class="text-sm text-indigo-600 hover:underline">"← All sites"</a>
         <header class="mt-2 mb-6 flex flex-wrap items-center gap-3">
             <h1 class="text-2xl font-semibold tracking-tight">{site.name.clone()}</h1>
-            <ConnectionBadge connection=site.connection/>
             <a href=site.url.clone() class="text-sm text-slate-500 hover:underline" rel="noopener noreferrer" target="_blank">{site.url.clone()}</a>
         </header>
         {(!site.connection_detail.is_empty()).then(|| view! {
             <p class="mb-4 text-sm text-slate-600" data-testid="connection-detail">{site.connection_detail.clone()}</p>
         })}
-        <SiteActions site_id=detail.site.id.clone() automation_on=detail.site.automation_on can_manage/>
+        <SiteActions site_id=detail.site.id.clone() connection=site.connection automation_on=detail.site.automation_on can_manage/>
         <div class="mt-6 grid gap-6 lg:grid-cols-3">
             <section class="lg:col-span-2 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
                 <h2 class="text-base font-semibold">"What to write and when"</h2>
@@ -60,9 +59,10 @@ fn SiteView(detail: SiteDetail, can_manage: bool) -> impl IntoView {
     }
 }
 
-/// Test connection, start/stop, run now and delete (with a confirmation step).
+/// The connection badge, test connection, start/stop, run now and delete
+/// (with a confirmation step). The badge follows the latest test.
 #[island]
-fn SiteActions(site_id: String, automation_on: bool, can_manage: bool) -> impl IntoView {
+fn SiteActions(site_id: String, connection: Connection, automation_on: bool, can_manage: bool) -> impl IntoView {
     let test = ServerAction::<TestConnection>::new();
     let toggle = ServerAction::<SetAutomation>::new();
     let run = ServerAction::<RunSiteNow>::new();
@@ -73,6 +73,10 @@ fn SiteActions(site_id: String, automation_on: bool, can_manage: bool) -> impl I
     let (id1, id2, id3, id4) = (site_id.clone(), site_id.clone(), site_id.clone(), site_id);
     view! {
         <div class="flex flex-wrap items-center gap-2" data-testid="site-actions">
+            {move || {
+                let connection = test.value().get().and_then(|r| r.ok()).map_or(connection, |c| c.connection);
+                view! { <ConnectionBadge connection/> }
+            }}
             <button class=button disabled=move || !can_manage || test.pending().get() on:click=move |_| { test.dispatch(TestConnection { site_id: id1.clone() }); }>
                 {move || if test.pending().get() { "Testing…" } else { "Test connection" }}
             </button>

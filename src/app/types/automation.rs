@@ -149,6 +149,8 @@ pub struct ConnectionCheck {
     pub ok: bool,
     pub outcome: String,
     pub detail: String,
+    /// The site's connection state after this check.
+    pub connection: Connection,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,6 +213,16 @@ pub struct CalendarEntry {
     pub title: String,
     pub step: Option<Step>,
     pub remote_url: Option<String>,
+}
+
+/// A run a schedule will make, for the list of what comes next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedRun {
+    pub at: i64,
+    pub site_id: String,
+    pub site_name: String,
+    /// The instant in the site's zone, e.g. "Mon 23 Nov 2026, 09:00 CET".
+    pub when: String,
 }
 
 /// A month or week laid out in the viewer's zone.

@@ -103,17 +103,20 @@ async fn complete(http: &reqwest::Client, config: &OpenAiConfig, brief: &Brief) 
             })
         })?;
     let status = response.status();
-    let body: Value = response
-        .json()
-        .await
-        .map_err(|_| LlmError::Unavailable(format!("unreadable answer (HTTP {})", status.as_u16())))?;
     if status.as_u16() == 429 || status.is_server_error() {
         return Err(LlmError::Unavailable(format!("HTTP {}", status.as_u16())));
     }
+    // A refusal is a refusal whatever its body looks like: retrying a 4xx
+    // cannot succeed, so an unreadable error body is still `Refused`.
+    let body: Option<Value> = response.json().await.ok();
     if !status.is_success() {
-        let message = body["error"]["message"].as_str().unwrap_or("no reason given");
+        let message = body
+            .as_ref()
+            .and_then(|b| b["error"]["message"].as_str())
+            .unwrap_or("no reason given");
         return Err(LlmError::Refused(format!("HTTP {}: {message}", status.as_u16())));
     }
+    let body = body.ok_or_else(|| LlmError::Unavailable("unreadable answer".into()))?;
     let content = body["choices"][0]["message"]["content"]
         .as_str()
         .ok_or_else(|| LlmError::Unavailable("answer without content".into()))?;

@@ -54,7 +54,11 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
         // documentation 2001:db8::/32
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8))
+        || (first == 0x2001 && ip.segments()[1] == 0x0db8)
+        // NAT64 64:ff9b::/96 and 6to4 2002::/16 embed an IPv4 address the
+        // gateway would reach for us, private ones included
+        || (first == 0x0064 && ip.segments()[1] == 0xff9b)
+        || first == 0x2002)
 }
 
 /// Resolves names with the system resolver and drops refused addresses.
@@ -87,6 +91,9 @@ pub fn tenant_client(allow_private: bool, timeout: Duration) -> reqwest::Client 
     reqwest::Client::builder()
         .dns_resolver(Arc::new(GuardedResolver { allow_private }))
         .redirect(reqwest::redirect::Policy::none())
+        // A proxy from HTTP(S)_PROXY would resolve the name itself and
+        // bypass the guarded resolver.
+        .no_proxy()
         .connect_timeout(Duration::from_secs(10))
         .timeout(timeout)
         .user_agent(concat!("Autopilot/", env!("CARGO_PKG_VERSION")))
@@ -139,6 +146,8 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "64:ff9b::a00:1",
+            "2002:7f00:1::1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip} should be refused");
         }

@@ -1,12 +1,12 @@
 //! The calendar: a month or a week of posts and planned runs, laid out in
 //! the viewer's time zone on the server (the browser gets days, not math).
 
-use crate::app::types::{CalendarDay, CalendarEntry, CalendarView};
+use crate::app::types::{CalendarDay, CalendarEntry, CalendarView, Permission, PlannedRun, Step};
 use crate::server::auth::TenantContext;
-use crate::server::db::Db;
-use crate::server::domain::parse_time_zone;
+use crate::server::db::{now, Db};
+use crate::server::domain::{format_in_zone, parse_time_zone};
 use crate::server::error::{ServerError, ServerResult};
-use crate::server::services::content;
+use crate::server::services::sites::{self, SiteRow};
 use chrono::{Datelike, Days, Months, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
@@ -34,7 +34,7 @@ pub async fn view(ctx: &TenantContext, db: &Db, span: &str, date: &str, zone: &s
     };
     let from = local_midnight(tz, first);
     let to = local_midnight(tz, first + Days::new(days as u64));
-    let entries = content::calendar(ctx, db, from, to).await?;
+    let entries = entries(ctx, db, from, to).await?;
     Ok(CalendarView {
         title,
         span: span.into(),
@@ -47,10 +47,15 @@ pub async fn view(ctx: &TenantContext, db: &Db, span: &str, date: &str, zone: &s
 
 fn local_midnight(tz: Tz, date: NaiveDate) -> i64 {
     let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-    tz.from_local_datetime(&midnight)
-        .earliest()
+    // A zone whose clocks skip midnight (e.g. America/Santiago in spring)
+    // starts its day at the first wall-clock minute that exists, which is
+    // the instant of the jump.
+    (0..24 * 60)
+        .find_map(|minute| {
+            tz.from_local_datetime(&(midnight + chrono::Duration::minutes(minute)))
+                .earliest()
+        })
         .map(|t| t.timestamp())
-        // A zone whose clocks skip midnight: the first instant of that day.
         .unwrap_or_else(|| tz.from_utc_datetime(&midnight).timestamp())
 }
 
@@ -89,6 +94,96 @@ fn lay_out(
         .collect()
 }
 
+#[derive(sqlx::FromRow)]
+struct CalendarRow {
+    at: i64,
+    site_id: String,
+    site_name: String,
+    title: String,
+    step: String,
+    remote_url: Option<String>,
+}
+
+/// Posts made between `from` and `to` (unix seconds) at the instant they
+/// went (or go) live, and the runs the schedules will make in that span.
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn entries(ctx: &TenantContext, db: &Db, from: i64, to: i64) -> ServerResult<Vec<CalendarEntry>> {
+    ctx.require(Permission::ViewWorkspace)?;
+    if to <= from || to - from > 45 * 86_400 {
+        return Err(ServerError::Validation("Choose a span of up to 45 days.".into()));
+    }
+    let rows: Vec<CalendarRow> = sqlx::query_as(
+        "select coalesce(p.publish_at, p.published_at, p.created_at) as at, p.site_id, s.name as site_name, p.title, \
+         j.step, p.remote_url from post p join site s on s.id = p.site_id join job j on j.id = p.job_id \
+         where p.tenant_id = $1 and coalesce(p.publish_at, p.published_at, p.created_at) >= $2 \
+         and coalesce(p.publish_at, p.published_at, p.created_at) < $3 order by at",
+    )
+    .bind(&ctx.tenant_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut entries: Vec<CalendarEntry> = rows
+        .into_iter()
+        .map(|r| CalendarEntry {
+            at: r.at,
+            site_id: r.site_id,
+            site_name: r.site_name,
+            title: r.title,
+            step: Step::parse(&r.step),
+            remote_url: r.remote_url,
+        })
+        .collect();
+    let automated = sites::automated(db, &ctx.tenant_id).await?;
+    // A busy cron schedule is capped so one site cannot flood the page.
+    entries.extend(planned(&automated, from, to, 300).map(|(site, at)| CalendarEntry {
+        at,
+        site_id: site.id.clone(),
+        site_name: site.name.clone(),
+        title: "Planned post".into(),
+        step: None,
+        remote_url: None,
+    }));
+    entries.sort_by_key(|e| e.at);
+    Ok(entries)
+}
+
+/// The next runs of the workspace's running schedules over the coming
+/// fortnight, soonest first, each shown in its site's zone.
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn upcoming(ctx: &TenantContext, db: &Db, limit: usize) -> ServerResult<Vec<PlannedRun>> {
+    ctx.require(Permission::ViewWorkspace)?;
+    let automated = sites::automated(db, &ctx.tenant_id).await?;
+    let from = now();
+    let mut runs: Vec<(&SiteRow, i64)> = planned(&automated, from, from + 14 * 86_400, limit).collect();
+    runs.sort_by_key(|(_, at)| *at);
+    runs.truncate(limit);
+    Ok(runs
+        .into_iter()
+        .map(|(site, at)| PlannedRun {
+            at,
+            site_id: site.id.clone(),
+            site_name: site.name.clone(),
+            when: format_in_zone(at, parse_time_zone(&site.time_zone).unwrap_or(chrono_tz::UTC)),
+        })
+        .collect())
+}
+
+/// The slots of each site's schedule in `[from, to)` that are not jobs yet,
+/// at most `cap` per site. Slots before `next_run_at` already are (a site
+/// that schedules in WordPress enqueues a day ahead) and show as posts.
+fn planned(sites: &[SiteRow], from: i64, to: i64, cap: usize) -> impl Iterator<Item = (&SiteRow, i64)> {
+    sites.iter().flat_map(move |site| {
+        let runs = match (site.schedule(), site.next_run_at) {
+            (Ok(schedule), Some(next)) => schedule.next_runs(from.max(next - 1), cap),
+            _ => Vec::new(),
+        };
+        runs.into_iter()
+            .take_while(move |at| *at < to)
+            .map(move |at| (site, at))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +205,15 @@ mod tests {
         assert_eq!(days[0].entries.len(), 1);
         assert_eq!(days[0].entries[0].0, "22:00");
         assert!(days[1].entries.is_empty());
+    }
+
+    #[test]
+    fn a_day_whose_midnight_is_skipped_starts_at_the_jump() {
+        // Santiago springs from 00:00 (-04) to 01:00 (-03) on 6 September 2026.
+        let tz: Tz = "America/Santiago".parse().unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 9, 6).unwrap();
+        assert_eq!(local_midnight(tz, day), 1_788_667_200);
+        let ordinary = NaiveDate::from_ymd_opt(2026, 9, 7).unwrap();
+        assert_eq!(local_midnight(tz, ordinary), 1_788_667_200 + 23 * 3600);
     }
 }

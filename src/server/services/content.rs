@@ -1,10 +1,9 @@
-//! What a workspace does with its jobs and posts: follow them, review,
-//! edit, approve or reject, retry failures, run a site now, and the
-//! calendar. The scheduler enqueues through `enqueue_post` too.
+//! What a workspace does with its jobs: follow them, read a post, retry
+//! failures, run a site now, see usage. Reviewing lives in `review`, the
+//! calendar in `calendar`. The scheduler enqueues through `enqueue_post` too.
 
-use crate::app::types::{CalendarEntry, JobPage, JobSummary, Permission, PostDetail, Step, Usage};
+use crate::app::types::{JobPage, JobSummary, Permission, PostDetail, Step, Usage};
 use crate::server::auth::TenantContext;
-use crate::server::clients::sanitize::{plain_text, sanitize_html};
 use crate::server::config::Config;
 use crate::server::db::{now, Db};
 use crate::server::error::{ServerError, ServerResult};
@@ -219,129 +218,6 @@ pub async fn post(ctx: &TenantContext, db: &Db, post_id: &str) -> ServerResult<P
     })
 }
 
-/// Edits a post still waiting for review. The body is sanitised like a generated one.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn edit_post(ctx: &TenantContext, db: &Db, post_id: &str, title: &str, body: &str) -> ServerResult<()> {
-    ctx.require(Permission::ReviewContent)?;
-    let title = plain_text(title);
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(ServerError::Validation("The title must be 1 to 200 characters.".into()));
-    }
-    let body = sanitize_html(body);
-    if plain_text(&body).is_empty() {
-        return Err(ServerError::Validation("The post needs some text.".into()));
-    }
-    let done = sqlx::query(
-        "update post set title = $1, body_html = $2, updated_at = $3 where id = $4 and tenant_id = $5 and review = 'pending'",
-    )
-    .bind(&title)
-    .bind(&body)
-    .bind(now())
-    .bind(post_id)
-    .bind(&ctx.tenant_id)
-    .execute(&db.pool)
-    .await?;
-    if done.rows_affected() == 0 {
-        exists(db, "post", &ctx.tenant_id, post_id).await?;
-        return Err(not_pending());
-    }
-    Ok(())
-}
-
-/// NotFound unless the workspace has this row: an action refused for its
-/// state must not tell another workspace that the id exists.
-async fn exists(db: &Db, table: &str, tenant_id: &str, id: &str) -> ServerResult<()> {
-    let (found,): (i64,) = sqlx::query_as(&format!(
-        "select count(*) from {table} where id = $1 and tenant_id = $2"
-    ))
-    .bind(id)
-    .bind(tenant_id)
-    .fetch_one(&db.pool)
-    .await?;
-    if found == 0 {
-        return Err(ServerError::NotFound);
-    }
-    Ok(())
-}
-
-fn not_pending() -> ServerError {
-    ServerError::Conflict("That post is no longer waiting for review.".into())
-}
-
-/// Records the reviewer's verdict on a post still waiting for review;
-/// false when it was not waiting (handled already, or not this workspace's).
-async fn decide(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    ctx: &TenantContext,
-    post_id: &str,
-    verdict: &str,
-) -> ServerResult<bool> {
-    let done = sqlx::query(
-        "update post set review = $1, reviewed_by = $2, updated_at = $3 \
-         where id = $4 and tenant_id = $5 and review = 'pending'",
-    )
-    .bind(verdict)
-    .bind(&ctx.user_id)
-    .bind(now())
-    .bind(post_id)
-    .bind(&ctx.tenant_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Approves posts waiting for review; their jobs go on to publishing.
-/// Returns how many were approved (others had been handled already).
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[String]) -> ServerResult<usize> {
-    ctx.require(Permission::ReviewContent)?;
-    if post_ids.is_empty() || post_ids.len() > 100 {
-        return Err(ServerError::Validation("Choose between 1 and 100 posts.".into()));
-    }
-    let mut approved = 0;
-    let mut tx = state.db.begin_write().await?;
-    for post_id in post_ids {
-        if decide(&mut tx, ctx, post_id, "approved").await? {
-            sqlx::query(
-                "update job set state = 'queued', step = 'publishing', attempt = 0, run_at_ms = $1, last_error = null, \
-                 updated_at = $2 where id = (select job_id from post where id = $3) and tenant_id = $4 and state = 'waiting'",
-            )
-            .bind(now_ms())
-            .bind(now())
-            .bind(post_id)
-            .bind(&ctx.tenant_id)
-            .execute(&mut *tx)
-            .await?;
-            approved += 1;
-        }
-    }
-    tx.commit().await?;
-    state.wake.notify_one();
-    Ok(approved)
-}
-
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn reject(ctx: &TenantContext, db: &Db, post_id: &str) -> ServerResult<()> {
-    ctx.require(Permission::ReviewContent)?;
-    let mut tx = db.begin_write().await?;
-    if !decide(&mut tx, ctx, post_id, "rejected").await? {
-        drop(tx);
-        exists(db, "post", &ctx.tenant_id, post_id).await?;
-        return Err(not_pending());
-    }
-    sqlx::query(
-        "update job set state = 'done', step = 'rejected', updated_at = $1, finished_at = $1 \
-         where id = (select job_id from post where id = $2) and tenant_id = $3 and state = 'waiting'",
-    )
-    .bind(now())
-    .bind(post_id)
-    .bind(&ctx.tenant_id)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Puts a failed (dead) job back in the queue with fresh attempts. A job
 /// whose post exists resumes at publishing; the lookup by slug then keeps
 /// it from posting twice.
@@ -373,65 +249,18 @@ pub async fn usage(ctx: &TenantContext, state: &AppState) -> ServerResult<Usage>
     quota::usage(&state.db, &state.config, &ctx.tenant_id, ctx.plan, now()).await
 }
 
-#[derive(sqlx::FromRow)]
-struct CalendarRow {
-    at: i64,
-    site_id: String,
-    site_name: String,
-    title: String,
-    step: String,
-    remote_url: Option<String>,
-}
-
-/// Posts made between `from` and `to` (unix seconds) at the instant they
-/// went (or go) live, and the runs the schedules will make in that span.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn calendar(ctx: &TenantContext, db: &Db, from: i64, to: i64) -> ServerResult<Vec<CalendarEntry>> {
-    ctx.require(Permission::ViewWorkspace)?;
-    if to <= from || to - from > 45 * 86_400 {
-        return Err(ServerError::Validation("Choose a span of up to 45 days.".into()));
-    }
-    let rows: Vec<CalendarRow> = sqlx::query_as(
-        "select coalesce(p.publish_at, p.published_at, p.created_at) as at, p.site_id, s.name as site_name, p.title, \
-         j.step, p.remote_url from post p join site s on s.id = p.site_id join job j on j.id = p.job_id \
-         where p.tenant_id = $1 and coalesce(p.publish_at, p.published_at, p.created_at) >= $2 \
-         and coalesce(p.publish_at, p.published_at, p.created_at) < $3 order by at",
-    )
-    .bind(&ctx.tenant_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(&db.pool)
+/// NotFound unless the workspace has this row: an action refused for its
+/// state must not tell another workspace that the id exists.
+pub(super) async fn exists(db: &Db, table: &str, tenant_id: &str, id: &str) -> ServerResult<()> {
+    let (found,): (i64,) = sqlx::query_as(&format!(
+        "select count(*) from {table} where id = $1 and tenant_id = $2"
+    ))
+    .bind(id)
+    .bind(tenant_id)
+    .fetch_one(&db.pool)
     .await?;
-    let mut entries: Vec<CalendarEntry> = rows
-        .into_iter()
-        .map(|r| CalendarEntry {
-            at: r.at,
-            site_id: r.site_id,
-            site_name: r.site_name,
-            title: r.title,
-            step: Step::parse(&r.step),
-            remote_url: r.remote_url,
-        })
-        .collect();
-    for site in sites::automated(db, &ctx.tenant_id).await? {
-        let Ok(schedule) = site.schedule() else { continue };
-        let mut at = from.max(now());
-        // A busy cron schedule is capped so one site cannot flood the page.
-        for _ in 0..300 {
-            let Some(next) = schedule.next_after(at).filter(|n| *n < to) else {
-                break;
-            };
-            entries.push(CalendarEntry {
-                at: next,
-                site_id: site.id.clone(),
-                site_name: site.name.clone(),
-                title: "Planned post".into(),
-                step: None,
-                remote_url: None,
-            });
-            at = next;
-        }
+    if found == 0 {
+        return Err(ServerError::NotFound);
     }
-    entries.sort_by_key(|e| e.at);
-    Ok(entries)
+    Ok(())
 }

@@ -7,5 +7,6 @@ pub mod content;
 pub mod email_links;
 pub mod jobs;
 pub mod quota;
+pub mod review;
 pub mod sites;
 pub mod workspaces;

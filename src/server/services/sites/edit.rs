@@ -1,0 +1,104 @@
+//! Adding, changing and deleting a site. The application password is sealed
+//! here, bound to the site's row, and never read back out.
+
+use super::{binding, load, SiteInput};
+use crate::app::types::Permission;
+use crate::server::auth::TenantContext;
+use crate::server::db::{new_id, now, Db};
+use crate::server::error::{ServerError, ServerResult};
+use crate::server::state::AppState;
+
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> ServerResult<String> {
+    ctx.require(Permission::ManageSites)?;
+    let password = input
+        .password
+        .ok_or_else(|| ServerError::Validation("Enter the application password.".into()))?;
+    let limit = state.config.plan_limits(ctx.plan).sites;
+    let id = new_id();
+    let sealed = state.sealer.seal(&password, &binding(&ctx.tenant_id, &id));
+    let mut tx = state.db.begin_write().await?;
+    let (count,): (i64,) = sqlx::query_as("select count(*) from site where tenant_id = $1")
+        .bind(&ctx.tenant_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if count >= limit {
+        return Err(ServerError::Conflict(format!(
+            "Your plan allows {limit} site{}. Upgrade to add more.",
+            if limit == 1 { "" } else { "s" }
+        )));
+    }
+    let at = now();
+    sqlx::query(
+        "insert into site (id, tenant_id, name, url, username, password_sealed, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(&id)
+    .bind(&ctx.tenant_id)
+    .bind(input.name.as_str())
+    .bind(input.url.as_str())
+    .bind(&input.username)
+    .bind(&sealed)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Changes name, address or credentials. New credentials reset the
+/// connection state: they have not been tested yet.
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn update(ctx: &TenantContext, state: &AppState, site_id: &str, input: SiteInput) -> ServerResult<()> {
+    ctx.require(Permission::ManageSites)?;
+    let row = load(&state.db, &ctx.tenant_id, site_id).await?;
+    // The stored password must never be sent to a host it was not given for.
+    let same_host = url::Url::parse(&row.url).ok().map(|u| u.origin()) == Some(input.url.url().origin());
+    if !same_host && input.password.is_none() {
+        return Err(ServerError::Validation(
+            "Enter the application password again when you change the site's address.".into(),
+        ));
+    }
+    let credentials_changed =
+        input.password.is_some() || row.username != input.username || row.url != input.url.as_str();
+    let sealed = match &input.password {
+        Some(p) => state.sealer.seal(p, &binding(&ctx.tenant_id, site_id)),
+        None => row.password_sealed.clone(),
+    };
+    let (connection, detail) = if credentials_changed {
+        ("unknown", "")
+    } else {
+        (row.connection.as_str(), row.connection_detail.as_str())
+    };
+    sqlx::query(
+        "update site set name = $1, url = $2, username = $3, password_sealed = $4, connection = $5, \
+         connection_detail = $6, updated_at = $7 where id = $8 and tenant_id = $9",
+    )
+    .bind(input.name.as_str())
+    .bind(input.url.as_str())
+    .bind(&input.username)
+    .bind(&sealed)
+    .bind(connection)
+    .bind(detail)
+    .bind(now())
+    .bind(site_id)
+    .bind(&ctx.tenant_id)
+    .execute(&state.db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Deletes the site with its jobs and stored posts (not the posts on WordPress).
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn delete(ctx: &TenantContext, db: &Db, site_id: &str) -> ServerResult<()> {
+    ctx.require(Permission::ManageSites)?;
+    let done = sqlx::query("delete from site where id = $1 and tenant_id = $2")
+        .bind(site_id)
+        .bind(&ctx.tenant_id)
+        .execute(&db.pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ServerError::NotFound);
+    }
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! WordPress sites of a workspace: credentials (sealed, write-only), the
+//! connection test, automation settings and the on/off switch.
+//!
+//! This file holds the site row and the reads; `edit` adds, changes and
+//! deletes sites, `connection` tests and flags them, `settings` saves the
+//! automation settings and starts or stops the schedule.
+
+mod connection;
+mod edit;
+mod settings;
+
+pub use connection::{describe_failure, flag_attention, test_connection};
+pub use edit::{create, delete, update};
+pub use settings::{save_settings, set_automation};
+
+use crate::app::types::{Connection, Permission, SiteDetail, SiteSettings, SiteSummary, UpcomingRun};
+use crate::server::auth::TenantContext;
+use crate::server::clients::wordpress::WordPress;
+use crate::server::db::{now, Db, Flag};
+use crate::server::domain::{format_in_zone, parse_time_zone, Schedule, SiteName, SiteUrl};
+use crate::server::error::{ServerError, ServerResult};
+use crate::server::secrets::{Binding, Sealer};
+use std::time::Duration;
+
+/// The credentials as a form submits them; `password` is None on an edit
+/// that keeps the stored one.
+pub struct SiteInput {
+    pub name: SiteName,
+    pub url: SiteUrl,
+    pub username: String,
+    pub password: Option<String>,
+}
+
+impl SiteInput {
+    pub fn parse(name: &str, url: &str, username: &str, password: &str) -> ServerResult<SiteInput> {
+        let username = username.trim().to_owned();
+        if username.is_empty() || username.chars().count() > 60 {
+            return Err(ServerError::Validation("Enter the WordPress username.".into()));
+        }
+        let password = password.trim();
+        if password.chars().count() > 200 {
+            return Err(ServerError::Validation("That application password is too long.".into()));
+        }
+        Ok(SiteInput {
+            name: SiteName::parse(name)?,
+            url: SiteUrl::parse(url)?,
+            username,
+            password: (!password.is_empty()).then(|| password.to_owned()),
+        })
+    }
+}
+
+/// A site row. The sealed password never leaves this module except to
+/// build a WordPress client.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SiteRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub name: String,
+    pub url: String,
+    pub username: String,
+    password_sealed: String,
+    pub connection: String,
+    pub connection_detail: String,
+    pub automation_on: Flag,
+    pub niche: String,
+    pub topics: String,
+    pub tone: String,
+    pub language: String,
+    pub target_words: i64,
+    pub categories: String,
+    pub tags: String,
+    pub wp_status: String,
+    pub approval: String,
+    pub schedule_kind: String,
+    pub schedule_times: String,
+    pub schedule_cron: String,
+    pub time_zone: String,
+    pub next_run_at: Option<i64>,
+}
+
+pub const SITE_COLUMNS: &str = "id, tenant_id, name, url, username, password_sealed, connection, connection_detail, \
+     automation_on, niche, topics, tone, language, target_words, categories, tags, wp_status, approval, \
+     schedule_kind, schedule_times, schedule_cron, time_zone, next_run_at";
+
+fn binding<'a>(tenant_id: &'a str, site_id: &'a str) -> Binding<'a> {
+    Binding {
+        purpose: "site-password",
+        tenant_id,
+        row_id: site_id,
+    }
+}
+
+impl SiteRow {
+    pub fn summary(&self) -> SiteSummary {
+        SiteSummary {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            url: self.url.clone(),
+            username: self.username.clone(),
+            connection: Connection::parse(&self.connection),
+            connection_detail: self.connection_detail.clone(),
+            automation_on: self.automation_on.0,
+            next_run_at: self.next_run_at,
+            time_zone: self.time_zone.clone(),
+        }
+    }
+
+    pub fn settings(&self) -> SiteSettings {
+        SiteSettings {
+            niche: self.niche.clone(),
+            topics: self.topics.clone(),
+            tone: self.tone.clone(),
+            language: self.language.clone(),
+            target_words: self.target_words,
+            categories: self.categories.clone(),
+            tags: self.tags.clone(),
+            wp_status: self.wp_status.clone(),
+            approval: self.approval.clone(),
+            schedule_kind: self.schedule_kind.clone(),
+            schedule_times: self.schedule_times.clone(),
+            schedule_cron: self.schedule_cron.clone(),
+            time_zone: self.time_zone.clone(),
+        }
+    }
+
+    pub fn schedule(&self) -> ServerResult<Schedule> {
+        Schedule::parse(
+            &self.schedule_kind,
+            &self.schedule_times,
+            &self.schedule_cron,
+            &self.time_zone,
+        )
+    }
+
+    /// A client for this site, with its password opened for the call.
+    pub fn wordpress(&self, sealer: &Sealer, allow_private: bool, timeout: Duration) -> ServerResult<WordPress> {
+        let password = sealer
+            .open(&self.password_sealed, &binding(&self.tenant_id, &self.id))
+            .map_err(|e| ServerError::internal(format!("site {}: {e}", self.id)))?;
+        let base = url::Url::parse(&self.url).map_err(ServerError::internal)?;
+        Ok(WordPress::new(&base, &self.username, &password, allow_private, timeout))
+    }
+}
+
+/// One site of the caller's workspace; NotFound for any other workspace's id.
+pub async fn load(db: &Db, tenant_id: &str, site_id: &str) -> ServerResult<SiteRow> {
+    sqlx::query_as(&format!(
+        "select {SITE_COLUMNS} from site where id = $1 and tenant_id = $2"
+    ))
+    .bind(site_id)
+    .bind(tenant_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(ServerError::NotFound)
+}
+
+/// The workspace's sites whose schedule is running, for the calendar.
+pub async fn automated(db: &Db, tenant_id: &str) -> ServerResult<Vec<SiteRow>> {
+    Ok(sqlx::query_as(&format!(
+        "select {SITE_COLUMNS} from site where tenant_id = $1 and automation_on = 1 order by lower(name), id"
+    ))
+    .bind(tenant_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn list(ctx: &TenantContext, db: &Db) -> ServerResult<Vec<SiteSummary>> {
+    ctx.require(Permission::ViewWorkspace)?;
+    let rows: Vec<SiteRow> = sqlx::query_as(&format!(
+        "select {SITE_COLUMNS} from site where tenant_id = $1 order by lower(name), id"
+    ))
+    .bind(&ctx.tenant_id)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows.iter().map(SiteRow::summary).collect())
+}
+
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+pub async fn detail(ctx: &TenantContext, db: &Db, site_id: &str, viewer_zone: &str) -> ServerResult<SiteDetail> {
+    ctx.require(Permission::ViewWorkspace)?;
+    let row = load(db, &ctx.tenant_id, site_id).await?;
+    let next_runs = upcoming(&row.schedule()?, now(), viewer_zone);
+    Ok(SiteDetail {
+        site: row.summary(),
+        settings: row.settings(),
+        next_runs,
+    })
+}
+
+/// The next five runs of a schedule, in its zone and the viewer's (UTC when
+/// the viewer's zone is unknown).
+pub fn upcoming(schedule: &Schedule, after: i64, viewer_zone: &str) -> Vec<UpcomingRun> {
+    let viewer = parse_time_zone(viewer_zone).unwrap_or(chrono_tz::UTC);
+    schedule
+        .next_runs(after, 5)
+        .into_iter()
+        .map(|at| UpcomingRun {
+            at,
+            in_site_zone: format_in_zone(at, schedule.time_zone()),
+            in_viewer_zone: format_in_zone(at, viewer),
+        })
+        .collect()
+}
