@@ -38,6 +38,11 @@ pub struct Recorded {
 }
 
 impl Recorded {
+    /// True when the request carried the test key as a bearer token and named the test model.
+    pub fn is_ours(&self) -> bool {
+        self.authorization.as_deref() == Some(format!("Bearer {API_KEY}").as_str()) && self.body["model"] == MODEL
+    }
+
     /// The text of the message with this role (system or user).
     pub fn message(&self, role: &str) -> String {
         self.body["messages"]
