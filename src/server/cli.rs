@@ -7,15 +7,15 @@ use crate::server::db::Db;
 use crate::server::domain::Email;
 use crate::server::scheduler::Worker;
 use crate::server::secrets::Sealer;
-use crate::server::services::accounts;
+use crate::server::services::{accounts, billing};
 use crate::server::startup::{leptos_options, shutdown_signal, Application};
 use crate::server::telemetry;
 use std::process::ExitCode;
 use std::sync::Arc;
 use tokio::sync::Notify;
 
-const USAGE: &str =
-    "usage: autopilot [serve [--no-worker] | worker | migrate | admin grant <email> | admin outbox [count]]";
+const USAGE: &str = "usage: autopilot [serve [--no-worker] | worker | migrate | admin grant <email> | \
+     admin outbox [count] | admin limits <workspace-id> [posts=N] [sites=N] [members=N]]";
 
 pub async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -43,6 +43,7 @@ pub async fn main() -> ExitCode {
             Ok(n) if n > 0 => outbox(&config, n).await,
             _ => Err(USAGE.into()),
         },
+        ["admin", "limits", workspace, limits @ ..] => set_limits(&config, workspace, limits).await,
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(())
@@ -98,6 +99,35 @@ async fn grant(config: &Config, email: &str) -> Result<(), String> {
     } else {
         Err(format!("no user with email {}", email.as_str()))
     }
+}
+
+/// Grants one workspace limits beyond its plan; a limit left out follows the plan again.
+async fn set_limits(config: &Config, workspace: &str, limits: &[&str]) -> Result<(), String> {
+    let mut overrides = billing::Overrides {
+        posts: None,
+        sites: None,
+        members: None,
+    };
+    for item in limits {
+        let (name, value) = item.split_once('=').ok_or(USAGE)?;
+        let value: i64 = value.parse().map_err(|_| format!("{name} must be a whole number"))?;
+        match name {
+            "posts" => overrides.posts = Some(value),
+            "sites" => overrides.sites = Some(value),
+            "members" => overrides.members = Some(value),
+            _ => return Err(USAGE.into()),
+        }
+    }
+    let db = open(config).await?;
+    // Whoever runs this command on the server is the platform's operator.
+    billing::set_overrides(&db, true, workspace, &overrides)
+        .await
+        .map_err(|e| match e {
+            crate::server::error::ServerError::NotFound => format!("no workspace with id {workspace}"),
+            other => other.to_string(),
+        })?;
+    println!("limits of {workspace} set");
+    Ok(())
 }
 
 async fn outbox(config: &Config, count: i64) -> Result<(), String> {

@@ -36,6 +36,45 @@ pub struct Config {
     /// Lets outbound calls to tenant-supplied URLs reach loopback and private
     /// addresses: for local testing against a WordPress on this machine.
     pub outbound_allow_private: bool,
+    pub billing: BillingConfig,
+}
+
+/// Plans and payments. Without STRIPE_SECRET_KEY billing runs in test mode:
+/// plan changes apply at once and nothing is charged.
+#[derive(Clone)]
+pub struct BillingConfig {
+    pub stripe: Option<StripeConfig>,
+    /// Free trial days on a first paid subscription (TRIAL_DAYS; 0 = none).
+    pub trial_days: i64,
+    /// Days a workspace keeps its paid limits after a failed payment
+    /// (DUNNING_GRACE_DAYS) before it drops to the free limits.
+    pub dunning_grace_days: i64,
+}
+
+#[derive(Clone)]
+pub struct StripeConfig {
+    pub secret_key: String,
+    pub webhook_secret: String,
+    /// STRIPE_API_BASE: Stripe itself, or a local stand-in for tests.
+    pub api_base: url::Url,
+    pub price_pro: String,
+    pub price_agency: String,
+}
+
+impl BillingConfig {
+    pub fn test_mode(&self) -> bool {
+        self.stripe.is_none()
+    }
+}
+
+impl std::fmt::Debug for BillingConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BillingConfig")
+            .field("stripe", &self.stripe.as_ref().map(|s| s.api_base.as_str()))
+            .field("trial_days", &self.trial_days)
+            .field("dunning_grace_days", &self.dunning_grace_days)
+            .finish()
+    }
 }
 
 /// How the scheduler and its workers run.
@@ -95,6 +134,7 @@ impl std::fmt::Debug for Config {
             .field("worker", &self.worker)
             .field("openai", &self.openai)
             .field("outbound_allow_private", &self.outbound_allow_private)
+            .field("billing", &self.billing)
             .finish_non_exhaustive()
     }
 }
@@ -170,6 +210,11 @@ impl Config {
                 timeout: parse_seconds(&get, "OPENAI_TIMEOUT_SECONDS", 90.0, 1.0..=600.0)?,
             },
             outbound_allow_private: parse_bool(&get, "OUTBOUND_ALLOW_PRIVATE", false)?,
+            billing: BillingConfig {
+                stripe: stripe_config(&get)?,
+                trial_days: parse_int(&get, "TRIAL_DAYS", 14, 0..=365)?,
+                dunning_grace_days: parse_int(&get, "DUNNING_GRACE_DAYS", 7, 0..=90)?,
+            },
         })
     }
 
@@ -199,6 +244,32 @@ impl Config {
     pub fn is_admin_email(&self, email: &str) -> bool {
         self.admin_emails.iter().any(|e| e == email)
     }
+}
+
+/// Stripe is on when STRIPE_SECRET_KEY is set; it then needs the webhook
+/// secret, since without webhooks no payment would ever reach the app.
+fn stripe_config(get: &impl Fn(&str) -> Option<String>) -> Result<Option<StripeConfig>, ConfigError> {
+    let Some(secret_key) = get("STRIPE_SECRET_KEY") else {
+        return Ok(None);
+    };
+    if !secret_key.starts_with("sk_") && !secret_key.starts_with("rk_") {
+        return Err(bad("STRIPE_SECRET_KEY", "must be a Stripe secret key (sk_… or rk_…)"));
+    }
+    let webhook_secret = get("STRIPE_WEBHOOK_SECRET").ok_or_else(|| {
+        bad(
+            "STRIPE_WEBHOOK_SECRET",
+            "must be set when STRIPE_SECRET_KEY is (the whsec_… of your webhook endpoint)",
+        )
+    })?;
+    let price =
+        |name: &'static str| get(name).ok_or_else(|| bad(name, "must be set when STRIPE_SECRET_KEY is (a price_… id)"));
+    Ok(Some(StripeConfig {
+        secret_key,
+        webhook_secret,
+        api_base: parse_url(get, "STRIPE_API_BASE", "https://api.stripe.com")?,
+        price_pro: price("STRIPE_PRICE_PRO")?,
+        price_agency: price("STRIPE_PRICE_AGENCY")?,
+    }))
 }
 
 fn bad(name: &'static str, problem: &str) -> ConfigError {
@@ -330,5 +401,42 @@ mod tests {
         assert_eq!(c.app_origin(), "https://ap.example.com");
         assert!(!format!("{c:?}").contains("kkkk"));
         assert!(!format!("{c:?}").contains("sk-very-secret"));
+    }
+
+    #[test]
+    fn stripe_is_off_by_default_and_complete_when_on() {
+        let c = config(&[]).unwrap();
+        assert!(c.billing.test_mode());
+        assert_eq!((c.billing.trial_days, c.billing.dunning_grace_days), (14, 7));
+
+        let err = config(&[("STRIPE_SECRET_KEY", "sk_test_abc")]).unwrap_err();
+        assert_eq!(err.name, "STRIPE_WEBHOOK_SECRET");
+        let err = config(&[
+            ("STRIPE_SECRET_KEY", "sk_test_abc"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_x"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.name, "STRIPE_PRICE_PRO");
+        assert_eq!(
+            config(&[("STRIPE_SECRET_KEY", "pk_test_abc")]).unwrap_err().name,
+            "STRIPE_SECRET_KEY"
+        );
+
+        let c = config(&[
+            ("STRIPE_SECRET_KEY", "sk_test_abc"),
+            ("STRIPE_WEBHOOK_SECRET", "whsec_hidden"),
+            ("STRIPE_PRICE_PRO", "price_p"),
+            ("STRIPE_PRICE_AGENCY", "price_a"),
+            ("STRIPE_API_BASE", "http://127.0.0.1:12111"),
+            ("TRIAL_DAYS", "0"),
+        ])
+        .unwrap();
+        assert!(!c.billing.test_mode());
+        assert_eq!(c.billing.trial_days, 0);
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("sk_test_abc") && !shown.contains("whsec_hidden"),
+            "{shown}"
+        );
     }
 }

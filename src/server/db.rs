@@ -104,7 +104,7 @@ fn ensure_sqlite_dir(url: &str) {
 
 /// Booleans are stored as SMALLINT 0/1: SQLite booleans cannot be decoded
 /// through `Any`, so every flag column goes through this type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Flag(pub bool);
 
 impl sqlx::Type<sqlx::Any> for Flag {

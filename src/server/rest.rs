@@ -1,10 +1,12 @@
-//! Plain HTTP endpoints beside the pages: health probes now, the versioned
-//! REST API and webhooks later.
+//! Plain HTTP endpoints beside the pages: health probes and Stripe's
+//! webhook (the versioned REST API comes later).
 
+use crate::server::services::billing::webhook::{self, Outcome, WebhookError};
 use crate::server::state::AppState;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
@@ -12,6 +14,36 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/webhooks/stripe", post(stripe_webhook))
+}
+
+/// Stripe's deliveries: 400 for anything not signed by Stripe (nothing is
+/// changed), 2xx for every verified event, handled or not, so Stripe stops
+/// resending it; 503 when Stripe could not be read back, so it retries.
+async fn stripe_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, Json<serde_json::Value>) {
+    let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok());
+    match webhook::receive(&state, signature, &body).await {
+        Ok(outcome) => {
+            tracing::info!(?outcome, "Stripe event received");
+            let handled = outcome == Outcome::Applied;
+            (StatusCode::OK, Json(json!({ "received": true, "applied": handled })))
+        }
+        Err(e @ (WebhookError::NotConfigured | WebhookError::Signature(_) | WebhookError::Malformed)) => {
+            tracing::warn!(error = %e, "Stripe webhook refused");
+            (StatusCode::BAD_REQUEST, Json(json!({ "error": e.to_string() })))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "Stripe webhook failed; Stripe will retry");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "error": "temporarily unavailable" })),
+            )
+        }
+    }
 }
 
 /// The process is up and serving.

@@ -7,6 +7,7 @@ use crate::server::auth::session_store::DbSessionStore;
 use crate::server::auth::throttle;
 use crate::server::clients::llm::Writer;
 use crate::server::clients::mail::Mailer;
+use crate::server::clients::stripe::Stripe;
 use crate::server::config::Config;
 use crate::server::db::Db;
 use crate::server::scheduler::Worker;
@@ -46,6 +47,10 @@ impl Application {
             db,
             sealer: Sealer::from_config(&config)?,
             writer: Writer::from_config(&config.openai),
+            stripe: match &config.billing.stripe {
+                Some(stripe) => Some(Stripe::new(stripe)?),
+                None => None,
+            },
             wake: Arc::new(tokio::sync::Notify::new()),
             config: Arc::new(config),
             leptos_options,

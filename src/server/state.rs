@@ -3,6 +3,7 @@
 use crate::server::auth::password::PasswordHasher;
 use crate::server::clients::llm::Writer;
 use crate::server::clients::mail::Mailer;
+use crate::server::clients::stripe::Stripe;
 use crate::server::config::Config;
 use crate::server::db::Db;
 use crate::server::secrets::Sealer;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub mailer: Mailer,
     pub sealer: Sealer,
     pub writer: Writer,
+    /// The Stripe client; None in billing's test mode.
+    pub stripe: Option<Stripe>,
     /// Wakes this process's worker when a job is queued here (run now,
     /// approve, retry), so it need not wait for its next poll.
     pub wake: Arc<tokio::sync::Notify>,

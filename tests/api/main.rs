@@ -3,8 +3,12 @@
 
 mod accounts;
 mod automation;
+mod billing;
+mod billing_events;
 #[allow(dead_code)]
 mod fake_model;
+#[allow(dead_code)]
+mod fake_stripe;
 #[allow(dead_code)]
 mod fake_wordpress;
 mod helpers;

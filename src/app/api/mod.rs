@@ -2,6 +2,7 @@
 //! scope, parse input into domain types, call one service, return a DTO.
 
 pub mod auth;
+pub mod billing;
 pub mod content;
 pub mod plans;
 pub mod sites;

@@ -68,3 +68,38 @@ pub fn ComingSoon(title: &'static str, what: &'static str) -> impl IntoView {
         </div>
     }
 }
+
+/// Usage against the plan's limit, drawn as a bar that turns amber near the
+/// limit and red at it.
+#[component]
+pub fn UsageCard(#[prop(into)] label: String, used: i64, limit: i64) -> impl IntoView {
+    let percent = if limit > 0 { (used * 100 / limit).min(100) } else { 100 };
+    let test_id = label.clone();
+    let colour = match percent {
+        100 => "bg-red-500",
+        80..=99 => "bg-amber-500",
+        _ => "bg-indigo-500",
+    };
+    view! {
+        <div class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+            <p class="text-sm font-medium text-slate-500">{label}</p>
+            <p class="mt-2 text-3xl font-semibold tracking-tight text-slate-900" data-testid=test_id>{format!("{used} of {limit}")}</p>
+            <div class="mt-3 h-2 rounded-full bg-slate-100" role="img" aria-label=format!("{percent}% of the plan's limit used")>
+                <div class=format!("h-2 rounded-full {colour}") style=format!("width: {percent}%")></div>
+            </div>
+            <p class="mt-2 text-xs text-slate-500">{if used >= limit { "Limit reached: upgrade for more" } else { "Used of your plan's limit" }}</p>
+        </div>
+    }
+}
+
+/// Newer and older links around a paged list's position, e.g. "Page 2 of 5".
+#[component]
+pub fn Pager(page: i64, pages: i64, href: impl Fn(i64) -> String + 'static, label: String) -> impl IntoView {
+    view! {
+        <nav class="flex items-center justify-between border-t border-slate-200 px-6 py-3 text-xs text-slate-500" aria-label="Pages">
+            {(page > 1).then(|| view! { <a class="font-medium text-indigo-600 hover:underline" href=href(page - 1) rel="prev">"← Newer"</a> })}
+            <span>{label}</span>
+            {(page < pages).then(|| view! { <a class="font-medium text-indigo-600 hover:underline" href=href(page + 1) rel="next">"Older →"</a> })}
+        </nav>
+    }
+}

@@ -5,7 +5,7 @@
 use crate::app::api::auth::ResendVerification;
 use crate::app::api::workspaces::SwitchWorkspace;
 use crate::app::components::{action_error, action_succeeded, reload_on_success, Logo};
-use crate::app::types::{Me, WorkspaceSummary};
+use crate::app::types::{BillingAlert, Me, WorkspaceSummary};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
@@ -46,6 +46,7 @@ fn Frame(me: Me) -> impl IntoView {
     let is_admin = me.user.is_platform_admin;
     let verified = me.user.email_verified;
     let email = me.user.email.clone();
+    let billing_alert = me.billing_alert.clone();
     let role_line = format!("{} · {} plan", me.workspace.role.label(), me.workspace.plan.name());
     view! {
         <div class="min-h-screen lg:flex">
@@ -66,9 +67,29 @@ fn Frame(me: Me) -> impl IntoView {
                     <Show when=move || !verified>
                         <VerifyBanner email=email.clone()/>
                     </Show>
+                    {billing_alert.map(|alert| view! { <PaymentBanner alert/> })}
                     <Outlet/>
                 </div>
             </main>
+        </div>
+    }
+}
+
+/// A payment that needs the customer, on every page until it is settled.
+#[component]
+fn PaymentBanner(alert: BillingAlert) -> impl IntoView {
+    let class = if alert.downgraded {
+        "border-red-200 bg-red-50 text-red-900"
+    } else {
+        "border-amber-200 bg-amber-50 text-amber-900"
+    };
+    view! {
+        <div role="alert" data-testid="payment-banner" class=format!("mb-6 flex flex-wrap items-center justify-between gap-3 rounded-xl border p-4 text-sm {class}")>
+            <span>{alert.message}</span>
+            <span class="flex gap-3">
+                {alert.payment_url.map(|url| view! { <a class="font-semibold underline" href=url rel="noopener noreferrer">"Pay the invoice"</a> })}
+                <A href="/app/billing" attr:class="font-semibold underline">"Billing"</A>
+            </span>
         </div>
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::app::api::content::{list_jobs, list_upcoming, ApprovePosts, RejectPost, RetryJob};
 use crate::app::api::sites::list_sites;
-use crate::app::components::PageHeader;
+use crate::app::components::{PageHeader, Pager};
 use crate::app::types::{JobPage, JobSummary, Step};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -215,11 +215,7 @@ fn Rows(
         <ul class="divide-y divide-slate-100">
             {page.jobs.into_iter().map(|job| view! { <Row job selected approve reject retry/> }).collect_view()}
         </ul>
-        <nav class="flex items-center justify-between border-t border-slate-200 px-6 py-3 text-xs text-slate-500" aria-label="Pages">
-            {(page.page > 1).then(|| view! { <a class="font-medium text-indigo-600 hover:underline" href=href(page.page - 1) rel="prev">"← Newer"</a> })}
-            <span>{format!("Page {} of {} · {} in all", page.page, pages.max(1), page.total)}</span>
-            {(page.page < pages).then(|| view! { <a class="font-medium text-indigo-600 hover:underline" href=href(page.page + 1) rel="next">"Older →"</a> })}
-        </nav>
+        <Pager page=page.page pages href label=format!("Page {} of {} · {} in all", page.page, pages.max(1), page.total)/>
     }
     .into_any()
 }

@@ -1,5 +1,5 @@
 use crate::app::api::workspaces::get_dashboard;
-use crate::app::components::{ErrorPanel, LoadingCards, PageHeader, StatCard};
+use crate::app::components::{ErrorPanel, LoadingCards, PageHeader, StatCard, UsageCard};
 use crate::app::types::DashboardSummary;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -35,28 +35,6 @@ fn Figures(s: DashboardSummary) -> impl IntoView {
                 value=format!("{} of {}", s.members, s.limits.members)
                 hint=format!("You belong to {} workspace{}", s.workspaces, if s.workspaces == 1 { "" } else { "s" })
             />
-        </div>
-    }
-}
-
-/// Usage against the plan's limit, drawn as a bar that turns amber near the
-/// limit and red at it.
-#[component]
-fn UsageCard(label: &'static str, used: i64, limit: i64) -> impl IntoView {
-    let percent = if limit > 0 { (used * 100 / limit).min(100) } else { 100 };
-    let colour = match percent {
-        100 => "bg-red-500",
-        80..=99 => "bg-amber-500",
-        _ => "bg-indigo-500",
-    };
-    view! {
-        <div class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
-            <p class="text-sm font-medium text-slate-500">{label}</p>
-            <p class="mt-2 text-3xl font-semibold tracking-tight text-slate-900" data-testid=label>{format!("{used} of {limit}")}</p>
-            <div class="mt-3 h-2 rounded-full bg-slate-100" role="img" aria-label=format!("{percent}% of the plan's limit used")>
-                <div class=format!("h-2 rounded-full {colour}") style=format!("width: {percent}%")></div>
-            </div>
-            <p class="mt-2 text-xs text-slate-500">{if used >= limit { "Limit reached: upgrade for more" } else { "Used of your plan's limit" }}</p>
         </div>
     }
 }

@@ -1,6 +1,7 @@
 //! One component per route.
 
 mod auth;
+mod billing;
 mod calendar;
 mod content;
 mod dashboard;
@@ -13,6 +14,7 @@ mod sites;
 mod workspace;
 
 pub use auth::{ForgotPasswordPage, LogInPage, ResetPasswordPage, SignUpPage, VerifyEmailPage};
+pub use billing::BillingPage;
 pub use calendar::CalendarPage;
 pub use content::ContentPage;
 pub use dashboard::DashboardPage;

@@ -11,11 +11,6 @@ pub fn AnalyticsPage() -> impl IntoView {
     view! { <Title text="Analytics"/><ComingSoon title="Analytics" what="Charts of posts generated, published and failed over time are not built yet."/> }
 }
 
-#[component]
-pub fn BillingPage() -> impl IntoView {
-    view! { <Title text="Billing"/><ComingSoon title="Billing" what="Upgrading through Stripe, invoices and usage against your plan are not built yet. Every workspace is on the Free plan for now."/> }
-}
-
 /// Platform admins only; everyone else gets the 404 page.
 #[component]
 pub fn AdminPage() -> impl IntoView {

@@ -107,6 +107,7 @@ pub struct SiteSummary {
 
 /// The automation settings of a site, as edited on its page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct SiteSettings {
     pub niche: String,
     /// One topic per line.

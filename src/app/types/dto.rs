@@ -9,6 +9,8 @@ pub struct Me {
     pub user: UserSummary,
     pub workspace: WorkspaceSummary,
     pub workspaces: Vec<WorkspaceSummary>,
+    /// A payment that needs attention, shown on every page.
+    pub billing_alert: Option<super::BillingAlert>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,11 +1,13 @@
 //! Types shared by the browser and the server: DTOs, roles, plans.
 
 mod automation;
+mod billing;
 mod dto;
 mod plan;
 mod role;
 
 pub use automation::*;
+pub use billing::*;
 pub use dto::*;
 pub use plan::{Plan, PlanLimits, PlanSummary};
 pub use role::{Permission, Role};

@@ -22,6 +22,8 @@ pub enum Permission {
     ReviewContent,
     ManageSites,
     ManageMembers,
+    /// Plan, usage and invoices, read-only.
+    ViewBilling,
     ManageBilling,
     ManageWorkspace,
     DeleteWorkspace,
@@ -35,6 +37,7 @@ const TABLE: &[(Permission, Role)] = &[
     (Permission::ReviewContent, Role::Manager),
     (Permission::ManageSites, Role::Manager),
     (Permission::ManageMembers, Role::Admin),
+    (Permission::ViewBilling, Role::Manager),
     (Permission::ManageBilling, Role::Admin),
     (Permission::ManageWorkspace, Role::Admin),
     (Permission::DeleteWorkspace, Role::Owner),
@@ -93,6 +96,7 @@ mod tests {
             Permission::ReviewContent,
             Permission::ManageSites,
             Permission::ManageMembers,
+            Permission::ViewBilling,
             Permission::ManageBilling,
             Permission::ManageWorkspace,
             Permission::DeleteWorkspace,
@@ -115,6 +119,8 @@ mod tests {
         assert!(!Role::Admin.can(Permission::DeleteWorkspace));
         assert!(Role::Admin.can(Permission::ManageBilling));
         assert!(!Role::Manager.can(Permission::ManageBilling));
+        assert!(Role::Manager.can(Permission::ViewBilling));
+        assert!(!Role::Member.can(Permission::ViewBilling));
         assert!(Role::Manager.can(Permission::ManageSites));
         assert!(!Role::Member.can(Permission::ReviewContent));
     }

@@ -167,6 +167,6 @@ impl FromRequestParts<AppState> for crate::app::types::Me {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ServerResult<Self> {
         let user = CurrentUser::from_request_parts(parts, state).await?;
         let ctx = TenantContext::from_request_parts(parts, state).await?;
-        workspaces::me(&state.db, &user, &ctx).await
+        workspaces::me(&state.db, &state.config, &user, &ctx).await
     }
 }

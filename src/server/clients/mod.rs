@@ -6,4 +6,5 @@ pub mod llm;
 pub mod mail;
 pub mod outbound;
 pub mod sanitize;
+pub mod stripe;
 pub mod wordpress;

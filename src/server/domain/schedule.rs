@@ -197,6 +197,14 @@ pub fn format_in_zone(unix: i64, tz: Tz) -> String {
     }
 }
 
+/// A day as billing mail and pages name it, e.g. "21 Dec 2026" (UTC).
+pub fn format_day(unix: i64) -> String {
+    match DateTime::<Utc>::from_timestamp(unix, 0) {
+        Some(at) => at.format("%-d %b %Y").to_string(),
+        None => format!("{unix} (out of range)"),
+    }
+}
+
 fn invalid(message: String) -> ServerError {
     ServerError::Validation(message)
 }

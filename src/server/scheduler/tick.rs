@@ -60,7 +60,7 @@ async fn enqueue_slot(db: &Db, config: &Config, site: &SiteRow, at: i64) -> Serv
     } else {
         match enqueue_post(db, config, &site.tenant_id, &site.id, slot).await? {
             Enqueued::Queued(_) | Enqueued::QuotaReached => 1,
-            Enqueued::AlreadyThere => 0,
+            Enqueued::AlreadyThere | Enqueued::SitePaused { .. } => 0,
         }
     };
     let following = schedule.next_after(if missed { at } else { slot });

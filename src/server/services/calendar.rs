@@ -164,7 +164,7 @@ pub async fn upcoming(ctx: &TenantContext, db: &Db, limit: usize) -> ServerResul
             at,
             site_id: site.id.clone(),
             site_name: site.name.clone(),
-            when: format_in_zone(at, parse_time_zone(&site.time_zone).unwrap_or(chrono_tz::UTC)),
+            when: format_in_zone(at, parse_time_zone(&site.settings.time_zone).unwrap_or(chrono_tz::UTC)),
         })
         .collect())
 }

@@ -19,6 +19,11 @@ pub enum Enqueued {
     /// Recorded as a job in the quota state (unless the slot was taken).
     QuotaReached,
     AlreadyThere,
+    /// The workspace has more sites than its plan allows and this is not
+    /// one of the oldest: nothing is queued.
+    SitePaused {
+        sites_limit: i64,
+    },
 }
 
 /// Adds the job for one slot of a site, or records it as over quota when the
@@ -32,8 +37,13 @@ pub async fn enqueue_post(
 ) -> ServerResult<Enqueued> {
     let mut tx = db.begin_write().await?;
     quota::lock(&mut tx, db.backend, tenant_id).await?;
-    let plan = quota::plan_of(&mut *tx, tenant_id).await?;
-    let limit = config.plan_limits(plan).posts_per_month;
+    let limits = quota::in_force(&mut *tx, config, tenant_id, now()).await?.limits;
+    if !quota::site_within_limit(&mut *tx, tenant_id, site_id, limits.sites).await? {
+        return Ok(Enqueued::SitePaused {
+            sites_limit: limits.sites,
+        });
+    }
+    let limit = limits.posts_per_month;
     let committed = quota::posts_committed(&mut *tx, tenant_id, now()).await?;
     let step = if committed >= limit { Step::Quota } else { Step::Queued };
     let job = NewJob {
@@ -75,8 +85,15 @@ pub async fn run_now(ctx: &TenantContext, state: &AppState, site_id: &str) -> Se
     state.wake.notify_one();
     match outcome {
         Enqueued::Queued(id) => Ok(id),
-        Enqueued::QuotaReached => Err(ServerError::Conflict(quota_message(
-            state.config.plan_limits(ctx.plan).posts_per_month,
+        Enqueued::QuotaReached => {
+            let limits = quota::in_force(&state.db.pool, &state.config, &ctx.tenant_id, now())
+                .await?
+                .limits;
+            Err(ServerError::Conflict(quota_message(limits.posts_per_month)))
+        }
+        Enqueued::SitePaused { sites_limit } => Err(ServerError::Conflict(format!(
+            "Your plan allows {sites_limit} site{}, so automation for this one is paused. Upgrade or remove a site.",
+            if sites_limit == 1 { "" } else { "s" }
         ))),
         Enqueued::AlreadyThere => Err(ServerError::Conflict(
             "A run for this site started a moment ago.".into(),
@@ -246,7 +263,10 @@ pub async fn retry(ctx: &TenantContext, state: &AppState, job_id: &str) -> Serve
 
 pub async fn usage(ctx: &TenantContext, state: &AppState) -> ServerResult<Usage> {
     ctx.require(Permission::ViewWorkspace)?;
-    quota::usage(&state.db, &state.config, &ctx.tenant_id, ctx.plan, now()).await
+    let limits = quota::in_force(&state.db.pool, &state.config, &ctx.tenant_id, now())
+        .await?
+        .limits;
+    quota::usage(&state.db, &ctx.tenant_id, &limits, now()).await
 }
 
 /// NotFound unless the workspace has this row: an action refused for its

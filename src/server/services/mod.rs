@@ -2,6 +2,7 @@
 //! and the scheduler all call these.
 
 pub mod accounts;
+pub mod billing;
 pub mod calendar;
 pub mod content;
 pub mod email_links;

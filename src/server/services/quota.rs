@@ -2,7 +2,7 @@
 //! counts when it is generated, since that is when the work is spent;
 //! rejecting it later does not give the post back.
 
-use crate::app::types::{Plan, Usage};
+use crate::app::types::{Plan, PlanLimits, Usage};
 use crate::server::config::Config;
 use crate::server::db::{Backend, Db};
 use crate::server::error::ServerResult;
@@ -66,20 +66,90 @@ pub async fn lock(
     Ok(())
 }
 
-/// The plan of a workspace as the database has it now (the scheduler has no session).
-pub async fn plan_of<'e, E>(executor: E, tenant_id: &str) -> ServerResult<Plan>
+/// The limits a workspace works within now: its plan's, or Free's once an
+/// unpaid invoice has outlasted the grace period (DUNNING_GRACE_DAYS); each
+/// replaced by a platform admin's override where one is set, since an
+/// override is an operator's explicit word about this one workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InForce {
+    /// The plan paid for.
+    pub paid: Plan,
+    /// The plan whose limits apply.
+    pub plan: Plan,
+    pub limits: PlanLimits,
+    /// When the unpaid invoice first failed; None while paid up.
+    pub payment_failed_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct LimitRow {
+    pub plan: String,
+    pub posts_limit_override: Option<i64>,
+    pub sites_limit_override: Option<i64>,
+    pub members_limit_override: Option<i64>,
+    pub payment_failed_at: Option<i64>,
+}
+
+impl LimitRow {
+    pub fn in_force(&self, config: &Config, now: i64) -> InForce {
+        let paid = Plan::parse(&self.plan).unwrap_or(Plan::Free);
+        let grace_over = self
+            .payment_failed_at
+            .is_some_and(|failed| now >= failed + config.billing.dunning_grace_days * 86_400);
+        let plan = if grace_over { Plan::Free } else { paid };
+        let base = config.plan_limits(plan);
+        InForce {
+            paid,
+            plan,
+            limits: PlanLimits {
+                posts_per_month: self.posts_limit_override.unwrap_or(base.posts_per_month),
+                sites: self.sites_limit_override.unwrap_or(base.sites),
+                members: self.members_limit_override.unwrap_or(base.members),
+            },
+            payment_failed_at: self.payment_failed_at,
+        }
+    }
+}
+
+/// Reads what `InForce` needs, inside whatever transaction the caller holds
+/// (the scheduler has no session, so this is read from the database each time).
+pub async fn in_force<'e, E>(executor: E, config: &Config, tenant_id: &str, now: i64) -> ServerResult<InForce>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let (plan,): (String,) = sqlx::query_as("select plan from tenant where id = $1")
-        .bind(tenant_id)
-        .fetch_one(executor)
-        .await?;
-    Ok(Plan::parse(&plan).unwrap_or(Plan::Free))
+    let row: LimitRow = sqlx::query_as(
+        "select t.plan, t.posts_limit_override, t.sites_limit_override, t.members_limit_override, \
+         b.payment_failed_at from tenant t left join billing b on b.tenant_id = t.id where t.id = $1",
+    )
+    .bind(tenant_id)
+    .fetch_one(executor)
+    .await?;
+    Ok(row.in_force(config, now))
 }
 
-pub async fn usage(db: &Db, config: &Config, tenant_id: &str, plan: Plan, now: i64) -> ServerResult<Usage> {
-    let limits = config.plan_limits(plan);
+/// Whether automation may run for this site: a workspace over its site limit
+/// (after a downgrade) keeps its oldest sites running and pauses the rest.
+pub async fn site_within_limit<'e, E>(
+    executor: E,
+    tenant_id: &str,
+    site_id: &str,
+    sites_limit: i64,
+) -> ServerResult<bool>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let (older,): (i64,) = sqlx::query_as(
+        "select count(*) from site o join site s on s.id = $2 and s.tenant_id = $1 \
+         where o.tenant_id = $1 and (o.created_at < s.created_at or (o.created_at = s.created_at and o.id < s.id))",
+    )
+    .bind(tenant_id)
+    .bind(site_id)
+    .fetch_one(executor)
+    .await?;
+    Ok(older < sites_limit)
+}
+
+pub async fn usage(db: &Db, tenant_id: &str, limits: &PlanLimits, now: i64) -> ServerResult<Usage> {
     let (sites,): (i64,) = sqlx::query_as("select count(*) from site where tenant_id = $1")
         .bind(tenant_id)
         .fetch_one(&db.pool)
@@ -101,5 +171,44 @@ mod tests {
         // 2026-03-31T23:59:59Z → 2026-03-01T00:00:00Z
         assert_eq!(month_start(1_775_001_599), 1_772_323_200);
         assert_eq!(month_start(1_772_323_200), 1_772_323_200);
+    }
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())).unwrap()
+    }
+
+    #[test]
+    fn an_unpaid_invoice_drops_to_free_limits_after_the_grace_period() {
+        let config = config(&[("DUNNING_GRACE_DAYS", "3")]);
+        let failed = 1_000_000;
+        let row = LimitRow {
+            plan: "pro".into(),
+            payment_failed_at: Some(failed),
+            ..LimitRow::default()
+        };
+        let during = row.in_force(&config, failed + 3 * 86_400 - 1);
+        assert_eq!(
+            (during.paid, during.plan, during.limits.posts_per_month),
+            (Plan::Pro, Plan::Pro, 200)
+        );
+        let after = row.in_force(&config, failed + 3 * 86_400);
+        assert_eq!((after.paid, after.plan, after.limits.sites), (Plan::Pro, Plan::Free, 1));
+        let paid_up = LimitRow {
+            payment_failed_at: None,
+            ..row
+        };
+        assert_eq!(paid_up.in_force(&config, failed + 90 * 86_400).plan, Plan::Pro);
+    }
+
+    #[test]
+    fn an_override_replaces_only_its_own_limit() {
+        let config = config(&[("FREE_POSTS_LIMIT", "12")]);
+        let row = LimitRow {
+            plan: "free".into(),
+            sites_limit_override: Some(4),
+            ..LimitRow::default()
+        };
+        let limits = row.in_force(&config, 0).limits;
+        assert_eq!((limits.posts_per_month, limits.sites, limits.members), (12, 4, 1));
     }
 }

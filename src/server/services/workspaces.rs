@@ -7,6 +7,7 @@ use crate::server::db::{new_id, now, Db};
 use crate::server::domain::WorkspaceName;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::accounts::CREATOR_ROLE;
+use crate::server::services::quota;
 use sqlx::{Any, Transaction};
 
 #[derive(sqlx::FromRow)]
@@ -150,18 +151,19 @@ pub async fn dashboard(ctx: &TenantContext, db: &Db, config: &Config) -> ServerR
     .bind(&ctx.tenant_id)
     .fetch_one(&db.pool)
     .await?;
+    let in_force = quota::in_force(&db.pool, config, &ctx.tenant_id, now()).await?;
     let (workspaces,): (i64,) = sqlx::query_as("select count(*) from membership where user_id = $1")
         .bind(&ctx.user_id)
         .fetch_one(&db.pool)
         .await?;
     Ok(DashboardSummary {
         workspace_name: ctx.tenant_name.clone(),
-        plan: ctx.plan,
-        limits: config.plan_limits(ctx.plan),
+        plan: in_force.plan,
+        limits: in_force.limits,
         members,
         workspaces,
         created_at,
-        usage: crate::server::services::quota::usage(db, config, &ctx.tenant_id, ctx.plan, now()).await?,
+        usage: quota::usage(db, &ctx.tenant_id, &in_force.limits, now()).await?,
     })
 }
 
@@ -200,6 +202,7 @@ pub async fn members(ctx: &TenantContext, db: &Db) -> ServerResult<Vec<MemberSum
 /// What the signed-in shell needs: the user, the active workspace, the rest.
 pub async fn me(
     db: &Db,
+    config: &Config,
     user: &crate::server::auth::CurrentUser,
     ctx: &TenantContext,
 ) -> ServerResult<crate::app::types::Me> {
@@ -213,5 +216,6 @@ pub async fn me(
         },
         workspace: summary(ctx),
         workspaces: list_for_user(db, &user.user_id).await?,
+        billing_alert: crate::server::services::billing::alert(db, config, &ctx.tenant_id).await?,
     })
 }

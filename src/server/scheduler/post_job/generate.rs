@@ -26,8 +26,10 @@ pub(super) async fn generate(
     site: &SiteRow,
 ) -> Result<Option<PostRow>, Failure> {
     let db = &worker.db;
-    let plan = quota::plan_of(&db.pool, &job.tenant_id).await?;
-    let limit = worker.config.plan_limits(plan).posts_per_month;
+    let limit = quota::in_force(&db.pool, &worker.config, &job.tenant_id, now())
+        .await?
+        .limits
+        .posts_per_month;
     if quota::posts_used(&db.pool, &job.tenant_id, now()).await? >= limit {
         jobs::finish(&db.pool, lease, "done", Step::Quota, Some(&quota_message(limit))).await?;
         return Ok(None);
@@ -47,7 +49,11 @@ pub(super) async fn generate(
             .join(" "),
         e => e,
     };
-    let review = if site.approval == "auto" { "auto" } else { "pending" };
+    let review = if site.settings.approval == "auto" {
+        "auto"
+    } else {
+        "pending"
+    };
     let post = PostRow {
         id: new_id(),
         slug: slug_for(&title, &job.id),
@@ -56,9 +62,9 @@ pub(super) async fn generate(
         excerpt,
         tags: draft.tags.iter().map(|t| plain_text(t)).collect::<Vec<_>>().join(", "),
         review: review.into(),
-        wp_status: site.wp_status.clone(),
+        wp_status: site.settings.wp_status.clone(),
         // Manual runs (negative slots) are scheduled a lead time ahead.
-        publish_at: (site.wp_status == "future").then(|| {
+        publish_at: (site.settings.wp_status == "future").then(|| {
             if job.slot > 0 {
                 job.slot
             } else {
@@ -84,8 +90,10 @@ async fn store_post(
     // Checked again under the workspace's lock: two jobs generating at once
     // must not both take the month's last post.
     quota::lock(&mut tx, worker.db.backend, &job.tenant_id).await?;
-    let plan = quota::plan_of(&mut *tx, &job.tenant_id).await?;
-    let limit = worker.config.plan_limits(plan).posts_per_month;
+    let limit = quota::in_force(&mut *tx, &worker.config, &job.tenant_id, now())
+        .await?
+        .limits
+        .posts_per_month;
     if quota::posts_used(&mut *tx, &job.tenant_id, now()).await? >= limit {
         jobs::finish(&mut *tx, lease, "done", Step::Quota, Some(&quota_message(limit))).await?;
         tx.commit().await.map_err(ServerError::from)?;
@@ -122,6 +130,7 @@ async fn store_post(
 }
 
 fn brief(site: &SiteRow, job_id: &str) -> Brief {
+    let site = &site.settings;
     Brief {
         niche: site.niche.clone(),
         topics: site

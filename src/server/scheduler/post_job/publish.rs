@@ -30,11 +30,11 @@ async fn find_or_create(wp: &WordPress, site: &SiteRow, post: &PostRow) -> Resul
         return Ok(found);
     }
     let mut categories = Vec::new();
-    for name in split_names(&site.categories) {
+    for name in split_names(&site.settings.categories) {
         categories.push(wp.term_id(Taxonomy::Category, &name).await?);
     }
     let mut tags = Vec::new();
-    for name in split_names(&format!("{}, {}", site.tags, post.tags))
+    for name in split_names(&format!("{}, {}", site.settings.tags, post.tags))
         .into_iter()
         .take(10)
     {

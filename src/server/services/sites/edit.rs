@@ -6,6 +6,7 @@ use crate::app::types::Permission;
 use crate::server::auth::TenantContext;
 use crate::server::db::{new_id, now, Db};
 use crate::server::error::{ServerError, ServerResult};
+use crate::server::services::quota;
 use crate::server::state::AppState;
 
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
@@ -14,7 +15,6 @@ pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> 
     let password = input
         .password
         .ok_or_else(|| ServerError::Validation("Enter the application password.".into()))?;
-    let limit = state.config.plan_limits(ctx.plan).sites;
     let id = new_id();
     let sealed = state.sealer.seal(&password, &binding(&ctx.tenant_id, &id));
     let mut tx = state.db.begin_write().await?;
@@ -22,6 +22,10 @@ pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> 
         .bind(&ctx.tenant_id)
         .fetch_one(&mut *tx)
         .await?;
+    let limit = quota::in_force(&mut *tx, &state.config, &ctx.tenant_id, now())
+        .await?
+        .limits
+        .sites;
     if count >= limit {
         return Err(ServerError::Conflict(format!(
             "Your plan allows {limit} site{}. Upgrade to add more.",

@@ -63,19 +63,8 @@ pub struct SiteRow {
     pub connection: String,
     pub connection_detail: String,
     pub automation_on: Flag,
-    pub niche: String,
-    pub topics: String,
-    pub tone: String,
-    pub language: String,
-    pub target_words: i64,
-    pub categories: String,
-    pub tags: String,
-    pub wp_status: String,
-    pub approval: String,
-    pub schedule_kind: String,
-    pub schedule_times: String,
-    pub schedule_cron: String,
-    pub time_zone: String,
+    #[sqlx(flatten)]
+    pub settings: SiteSettings,
     pub next_run_at: Option<i64>,
 }
 
@@ -102,34 +91,16 @@ impl SiteRow {
             connection_detail: self.connection_detail.clone(),
             automation_on: self.automation_on.0,
             next_run_at: self.next_run_at,
-            time_zone: self.time_zone.clone(),
-        }
-    }
-
-    pub fn settings(&self) -> SiteSettings {
-        SiteSettings {
-            niche: self.niche.clone(),
-            topics: self.topics.clone(),
-            tone: self.tone.clone(),
-            language: self.language.clone(),
-            target_words: self.target_words,
-            categories: self.categories.clone(),
-            tags: self.tags.clone(),
-            wp_status: self.wp_status.clone(),
-            approval: self.approval.clone(),
-            schedule_kind: self.schedule_kind.clone(),
-            schedule_times: self.schedule_times.clone(),
-            schedule_cron: self.schedule_cron.clone(),
-            time_zone: self.time_zone.clone(),
+            time_zone: self.settings.time_zone.clone(),
         }
     }
 
     pub fn schedule(&self) -> ServerResult<Schedule> {
         Schedule::parse(
-            &self.schedule_kind,
-            &self.schedule_times,
-            &self.schedule_cron,
-            &self.time_zone,
+            &self.settings.schedule_kind,
+            &self.settings.schedule_times,
+            &self.settings.schedule_cron,
+            &self.settings.time_zone,
         )
     }
 
@@ -184,7 +155,7 @@ pub async fn detail(ctx: &TenantContext, db: &Db, site_id: &str, viewer_zone: &s
     let next_runs = upcoming(&row.schedule()?, now(), viewer_zone);
     Ok(SiteDetail {
         site: row.summary(),
-        settings: row.settings(),
+        settings: row.settings.clone(),
         next_runs,
     })
 }

@@ -58,7 +58,7 @@ pub async fn set_automation(ctx: &TenantContext, db: &Db, site_id: &str, on: boo
                 "WordPress refused this site's credentials. Update them and test the connection first.".into(),
             ));
         }
-        let settings = AutomationSettings::parse(&row.settings())?;
+        let settings = AutomationSettings::parse(&row.settings)?;
         settings.schedule.next_after(now())
     } else {
         None

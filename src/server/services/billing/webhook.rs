@@ -1,0 +1,254 @@
+//! Stripe's webhook deliveries. Each verified event id is stored in the same
+//! transaction as its effect, so a duplicate, or the same event delivered
+//! ten times at once, has one effect. Events about a subscription are not
+//! trusted for its state: the subscription is read again from Stripe, so
+//! deliveries out of order still end in Stripe's latest state.
+
+use super::mail_owners;
+use super::signature::{self, SignatureError};
+use super::sync::{self, InvoiceFacts, Tx};
+use crate::server::clients::stripe::StripeError;
+use crate::server::db::now;
+use crate::server::error::ServerError;
+use crate::server::services::jobs::now_ms;
+use crate::server::state::AppState;
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("billing is in test mode: no webhook secret")]
+    NotConfigured,
+    #[error("signature: {0}")]
+    Signature(#[from] SignatureError),
+    #[error("the body is not a Stripe event")]
+    Malformed,
+    /// Stripe could not be read back; answering 5xx makes Stripe retry.
+    #[error("stripe: {0}")]
+    Stripe(#[from] StripeError),
+    #[error(transparent)]
+    Server(#[from] ServerError),
+}
+
+/// What became of a delivery, for the log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    Duplicate,
+    UnknownCustomer,
+    Ignored,
+}
+
+struct Event {
+    id: String,
+    kind: String,
+    object: Value,
+}
+
+impl Event {
+    fn parse(body: &[u8]) -> Option<Event> {
+        let v: Value = serde_json::from_slice(body).ok()?;
+        Some(Event {
+            id: v["id"].as_str().filter(|id| id.starts_with("evt_"))?.to_owned(),
+            kind: v["type"].as_str()?.to_owned(),
+            object: v["data"]["object"].clone(),
+        })
+    }
+
+    fn text(&self, field: &str) -> Option<&str> {
+        self.object[field].as_str().filter(|s| !s.is_empty())
+    }
+
+    /// An expandable field: the id, or the expanded object's id.
+    fn id_of(&self, field: &str) -> Option<&str> {
+        let v = &self.object[field];
+        v.as_str().or_else(|| v["id"].as_str()).filter(|s| !s.is_empty())
+    }
+
+    /// The subscription an invoice belongs to: top level before Stripe's
+    /// 2025-03-31 API, under parent.subscription_details after it.
+    fn invoice_subscription(&self) -> Option<&str> {
+        self.id_of("subscription")
+            .or_else(|| self.object["parent"]["subscription_details"]["subscription"].as_str())
+    }
+}
+
+const HANDLED: [&str; 8] = [
+    "checkout.session.completed",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "customer.subscription.trial_will_end",
+    "invoice.paid",
+    "invoice.payment_failed",
+    "invoice.payment_action_required",
+];
+
+pub async fn receive(state: &AppState, signature_header: Option<&str>, body: &[u8]) -> Result<Outcome, WebhookError> {
+    let (Some(config), Some(stripe)) = (&state.config.billing.stripe, &state.stripe) else {
+        return Err(WebhookError::NotConfigured);
+    };
+    signature::verify(&config.webhook_secret, signature_header, body, now())?;
+    let event = Event::parse(body).ok_or(WebhookError::Malformed)?;
+    if !HANDLED.contains(&event.kind.as_str()) {
+        record(state, &event, None).await?;
+        return Ok(Outcome::Ignored);
+    }
+    if seen(state, &event.id).await? {
+        return Ok(Outcome::Duplicate);
+    }
+    let tenant_id = {
+        let mut conn = state.db.pool.acquire().await.map_err(ServerError::from)?;
+        tenant_of(&mut conn, &event).await?
+    };
+    let Some(tenant_id) = tenant_id else {
+        tracing::warn!(event = %event.id, kind = %event.kind, "Stripe event for a customer of no workspace");
+        record(state, &event, None).await?;
+        return Ok(Outcome::UnknownCustomer);
+    };
+    // Read before the transaction, so no lock is held across the call; the
+    // read's start time orders it against other reads (sync::apply_subscription).
+    let subscription_id = match event.kind.as_str() {
+        k if k.starts_with("customer.subscription.") => event.text("id"),
+        "checkout.session.completed" => event.id_of("subscription"),
+        _ => event.invoice_subscription(),
+    };
+    let read_at_ms = now_ms();
+    let subscription = match subscription_id {
+        Some(id) => Some(stripe.subscription(id).await?),
+        None => None,
+    };
+
+    let mut tx = state.db.begin_write().await?;
+    if !insert_event(&mut tx, &event, Some(&tenant_id)).await? {
+        return Ok(Outcome::Duplicate);
+    }
+    let mut mail = None;
+    match event.kind.as_str() {
+        "checkout.session.completed" => {
+            sync::checkout_fulfilled(&mut tx, &tenant_id, event.text("id").unwrap_or_default()).await?;
+        }
+        "invoice.paid" => {
+            store_invoice(&mut tx, &tenant_id, &event).await?;
+            sync::payment_settled(&mut tx, &tenant_id).await?;
+        }
+        "invoice.payment_failed" | "invoice.payment_action_required" => {
+            // A paid invoice stays paid: a late failure report for it is old news.
+            let status = store_invoice(&mut tx, &tenant_id, &event).await?;
+            if status != "paid" {
+                sync::payment_failed(
+                    &mut tx,
+                    &tenant_id,
+                    event.text("hosted_invoice_url").unwrap_or_default(),
+                )
+                .await?;
+                mail = Some(payment_mail(state, &event));
+            }
+        }
+        "customer.subscription.trial_will_end" => mail = Some(trial_mail(&event)),
+        _ => {}
+    }
+    if let Some(sub) = &subscription {
+        sync::apply_subscription(&mut tx, config, &tenant_id, sub, read_at_ms).await?;
+    }
+    tx.commit().await.map_err(ServerError::from)?;
+    if let Some((subject, text)) = mail {
+        mail_owners(state, &tenant_id, &subject, &text).await;
+    }
+    Ok(Outcome::Applied)
+}
+
+async fn seen(state: &AppState, event_id: &str) -> Result<bool, ServerError> {
+    let (n,): (i64,) = sqlx::query_as("select count(*) from stripe_event where id = $1")
+        .bind(event_id)
+        .fetch_one(&state.db.pool)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Stores the event id; false when it was already there (a duplicate that
+/// raced this one waits on the key, then finds it taken).
+async fn insert_event(tx: &mut Tx, event: &Event, tenant_id: Option<&str>) -> Result<bool, ServerError> {
+    let done = sqlx::query(
+        "insert into stripe_event (id, kind, tenant_id, received_at) values ($1, $2, $3, $4) on conflict (id) do nothing",
+    )
+    .bind(&event.id)
+    .bind(&event.kind)
+    .bind(tenant_id)
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+async fn record(state: &AppState, event: &Event, tenant_id: Option<&str>) -> Result<(), ServerError> {
+    let mut tx = state.db.begin_write().await?;
+    insert_event(&mut tx, event, tenant_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The workspace an event is about. A completed Checkout names it in
+/// client_reference_id, which is believed only when that workspace started
+/// that session or owns that customer; everything else goes by customer.
+async fn tenant_of(conn: &mut sqlx::AnyConnection, event: &Event) -> Result<Option<String>, ServerError> {
+    let customer = event.id_of("customer");
+    let by_customer = match customer {
+        Some(c) => sync::tenant_of_customer(conn, c).await?,
+        None => None,
+    };
+    if event.kind != "checkout.session.completed" {
+        return Ok(by_customer);
+    }
+    let (Some(claimed), Some(session)) = (event.text("client_reference_id"), event.text("id")) else {
+        return Ok(by_customer);
+    };
+    let (started,): (i64,) = sqlx::query_as("select count(*) from checkout_session where tenant_id = $1 and id = $2")
+        .bind(claimed)
+        .bind(session)
+        .fetch_one(&mut *conn)
+        .await?;
+    let owns_customer = by_customer.as_deref() == Some(claimed);
+    Ok((started > 0 && (by_customer.is_none() || owns_customer)).then(|| claimed.to_owned()))
+}
+
+async fn store_invoice(tx: &mut Tx, tenant_id: &str, event: &Event) -> Result<String, ServerError> {
+    let amount = event.object["amount_due"].as_i64().unwrap_or_default();
+    let facts = InvoiceFacts {
+        id: event.text("id").unwrap_or_default(),
+        number: event.text("number").unwrap_or_default(),
+        amount_cents: amount,
+        currency: event.text("currency").unwrap_or("usd"),
+        status: event.text("status").unwrap_or("open"),
+        hosted_url: event.text("hosted_invoice_url").unwrap_or_default(),
+        created_at: event.object["created"].as_i64().unwrap_or_else(now),
+    };
+    sync::upsert_invoice(tx, tenant_id, &facts).await
+}
+
+fn payment_mail(state: &AppState, event: &Event) -> (String, String) {
+    let grace = state.config.billing.dunning_grace_days;
+    let link = event.text("hosted_invoice_url").unwrap_or_default();
+    let what = if event.kind == "invoice.payment_action_required" {
+        "Your bank asks you to confirm the latest Autopilot payment."
+    } else {
+        "The latest payment for your Autopilot workspace failed."
+    };
+    (
+        "Action needed: your Autopilot payment".into(),
+        format!(
+            "{what}\n\nPay the invoice within {grace} days to keep your plan's limits; after that the workspace \
+             moves to the Free plan's limits until it is paid.\n\n{link}\n"
+        ),
+    )
+}
+
+fn trial_mail(event: &Event) -> (String, String) {
+    let ends = event.object["trial_end"]
+        .as_i64()
+        .map(crate::server::domain::format_day)
+        .unwrap_or_else(|| "soon".into());
+    (
+        "Your Autopilot trial ends soon".into(),
+        format!("Your free trial ends on {ends}. Your card will then be charged for the plan you chose; you can change or cancel it from the billing page.\n"),
+    )
+}
