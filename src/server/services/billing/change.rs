@@ -109,15 +109,15 @@ async fn start_checkout(
         Some(id) => id.clone(),
         None => create_customer(ctx, state, stripe).await?,
     };
-    let app = state.config.app_url.as_str().trim_end_matches('/');
+    let billing_page = billing_page(state)?;
     let trial_days = state.config.billing.trial_days;
     let checkout = NewCheckout {
         customer_id: &customer_id,
         workspace_id: &ctx.tenant_id,
         price_id: sync::price_for_plan(config, plan).unwrap_or_default(),
         trial_days: (!row.trial_used.0 && trial_days > 0).then_some(trial_days as u32),
-        success_url: &format!("{app}/app/billing?checkout={{CHECKOUT_SESSION_ID}}"),
-        cancel_url: &format!("{app}/app/billing?checkout=cancelled"),
+        success_url: &format!("{billing_page}?checkout={{CHECKOUT_SESSION_ID}}"),
+        cancel_url: &format!("{billing_page}?checkout=cancelled"),
     };
     let session = stripe
         .create_checkout(&new_id(), &checkout)
@@ -175,9 +175,8 @@ pub async fn portal(ctx: &TenantContext, state: &AppState) -> ServerResult<Strin
             "There is nothing to manage yet: choose a paid plan first.".into(),
         ));
     };
-    let return_url = format!("{}/app/billing", state.config.app_url.as_str().trim_end_matches('/'));
     stripe
-        .portal(&new_id(), &customer_id, &return_url)
+        .portal(&new_id(), &customer_id, &billing_page(state)?)
         .await
         .map_err(stripe_failed)
 }
@@ -222,4 +221,14 @@ pub async fn checkout_result(ctx: &TenantContext, state: &AppState, session_id: 
     sync::checkout_fulfilled(&mut tx, &ctx.tenant_id, session_id).await?;
     tx.commit().await?;
     Ok(done(true))
+}
+
+/// The billing page's address, built from APP_URL the way mailed links are.
+fn billing_page(state: &AppState) -> ServerResult<String> {
+    let url = state
+        .config
+        .app_url
+        .join("/app/billing")
+        .map_err(ServerError::internal)?;
+    Ok(url.to_string())
 }
