@@ -5,7 +5,8 @@ async function hydrated(page: Page) {
 }
 
 // With no Stripe account configured the billing page runs in test mode:
-// upgrading applies at once and the new limits show on the page.
+// upgrading applies at once and the new limits show on the page; going
+// down asks for confirmation first.
 test("upgrade in test mode and see the new limits", async ({ page }) => {
   await page.goto("/signup");
   await hydrated(page);
@@ -32,6 +33,23 @@ test("upgrade in test mode and see the new limits", async ({ page }) => {
   await expect(page.getByTestId("Sites")).toHaveText("0 of 5");
   await expect(page.getByTestId("Members")).toHaveText("1 of 5");
   await expect(page.getByRole("button", { name: "Current plan" })).toBeDisabled();
+
+  await hydrated(page);
+  await page.getByRole("button", { name: "Upgrade to Agency" }).click();
+  await expect(page.getByTestId("current-plan")).toHaveText("Agency");
+  await hydrated(page);
+  await expect(page.getByTestId("Posts this month")).toHaveText("0 of 2,000");
+
+  // Going down asks first: keeping the plan changes nothing.
+  await page.getByRole("button", { name: "Switch to Pro" }).click();
+  const confirm = page.getByTestId("confirm-downgrade");
+  await expect(confirm).toContainText("200 posts a month, 5 WordPress sites, 5 team members");
+  await confirm.getByRole("button", { name: "Keep my plan" }).click();
+  await expect(confirm).toBeHidden();
+  await expect(page.getByTestId("current-plan")).toHaveText("Agency");
+  await page.getByRole("button", { name: "Switch to Pro" }).click();
+  await confirm.getByRole("button", { name: "Yes, switch to Pro" }).click();
+  await expect(page.getByTestId("current-plan")).toHaveText("Pro");
 
   await page.goto("/app");
   await expect(page.getByTestId("Posts this month")).toHaveText("0 of 200");

@@ -19,7 +19,8 @@ pub fn routes() -> Router<AppState> {
 
 /// Stripe's deliveries: 400 for anything not signed by Stripe (nothing is
 /// changed), 2xx for every verified event, handled or not, so Stripe stops
-/// resending it; 503 when Stripe could not be read back, so it retries.
+/// resending it; 503 on a passing failure (Stripe or the database could not
+/// be reached), so Stripe delivers it again later.
 async fn stripe_webhook(
     State(state): State<AppState>,
     headers: HeaderMap,

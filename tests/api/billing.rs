@@ -90,6 +90,23 @@ pub async fn start_checkout(app: &TestApp, stripe: &FakeStripe, email: &str, pla
     url.rsplit('/').next().unwrap().to_string()
 }
 
+/// Signs `email` up and makes them a `role` of `workspace`, working in it
+/// (the app's cookie is theirs afterwards).
+pub async fn join_as(app: &TestApp, workspace: &str, email: &str, role: &str) {
+    app.set_cookie(None);
+    app.sign_up(email, PASSWORD, "Own").await;
+    let user = app.me().await["user"]["id"].as_str().unwrap().to_string();
+    sqlx::query("insert into membership (tenant_id, user_id, role, created_at) values ($1, $2, $3, 0)")
+        .bind(workspace)
+        .bind(&user)
+        .bind(role)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let (status, body) = app.call_json("workspaces/switch", &[("workspace_id", workspace)]).await;
+    assert_eq!(status, 200, "{body}");
+}
+
 /// A workspace on a paid plan through Checkout and its webhook; returns
 /// (checkout session id, subscription id).
 pub async fn subscribed(app: &TestApp, stripe: &FakeStripe, email: &str, plan: &str) -> (String, String) {
@@ -242,11 +259,28 @@ async fn checkout_then_the_webhook_raises_the_limits(engine: Engine) {
     assert!(portal.as_str().unwrap().starts_with(&stripe.url));
     assert_eq!(stripe.customers(), 1);
     let posts: Vec<_> = stripe.requests().into_iter().filter(|r| r.method == "POST").collect();
-    assert!(posts.len() >= 4, "customer, checkout, price change, portal");
+    assert!(posts.len() >= 5, "customer, contact, checkout, price change, portal");
     assert!(
         posts.iter().all(|r| r.idempotency_key.is_some()),
         "every POST carries an idempotency key"
     );
+    // Keys name the intent, so a repeated click replays the first call: the
+    // customer's body names only the workspace, whoever clicks.
+    let created = &posts[0];
+    assert_eq!(created.path, "/v1/customers");
+    assert_eq!(created.idempotency_key, Some(format!("customer-{workspace}")));
+    assert_eq!(created.field("email"), None);
+    assert_eq!(
+        posts[1].field("email"),
+        Some("owner@example.com"),
+        "then the contact is set"
+    );
+    assert_eq!(posts[2].idempotency_key, Some(format!("checkout-{workspace}-0-pro")));
+    assert!(posts[3]
+        .idempotency_key
+        .as_deref()
+        .unwrap_or_default()
+        .starts_with(&format!("price-{sub}-price_agency-")));
 }
 
 async fn the_return_page_fulfils_first_and_shows_nothing_to_another_workspace(engine: Engine) {

@@ -1,10 +1,10 @@
 //! Stripe's webhook deliveries on both engines: duplicates and concurrent
-//! deliveries, out-of-order events, refused signatures, and dunning.
+//! deliveries, refused signatures, and dunning. Order is in `billing_order`.
 
 use crate::automation::add_site;
 use crate::billing::{
-    billing, deliver, deliver_raw, post_webhook, posts_limit, start_checkout, stripe_app, subscribed, unix_now,
-    WEBHOOK_SECRET,
+    billing, deliver, deliver_raw, join_as, post_webhook, posts_limit, start_checkout, stripe_app, subscribed,
+    tenant_id, unix_now, WEBHOOK_SECRET,
 };
 use crate::fake_stripe::{event, sign, FakeStripe};
 use crate::fake_wordpress::{FakeWordPress, APP_PASSWORD};
@@ -14,9 +14,9 @@ use serde_json::json;
 
 on_both_engines!(
     one_event_delivered_ten_times_at_once_has_one_effect,
-    subscription_events_out_of_order_end_in_stripes_latest_state,
     unsigned_stale_or_altered_deliveries_are_refused_and_change_nothing,
     a_failed_payment_warns_then_downgrades_after_grace_and_paying_restores,
+    an_outage_at_stripe_is_retried_and_a_lasting_refusal_is_not,
 );
 
 async fn one_event_delivered_ten_times_at_once_has_one_effect(engine: Engine) {
@@ -54,45 +54,6 @@ async fn one_event_delivered_ten_times_at_once_has_one_effect(engine: Engine) {
     let invoices = billing(&app).await["invoices"]["lines"].clone();
     assert_eq!(invoices[0]["amount_cents"], 2_900);
     assert!(invoices[0]["hosted_url"].as_str().unwrap().starts_with("http"));
-}
-
-async fn subscription_events_out_of_order_end_in_stripes_latest_state(engine: Engine) {
-    let stripe = FakeStripe::start().await;
-    let app = stripe_app(engine, &stripe, "0").await;
-    let (_, sub) = subscribed(&app, &stripe, "owner@example.com", "pro").await;
-    let older_snapshot = stripe.subscription(&sub);
-    stripe.set_subscription(&sub, "active", "price_agency", false);
-    let newer = event(
-        "evt_sub_2",
-        "customer.subscription.updated",
-        stripe.subscription(&sub),
-        unix_now(),
-    );
-    let older = event(
-        "evt_sub_1",
-        "customer.subscription.updated",
-        older_snapshot,
-        unix_now() - 60,
-    );
-    assert_eq!(deliver(&app, &newer).await, 200);
-    assert_eq!(deliver(&app, &older).await, 200);
-    let overview = billing(&app).await;
-    assert_eq!(
-        overview["plan"], "agency",
-        "the late event did not bring back the older plan"
-    );
-    assert_eq!(posts_limit(&overview), 2_000);
-
-    // Deleted in Stripe: the re-read says canceled and the workspace is on Free.
-    stripe.set_subscription(&sub, "canceled", "price_agency", false);
-    let deleted = event(
-        "evt_sub_3",
-        "customer.subscription.deleted",
-        stripe.subscription(&sub),
-        unix_now(),
-    );
-    assert_eq!(deliver(&app, &deleted).await, 200);
-    assert_eq!(billing(&app).await["plan"], "free");
 }
 
 async fn unsigned_stale_or_altered_deliveries_are_refused_and_change_nothing(engine: Engine) {
@@ -174,6 +135,22 @@ async fn a_failed_payment_warns_then_downgrades_after_grace_and_paying_restores(
         "the grace period keeps the plan"
     );
     assert!(app.page_html("/app").await.contains("data-testid=\"payment-banner\""));
+    // A member is told a payment is due, without the pay link or billing.
+    let owner_cookie = app.cookie();
+    join_as(&app, &tenant_id(&app).await, "member@example.com", "member").await;
+    let seen = app.me().await["billing_alert"].clone();
+    assert_eq!(
+        (seen["payment_url"].is_null(), &seen["can_view_billing"]),
+        (true, &json!(false)),
+        "{seen}"
+    );
+    let page = app.page_html("/app").await;
+    assert!(page.contains("data-testid=\"payment-banner\""));
+    assert!(
+        !page.contains(invoice["hosted_invoice_url"].as_str().unwrap()),
+        "no pay link for a member"
+    );
+    app.set_cookie(owner_cookie);
     assert!(app
         .wait_for_mail("Action needed", "owner@example.com")
         .await
@@ -218,4 +195,42 @@ async fn a_failed_payment_warns_then_downgrades_after_grace_and_paying_restores(
         200
     );
     assert!(app.me().await["billing_alert"].is_null(), "a paid invoice stays paid");
+}
+
+async fn an_outage_at_stripe_is_retried_and_a_lasting_refusal_is_not(engine: Engine) {
+    let stripe = FakeStripe::start().await;
+    let app = stripe_app(engine, &stripe, "0").await;
+    let (_, sub) = subscribed(&app, &stripe, "owner@example.com", "pro").await;
+    stripe.set_subscription(&sub, "active", "price_agency", false);
+    let updated = event(
+        "evt_outage",
+        "customer.subscription.updated",
+        stripe.subscription(&sub),
+        unix_now(),
+    );
+
+    // Stripe answers 500 to the re-read: 503, nothing stored, so Stripe delivers again.
+    stripe.fail_next_requests(1, 500);
+    assert_eq!(deliver(&app, &updated).await, 503);
+    assert_eq!(
+        app.count("select count(*) from stripe_event where id = 'evt_outage'")
+            .await,
+        0
+    );
+    assert_eq!(billing(&app).await["plan"], "pro");
+    assert_eq!(deliver(&app, &updated).await, 200, "the next delivery is applied");
+    assert_eq!(billing(&app).await["plan"], "agency");
+
+    // A subscription Stripe does not have (404) will not appear on a retry:
+    // the event is recorded with a 200 and changes nothing.
+    let mut gone = stripe.subscription(&sub);
+    gone["id"] = json!("sub_missing");
+    let refused = event("evt_gone", "customer.subscription.updated", gone, unix_now());
+    assert_eq!(deliver(&app, &refused).await, 200);
+    assert_eq!(
+        app.count("select count(*) from stripe_event where id = 'evt_gone'")
+            .await,
+        1
+    );
+    assert_eq!(billing(&app).await["plan"], "agency");
 }

@@ -5,6 +5,7 @@ mod accounts;
 mod automation;
 mod billing;
 mod billing_events;
+mod billing_order;
 #[allow(dead_code)]
 mod fake_model;
 #[allow(dead_code)]

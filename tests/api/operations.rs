@@ -34,7 +34,7 @@ async fn landing_page_shows_plans_with_operator_limits(engine: Engine) {
         "$99",
         "15 posts a month",
         "200 posts a month",
-        "2000 posts a month",
+        "2,000 posts a month",
         "50 WordPress sites",
     ] {
         assert!(html.contains(text), "landing page lacks {text:?}");

@@ -1,6 +1,7 @@
 //! Cards, headers and states (loading, empty, error, not built yet).
 
 use crate::app::error::AppError;
+use crate::app::types::grouped;
 use leptos::prelude::*;
 
 #[component]
@@ -83,7 +84,7 @@ pub fn UsageCard(#[prop(into)] label: String, used: i64, limit: i64) -> impl Int
     view! {
         <div class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
             <p class="text-sm font-medium text-slate-500">{label}</p>
-            <p class="mt-2 text-3xl font-semibold tracking-tight text-slate-900" data-testid=test_id>{format!("{used} of {limit}")}</p>
+            <p class="mt-2 text-3xl font-semibold tracking-tight text-slate-900" data-testid=test_id>{format!("{} of {}", grouped(used), grouped(limit))}</p>
             <div class="mt-3 h-2 rounded-full bg-slate-100" role="img" aria-label=format!("{percent}% of the plan's limit used")>
                 <div class=format!("h-2 rounded-full {colour}") style=format!("width: {percent}%")></div>
             </div>

@@ -88,7 +88,7 @@ fn PaymentBanner(alert: BillingAlert) -> impl IntoView {
             <span>{alert.message}</span>
             <span class="flex gap-3">
                 {alert.payment_url.map(|url| view! { <a class="font-semibold underline" href=url rel="noopener noreferrer">"Pay the invoice"</a> })}
-                <A href="/app/billing" attr:class="font-semibold underline">"Billing"</A>
+                {alert.can_view_billing.then(|| view! { <A href="/app/billing" attr:class="font-semibold underline">"Billing"</A> })}
             </span>
         </div>
     }

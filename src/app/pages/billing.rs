@@ -105,30 +105,59 @@ fn PlanPicker(plans: Vec<PlanSummary>, current: Plan, can_manage: bool) -> impl 
         #[cfg(not(feature = "hydrate"))]
         let _ = change;
     });
+    // A move to a lower plan is asked about first: its limits may pause automation.
+    let confirming = RwSignal::new(None::<(String, String, String)>);
     view! {
         <div class="grid gap-4 sm:grid-cols-3" data-testid="plans">
             {plans.into_iter().map(|p| {
                 let is_current = p.plan == current;
                 let label = if is_current { "Current plan".to_string() } else if p.plan > current { format!("Upgrade to {}", p.name) } else { format!("Switch to {}", p.name) };
+                let lower = p.plan < current;
                 let plan = p.plan.as_str().to_string();
+                let [posts, sites, members] = p.limits.described();
+                let limits = format!("{posts}, {sites}, {members}");
+                let name = p.name.clone();
                 view! {
                     <div class=if is_current { "rounded-2xl border-2 border-indigo-500 bg-white p-5 shadow-sm" } else { "rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" } data-testid="plan-card">
                         <p class="text-sm font-semibold">{p.name.clone()}</p>
                         <p class="mt-1 text-2xl font-semibold">{p.price_label()}<span class="text-sm font-normal text-slate-500">" / month"</span></p>
                         <ul class="mt-3 space-y-1 text-sm text-slate-600">
-                            <li>{format!("{} posts a month", p.limits.posts_per_month)}</li>
-                            <li>{format!("{} site{}", p.limits.sites, if p.limits.sites == 1 { "" } else { "s" })}</li>
-                            <li>{format!("{} member{}", p.limits.members, if p.limits.members == 1 { "" } else { "s" })}</li>
+                            <li>{posts}</li>
+                            <li>{sites}</li>
+                            <li>{members}</li>
                         </ul>
                         <button class="mt-4 w-full rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:bg-slate-200 disabled:text-slate-500"
                             disabled=move || is_current || !can_manage || choose.pending().get()
-                            on:click=move |_| { choose.dispatch(ChoosePlan { plan: plan.clone() }); }>
+                            on:click=move |_| {
+                                if lower {
+                                    confirming.set(Some((plan.clone(), name.clone(), limits.clone())));
+                                } else {
+                                    choose.dispatch(ChoosePlan { plan: plan.clone() });
+                                }
+                            }>
                             {label}
                         </button>
                     </div>
                 }
             }).collect_view()}
         </div>
+        {move || confirming.get().map(|(plan, name, limits)| view! {
+            <div role="alertdialog" aria-label="Confirm the plan change" data-testid="confirm-downgrade" class="mt-4 rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900">
+                <p>{format!("Switch to {name}? The workspace will then have {limits}; automation beyond those limits pauses.")}</p>
+                <div class="mt-3 flex gap-3">
+                    <button type="button" class="rounded-lg bg-amber-600 px-3 py-2 font-semibold text-white hover:bg-amber-500"
+                        on:click=move |_| {
+                            confirming.set(None);
+                            choose.dispatch(ChoosePlan { plan: plan.clone() });
+                        }>
+                        {format!("Yes, switch to {name}")}
+                    </button>
+                    <button type="button" class="rounded-lg border border-amber-300 bg-white px-3 py-2 font-medium" on:click=move |_| confirming.set(None)>
+                        "Keep my plan"
+                    </button>
+                </div>
+            </div>
+        })}
         <Show when=move || choose.pending().get()>
             <p class="mt-3 text-sm text-slate-500" role="status">"Changing the plan…"</p>
         </Show>

@@ -69,9 +69,7 @@ fn PlanCard(plan: PlanSummary) -> impl IntoView {
                 <span class="text-sm text-slate-500">" / month"</span>
             </p>
             <ul class="mt-6 space-y-2 text-sm text-slate-700">
-                <li>{format!("{} posts a month", limits.posts_per_month)}</li>
-                <li>{format!("{} WordPress site{}", limits.sites, if limits.sites == 1 { "" } else { "s" })}</li>
-                <li>{format!("{} team member{}", limits.members, if limits.members == 1 { "" } else { "s" })}</li>
+                {limits.described().map(|line| view! { <li>{line}</li> })}
             </ul>
             <A href="/signup" attr:class="mt-6 block rounded-lg bg-slate-900 px-4 py-2 text-center text-sm font-semibold text-white hover:bg-slate-700">
                 "Start with Free"

@@ -43,6 +43,8 @@ pub struct BillingAlert {
     pub payment_url: Option<String>,
     /// The grace period is over and the free limits apply.
     pub downgraded: bool,
+    /// The viewer may open billing (and gets the pay link).
+    pub can_view_billing: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

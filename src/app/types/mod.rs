@@ -9,5 +9,5 @@ mod role;
 pub use automation::*;
 pub use billing::*;
 pub use dto::*;
-pub use plan::{Plan, PlanLimits, PlanSummary};
+pub use plan::{grouped, Plan, PlanLimits, PlanSummary};
 pub use role::{Permission, Role};

@@ -19,6 +19,34 @@ pub struct PlanLimits {
     pub members: i64,
 }
 
+impl PlanLimits {
+    /// The limits in words, as the landing and billing pages list them.
+    pub fn described(&self) -> [String; 3] {
+        let plural = |n: i64| if n == 1 { "" } else { "s" };
+        [
+            format!("{} posts a month", grouped(self.posts_per_month)),
+            format!("{} WordPress site{}", grouped(self.sites), plural(self.sites)),
+            format!("{} team member{}", grouped(self.members), plural(self.members)),
+        ]
+    }
+}
+
+/// A count with thousands separated: 2000 → "2,000".
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// A plan as the landing and billing pages show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlanSummary {
@@ -90,6 +118,30 @@ mod tests {
         assert_eq!(Plan::Pro.default_limits().sites, 5);
         assert_eq!(Plan::Agency.default_limits().members, 25);
         assert_eq!(Plan::Agency.monthly_price_cents(), 9_900);
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (2_000, "2,000"),
+            (1_234_567, "1,234,567"),
+            (-12_345, "-12,345"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(grouped(n), text);
+        }
+        let limits = PlanLimits {
+            posts_per_month: 2_000,
+            sites: 1,
+            members: 25,
+        };
+        assert_eq!(
+            limits.described(),
+            ["2,000 posts a month", "1 WordPress site", "25 team members"]
+        );
     }
 
     #[test]

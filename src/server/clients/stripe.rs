@@ -12,30 +12,66 @@ use stripe_billing::subscription::{
 };
 use stripe_checkout::checkout_session::{
     CreateCheckoutSession, CreateCheckoutSessionLineItems, CreateCheckoutSessionSubscriptionData,
-    RetrieveCheckoutSession,
+    ExpireCheckoutSession, RetrieveCheckoutSession,
 };
 use stripe_checkout::{CheckoutSessionMode, CheckoutSessionStatus};
-use stripe_core::customer::CreateCustomer;
+use stripe_core::customer::{CreateCustomer, UpdateCustomer};
 
 /// Per attempt; Stripe answers in well under a second when it is up.
 const TIMEOUT: Duration = Duration::from_secs(20);
 
+/// A failed call: Stripe's HTTP status when it answered, and what it said.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StripeError(String);
+#[error("{message}")]
+pub struct StripeError {
+    status: Option<u16>,
+    transient: bool,
+    message: String,
+}
+
+impl StripeError {
+    /// The HTTP status Stripe answered with; None when it was not reached.
+    pub fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// Worth trying again later: Stripe was not reached or timed out, or it
+    /// answered 409 (a concurrent request on the same object), 424, 429 or
+    /// 5xx. Any other answer, or one that cannot be read, will be the same
+    /// next time.
+    pub fn is_transient(&self) -> bool {
+        self.transient
+    }
+
+    fn local(message: String) -> StripeError {
+        StripeError {
+            status: None,
+            transient: false,
+            message,
+        }
+    }
+}
 
 impl From<ApiError> for StripeError {
     fn from(e: ApiError) -> StripeError {
-        StripeError(match e {
-            ApiError::Stripe(api, status) => {
-                format!(
+        let message = e.to_string();
+        match e {
+            ApiError::Stripe(api, status) => StripeError {
+                status: Some(status),
+                transient: matches!(status, 409 | 424 | 429) || status >= 500,
+                message: format!(
                     "{status} {}: {}",
                     api.type_.as_str(),
                     api.message.as_deref().unwrap_or("")
-                )
-            }
-            other => other.to_string(),
-        })
+                ),
+            },
+            ApiError::ClientError(_) | ApiError::Timeout => StripeError {
+                status: None,
+                transient: true,
+                message,
+            },
+            _ => StripeError::local(message),
+        }
     }
 }
 
@@ -51,6 +87,8 @@ pub struct Subscription {
     pub period_end: Option<i64>,
     pub trial_end: Option<i64>,
     pub cancel_at_period_end: bool,
+    /// The workspace named in the subscription's metadata, when it names one.
+    pub workspace_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,28 +129,44 @@ impl Stripe {
         Ok(Stripe { client })
     }
 
+    /// The callers derive each key from what the call is meant to do, so a
+    /// repeated click or a retry after a lost answer replays the first call
+    /// instead of doing it twice.
     fn idempotent(key: &str) -> Result<RequestStrategy, StripeError> {
         IdempotencyKey::new(key)
             .map(RequestStrategy::Idempotent)
-            .map_err(|e| StripeError(format!("idempotency key: {e}")))
+            .map_err(|e| StripeError::local(format!("idempotency key: {e}")))
     }
 
-    pub async fn create_customer(
-        &self,
-        key: &str,
-        workspace_id: &str,
-        name: &str,
-        email: &str,
-    ) -> Result<String, StripeError> {
+    /// Creates the workspace's customer. The body depends on the workspace
+    /// alone, so the key `customer-<workspace>` replays whoever clicks;
+    /// name and email follow with `update_contact`.
+    pub async fn create_customer(&self, key: &str, workspace_id: &str) -> Result<String, StripeError> {
         let customer = CreateCustomer::new()
-            .email(email)
-            .name(name)
             .metadata(workspace_metadata(workspace_id))
             .customize()
             .request_strategy(Self::idempotent(key)?)
             .send(&self.client)
             .await?;
         Ok(customer.id.to_string())
+    }
+
+    /// Sets the name and email Stripe puts on invoices and receipts.
+    pub async fn update_contact(
+        &self,
+        key: &str,
+        customer_id: &str,
+        name: &str,
+        email: &str,
+    ) -> Result<(), StripeError> {
+        UpdateCustomer::new(customer_id)
+            .name(name)
+            .email(email)
+            .customize()
+            .request_strategy(Self::idempotent(key)?)
+            .send(&self.client)
+            .await?;
+        Ok(())
     }
 
     pub async fn create_checkout(&self, key: &str, new: &NewCheckout<'_>) -> Result<CheckoutSession, StripeError> {
@@ -138,11 +192,23 @@ impl Stripe {
         Ok(checkout_session(session))
     }
 
+    /// Closes an open session so it can no longer be paid.
+    pub async fn expire_checkout(&self, key: &str, session_id: &str) -> Result<CheckoutSession, StripeError> {
+        let session = ExpireCheckoutSession::new(session_id)
+            .customize()
+            .request_strategy(Self::idempotent(key)?)
+            .send(&self.client)
+            .await?;
+        Ok(checkout_session(session))
+    }
+
     pub async fn checkout(&self, session_id: &str) -> Result<CheckoutSession, StripeError> {
         let session = RetrieveCheckoutSession::new(session_id).send(&self.client).await?;
         Ok(checkout_session(session))
     }
 
+    /// A Billing Portal session: each click wants a new one, so the caller's
+    /// key is new each time.
     pub async fn portal(&self, key: &str, customer_id: &str, return_url: &str) -> Result<String, StripeError> {
         let portal = CreateBillingPortalSession::new()
             .customer(customer_id)
@@ -222,5 +288,6 @@ fn subscription(sub: stripe_billing::Subscription) -> Subscription {
         period_end: item.map(|i| i.current_period_end),
         trial_end: sub.trial_end,
         cancel_at_period_end: sub.cancel_at_period_end,
+        workspace_id: sub.metadata.get("workspace_id").cloned(),
     }
 }

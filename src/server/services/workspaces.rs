@@ -216,6 +216,6 @@ pub async fn me(
         },
         workspace: summary(ctx),
         workspaces: list_for_user(db, &user.user_id).await?,
-        billing_alert: crate::server::services::billing::alert(db, config, &ctx.tenant_id).await?,
+        billing_alert: crate::server::services::billing::alert(db, config, ctx).await?,
     })
 }

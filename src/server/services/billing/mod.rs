@@ -37,12 +37,13 @@ struct BillingRow {
     trial_used: crate::server::db::Flag,
     payment_failed_at: Option<i64>,
     payment_url: Option<String>,
+    synced_at_ms: i64,
 }
 
 async fn billing_row(db: &Db, tenant_id: &str) -> ServerResult<BillingRow> {
     Ok(sqlx::query_as(
         "select customer_id, subscription_id, status, period_end, trial_end, cancel_at_period_end, trial_used, \
-         payment_failed_at, payment_url from billing where tenant_id = $1",
+         payment_failed_at, payment_url, synced_at_ms from billing where tenant_id = $1",
     )
     .bind(tenant_id)
     .fetch_optional(&db.pool)
@@ -166,17 +167,30 @@ fn alert_for(row: &BillingRow, in_force: &InForce, config: &Config) -> Option<Bi
         message,
         payment_url: row.payment_url.clone(),
         downgraded,
+        can_view_billing: true,
     })
 }
 
-/// The banner every page of the workspace shows while a payment is due.
-pub async fn alert(db: &Db, config: &Config, tenant_id: &str) -> ServerResult<Option<BillingAlert>> {
-    let row = billing_row(db, tenant_id).await?;
+/// The banner every page of the workspace shows while a payment is due;
+/// the pay link only for those who may see billing.
+pub async fn alert(db: &Db, config: &Config, ctx: &TenantContext) -> ServerResult<Option<BillingAlert>> {
+    let row = billing_row(db, &ctx.tenant_id).await?;
     if row.payment_failed_at.is_none() {
         return Ok(None);
     }
-    let in_force = quota::in_force(&db.pool, config, tenant_id, now()).await?;
-    Ok(alert_for(&row, &in_force, config))
+    let in_force = quota::in_force(&db.pool, config, &ctx.tenant_id, now()).await?;
+    let mut alert = alert_for(&row, &in_force, config);
+    if let Some(alert) = alert.as_mut().filter(|_| !ctx.role.can(Permission::ViewBilling)) {
+        alert.payment_url = None;
+        alert.can_view_billing = false;
+        alert.message = if alert.downgraded {
+            "A payment is overdue, so this workspace has the Free plan's limits for now. An owner can restore the plan."
+        } else {
+            "The workspace's last payment failed. An owner has been told and can settle it from the billing page."
+        }
+        .into();
+    }
+    Ok(alert)
 }
 
 async fn invoices(db: &Db, tenant_id: &str, page: i64) -> ServerResult<InvoicePage> {

@@ -4,17 +4,20 @@
 //! an older state.
 
 use crate::app::types::Plan;
-use crate::server::clients::stripe::Subscription;
+use crate::server::clients::stripe::{Stripe, StripeError, Subscription};
 use crate::server::config::StripeConfig;
-use crate::server::db::now;
+use crate::server::db::{now, Db};
 use crate::server::error::ServerResult;
+use crate::server::services::jobs::now_ms;
 use sqlx::{Any, Transaction};
 
 pub type Tx = Transaction<'static, Any>;
 
-/// Statuses under which the paid plan applies. `past_due` keeps it: the
-/// grace period after the failed payment decides when it stops.
-pub const LIVE: [&str; 3] = ["active", "trialing", "past_due"];
+/// Statuses of a subscription that counts: the workspace has paid for the
+/// plan, or owes it. Overdue (`past_due`, or `unpaid` once Stripe stops
+/// retrying) keeps the plan until the grace period after the first failure
+/// runs out (`quota::in_force`), so paying restores it at once.
+pub const LIVE: [&str; 4] = ["active", "trialing", "past_due", "unpaid"];
 
 pub fn is_live(status: &str) -> bool {
     LIVE.contains(&status)
@@ -48,43 +51,98 @@ pub async fn ensure_row(tx: &mut Tx, tenant_id: &str) -> ServerResult<()> {
     Ok(())
 }
 
-/// Writes a subscription read from Stripe at `read_at_ms` (when the read
-/// started). Skipped when a read that started later is already stored, or
-/// when it is a finished subscription while another one is live.
+/// A subscription as just read from Stripe.
+pub struct Read {
+    pub sub: Subscription,
+    /// When the read started (ms): a read that started earlier than the
+    /// stored one is older news.
+    pub at_ms: i64,
+    /// The workspace's stored live subscription, when it is another one,
+    /// read again too: whether it is still live decides which one counts.
+    pub incumbent: Option<Incumbent>,
+}
+
+pub struct Incumbent {
+    pub id: String,
+    pub live: bool,
+}
+
+/// The workspace's stored subscription, if Stripe last called it live.
+pub async fn stored_live(db: &Db, tenant_id: &str) -> ServerResult<Option<String>> {
+    let row: Option<(Option<String>, String)> =
+        sqlx::query_as("select subscription_id, status from billing where tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(row.and_then(|(id, status)| id.filter(|_| is_live(&status))))
+}
+
+/// Reads `sub_id` from Stripe, and the stored live subscription
+/// `stored_live` as well when it is another one. One Stripe deleted (404)
+/// is not live.
+pub async fn read(stripe: &Stripe, stored_live: Option<&str>, sub_id: &str) -> Result<Read, StripeError> {
+    let at_ms = now_ms();
+    let sub = stripe.subscription(sub_id).await?;
+    let incumbent = match stored_live.filter(|id| *id != sub.id) {
+        None => None,
+        Some(id) => {
+            let live = match stripe.subscription(id).await {
+                Ok(other) => is_live(&other.status),
+                Err(e) if e.status() == Some(404) => false,
+                // It cannot be read, now or later: it stays as stored (live).
+                Err(e) if !e.is_transient() => {
+                    tracing::warn!(subscription = id, error = %e, "the stored subscription cannot be read again");
+                    true
+                }
+                Err(e) => return Err(e),
+            };
+            Some(Incumbent {
+                id: id.to_owned(),
+                live,
+            })
+        }
+    };
+    Ok(Read { sub, at_ms, incumbent })
+}
+
+/// What writing a subscription changed.
+pub struct Written {
+    /// The payment just became overdue: the owners are told once.
+    pub dunning_started: bool,
+}
+
+pub struct Stored {
+    subscription_id: Option<String>,
+    status: String,
+    synced_at_ms: i64,
+    payment_failed_at: Option<i64>,
+}
+
+/// Writes a subscription read from Stripe, unless `refusal` says why not.
+/// The row is locked first, so concurrent writers take turns and each sees
+/// the one before; the update's own check on `synced_at_ms` keeps an older
+/// read out even so. Dunning follows Stripe's status: overdue from the
+/// first time it says past_due or unpaid (that date kept), over otherwise.
 pub async fn apply_subscription(
     tx: &mut Tx,
     stripe: &StripeConfig,
     tenant_id: &str,
-    sub: &Subscription,
-    read_at_ms: i64,
-) -> ServerResult<bool> {
-    ensure_row(tx, tenant_id).await?;
-    let (current_id, current_status, synced_at_ms): (Option<String>, String, i64) =
-        sqlx::query_as("select subscription_id, status, synced_at_ms from billing where tenant_id = $1")
-            .bind(tenant_id)
-            .fetch_one(&mut **tx)
-            .await?;
-    let other_live = current_id.as_deref().is_some_and(|id| id != sub.id) && is_live(&current_status);
-    if read_at_ms < synced_at_ms || (other_live && !is_live(&sub.status)) {
-        tracing::info!(tenant_id, subscription = %sub.id, "older subscription state not applied");
-        return Ok(false);
+    read: &Read,
+) -> ServerResult<Option<Written>> {
+    let stored = lock_row(tx, tenant_id).await?;
+    if let Some(reason) = refusal(stripe, tenant_id, &stored, read) {
+        tracing::warn!(tenant_id, subscription = %read.sub.id, reason, "subscription state not applied");
+        return Ok(None);
     }
-    let plan = match (is_live(&sub.status), plan_for_price(stripe, &sub.price_id)) {
-        (true, Some(plan)) => plan,
-        (true, None) => {
-            tracing::warn!(tenant_id, price = %sub.price_id, "subscription to a price of no plan; limits stay free");
-            Plan::Free
-        }
-        (false, _) => Plan::Free,
-    };
-    let paid_up = i64::from(matches!(sub.status.as_str(), "active" | "trialing"));
-    sqlx::query(
+    let sub = &read.sub;
+    let overdue = matches!(sub.status.as_str(), "past_due" | "unpaid");
+    let done = sqlx::query(
         "update billing set customer_id = coalesce(customer_id, $2), subscription_id = $3, status = $4, \
          price_id = $5, period_end = $6, trial_end = $7, cancel_at_period_end = $8, \
          trial_used = case when $9 = 1 then 1 else trial_used end, \
-         payment_failed_at = case when $10 = 1 then null else payment_failed_at end, \
-         payment_url = case when $10 = 1 then null else payment_url end, \
-         synced_at_ms = $11, updated_at = $12 where tenant_id = $1",
+         payment_failed_at = case when $10 = 1 then coalesce(payment_failed_at, $12) else null end, \
+         payment_url = case when $10 = 1 then payment_url else null end, \
+         synced_at_ms = $11, updated_at = $12 where tenant_id = $1 and synced_at_ms <= $11",
     )
     .bind(tenant_id)
     .bind(&sub.customer_id)
@@ -95,13 +153,89 @@ pub async fn apply_subscription(
     .bind(sub.trial_end)
     .bind(i64::from(sub.cancel_at_period_end))
     .bind(i64::from(sub.trial_end.is_some()))
-    .bind(paid_up)
-    .bind(read_at_ms)
+    .bind(i64::from(overdue))
+    .bind(read.at_ms)
     .bind(now())
     .execute(&mut **tx)
     .await?;
-    set_plan(tx, tenant_id, plan).await?;
-    Ok(true)
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    set_plan(tx, tenant_id, plan_of(stripe, tenant_id, sub)).await?;
+    Ok(Some(Written {
+        dunning_started: overdue && stored.payment_failed_at.is_none(),
+    }))
+}
+
+/// Locks the workspace's billing row for the transaction (creating it if
+/// need be) and returns what it holds. Every billing write takes this lock
+/// first, so writers never wait on each other in opposite orders.
+pub async fn lock_row(tx: &mut Tx, tenant_id: &str) -> ServerResult<Stored> {
+    ensure_row(tx, tenant_id).await?;
+    // A write takes PostgreSQL's row lock (SQLite's write transaction holds
+    // the whole database already); the select after it sees the last commit.
+    sqlx::query("update billing set updated_at = updated_at where tenant_id = $1")
+        .bind(tenant_id)
+        .execute(&mut **tx)
+        .await?;
+    let (subscription_id, status, synced_at_ms, payment_failed_at) = sqlx::query_as(
+        "select subscription_id, status, synced_at_ms, payment_failed_at from billing where tenant_id = $1",
+    )
+    .bind(tenant_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Stored {
+        subscription_id,
+        status,
+        synced_at_ms,
+        payment_failed_at,
+    })
+}
+
+/// Why a read must not be written, if it must not: it belongs to another
+/// workspace; a later read is stored; or it would replace another
+/// subscription that is still live, or that is one of ours while this one
+/// is to a price of no plan. A workspace has one subscription that counts.
+fn refusal(stripe: &StripeConfig, tenant_id: &str, stored: &Stored, read: &Read) -> Option<&'static str> {
+    let sub = &read.sub;
+    if sub.workspace_id.as_deref().is_some_and(|w| w != tenant_id) {
+        return Some("the subscription names another workspace");
+    }
+    if read.at_ms < stored.synced_at_ms {
+        return Some("a later read is stored");
+    }
+    let other = stored.subscription_id.as_deref().filter(|id| *id != sub.id)?;
+    if plan_for_price(stripe, &sub.price_id).is_none() {
+        return Some("another subscription, to a price of no plan");
+    }
+    let other_live = match &read.incumbent {
+        Some(incumbent) if incumbent.id == other => incumbent.live,
+        _ => is_live(&stored.status),
+    };
+    match (other_live, is_live(&sub.status)) {
+        (true, false) => Some("a finished subscription while another is live"),
+        (true, true) => {
+            tracing::error!(
+                tenant_id,
+                kept = other,
+                second = %sub.id,
+                "a second live subscription: {other} stays in force; cancel and refund {} in Stripe",
+                sub.id
+            );
+            Some("a second live subscription")
+        }
+        _ => None,
+    }
+}
+
+fn plan_of(stripe: &StripeConfig, tenant_id: &str, sub: &Subscription) -> Plan {
+    if !is_live(&sub.status) {
+        return Plan::Free;
+    }
+    plan_for_price(stripe, &sub.price_id).unwrap_or_else(|| {
+        tracing::warn!(tenant_id, price = %sub.price_id, "subscription to a price of no plan; limits stay free");
+        Plan::Free
+    })
 }
 
 pub async fn set_plan(tx: &mut Tx, tenant_id: &str, plan: Plan) -> ServerResult<()> {
@@ -157,40 +291,47 @@ pub async fn upsert_invoice(tx: &mut Tx, tenant_id: &str, invoice: &InvoiceFacts
     Ok(status)
 }
 
-/// Dunning starts at the first failure and keeps that date through retries.
-pub async fn payment_failed(tx: &mut Tx, tenant_id: &str, payment_url: &str) -> ServerResult<()> {
+/// Where the customer pays the overdue invoice: set when an open invoice
+/// fails. Whether the workspace is overdue at all is Stripe's subscription
+/// status (`apply_subscription`), which also clears this once it is over.
+pub async fn set_payment_url(tx: &mut Tx, tenant_id: &str, url: &str) -> ServerResult<()> {
     ensure_row(tx, tenant_id).await?;
-    sqlx::query(
-        "update billing set payment_failed_at = coalesce(payment_failed_at, $2), payment_url = $3, updated_at = $2 \
-         where tenant_id = $1",
-    )
-    .bind(tenant_id)
-    .bind(now())
-    .bind((!payment_url.is_empty()).then_some(payment_url))
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query("update billing set payment_url = $2, updated_at = $3 where tenant_id = $1")
+        .bind(tenant_id)
+        .bind(url)
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
-pub async fn payment_settled(tx: &mut Tx, tenant_id: &str) -> ServerResult<()> {
-    sqlx::query(
-        "update billing set payment_failed_at = null, payment_url = null, updated_at = $2 where tenant_id = $1",
-    )
-    .bind(tenant_id)
-    .bind(now())
-    .execute(&mut **tx)
-    .await?;
+/// The invoice behind the pay link was paid: the link goes.
+pub async fn invoice_paid(tx: &mut Tx, tenant_id: &str, url: &str) -> ServerResult<()> {
+    sqlx::query("update billing set payment_url = null, updated_at = $3 where tenant_id = $1 and payment_url = $2")
+        .bind(tenant_id)
+        .bind(url)
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
-/// Marks a Checkout the workspace started as fulfilled (once).
-pub async fn checkout_fulfilled(tx: &mut Tx, tenant_id: &str, session_id: &str) -> ServerResult<()> {
+/// Marks a Checkout the workspace started as fulfilled (once), with the
+/// subscription it created.
+pub async fn checkout_fulfilled(
+    tx: &mut Tx,
+    tenant_id: &str,
+    session_id: &str,
+    subscription_id: Option<&str>,
+) -> ServerResult<()> {
     sqlx::query(
-        "update checkout_session set completed_at = coalesce(completed_at, $3) where tenant_id = $1 and id = $2",
+        "update checkout_session set completed_at = coalesce(completed_at, $3), \
+         subscription_id = coalesce(subscription_id, $4) where tenant_id = $1 and id = $2",
     )
     .bind(tenant_id)
     .bind(session_id)
     .bind(now())
+    .bind(subscription_id)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -4,13 +4,14 @@
 //! trusted for its state: the subscription is read again from Stripe, so
 //! deliveries out of order still end in Stripe's latest state.
 
+use super::change::billing_page;
 use super::mail_owners;
 use super::signature::{self, SignatureError};
 use super::sync::{self, InvoiceFacts, Tx};
-use crate::server::clients::stripe::StripeError;
+use crate::server::clients::stripe::{Stripe, StripeError};
+use crate::server::config::StripeConfig;
 use crate::server::db::now;
 use crate::server::error::ServerError;
-use crate::server::services::jobs::now_ms;
 use crate::server::state::AppState;
 use serde_json::Value;
 
@@ -35,6 +36,9 @@ pub enum Outcome {
     Applied,
     Duplicate,
     UnknownCustomer,
+    /// Stripe refused to give the event's subscription back (not a passing
+    /// failure): logged, and the event applied without it.
+    Unreadable,
     Ignored,
 }
 
@@ -96,63 +100,89 @@ pub async fn receive(state: &AppState, signature_header: Option<&str>, body: &[u
     if seen(state, &event.id).await? {
         return Ok(Outcome::Duplicate);
     }
-    let tenant_id = {
-        let mut conn = state.db.pool.acquire().await.map_err(ServerError::from)?;
-        tenant_of(&mut conn, &event).await?
-    };
-    let Some(tenant_id) = tenant_id else {
+    let Some(tenant_id) = tenant_of(state, &event).await? else {
         tracing::warn!(event = %event.id, kind = %event.kind, "Stripe event for a customer of no workspace");
         record(state, &event, None).await?;
         return Ok(Outcome::UnknownCustomer);
     };
-    // Read before the transaction, so no lock is held across the call; the
-    // read's start time orders it against other reads (sync::apply_subscription).
+    // Read before the transaction, so no lock is held across the call.
+    let read = match read_subscription(state, stripe, &tenant_id, &event).await {
+        // Stripe will answer the same next time (say, a subscription it no
+        // longer has): a retry cannot help, so the event is recorded as done.
+        Err(WebhookError::Stripe(e)) if !e.is_transient() => {
+            tracing::error!(event = %event.id, tenant_id, error = %e, "the event's subscription cannot be read");
+            apply(state, config, &tenant_id, &event, None).await?;
+            return Ok(Outcome::Unreadable);
+        }
+        read => read?,
+    };
+    apply(state, config, &tenant_id, &event, read.as_ref()).await
+}
+
+/// The subscription the event is about, as Stripe has it now.
+async fn read_subscription(
+    state: &AppState,
+    stripe: &Stripe,
+    tenant_id: &str,
+    event: &Event,
+) -> Result<Option<sync::Read>, WebhookError> {
     let subscription_id = match event.kind.as_str() {
         k if k.starts_with("customer.subscription.") => event.text("id"),
         "checkout.session.completed" => event.id_of("subscription"),
         _ => event.invoice_subscription(),
     };
-    let read_at_ms = now_ms();
-    let subscription = match subscription_id {
-        Some(id) => Some(stripe.subscription(id).await?),
-        None => None,
+    let Some(subscription_id) = subscription_id else {
+        return Ok(None);
     };
+    let stored = sync::stored_live(&state.db, tenant_id).await?;
+    Ok(Some(sync::read(stripe, stored.as_deref(), subscription_id).await?))
+}
 
+/// The event's effect and its id, in one transaction.
+async fn apply(
+    state: &AppState,
+    config: &StripeConfig,
+    tenant_id: &str,
+    event: &Event,
+    read: Option<&sync::Read>,
+) -> Result<Outcome, WebhookError> {
     let mut tx = state.db.begin_write().await?;
-    if !insert_event(&mut tx, &event, Some(&tenant_id)).await? {
+    if !insert_event(&mut tx, event, Some(tenant_id)).await? {
         return Ok(Outcome::Duplicate);
     }
+    // The billing row first, as every billing write does (no lock-order deadlock).
+    sync::lock_row(&mut tx, tenant_id).await?;
+    let hosted_url = event.text("hosted_invoice_url").unwrap_or_default();
     let mut mail = None;
     match event.kind.as_str() {
         "checkout.session.completed" => {
-            sync::checkout_fulfilled(&mut tx, &tenant_id, event.text("id").unwrap_or_default()).await?;
+            let (session, sub) = (event.text("id"), event.id_of("subscription"));
+            sync::checkout_fulfilled(&mut tx, tenant_id, session.unwrap_or_default(), sub).await?;
         }
         "invoice.paid" => {
-            store_invoice(&mut tx, &tenant_id, &event).await?;
-            sync::payment_settled(&mut tx, &tenant_id).await?;
+            store_invoice(&mut tx, tenant_id, event).await?;
+            sync::invoice_paid(&mut tx, tenant_id, hosted_url).await?;
         }
         "invoice.payment_failed" | "invoice.payment_action_required" => {
-            // A paid invoice stays paid: a late failure report for it is old news.
-            let status = store_invoice(&mut tx, &tenant_id, &event).await?;
-            if status != "paid" {
-                sync::payment_failed(
-                    &mut tx,
-                    &tenant_id,
-                    event.text("hosted_invoice_url").unwrap_or_default(),
-                )
-                .await?;
-                mail = Some(payment_mail(state, &event));
+            // A paid or voided invoice stays so: a late failure report for it is old news.
+            let status = store_invoice(&mut tx, tenant_id, event).await?;
+            if status == "open" && !hosted_url.is_empty() {
+                sync::set_payment_url(&mut tx, tenant_id, hosted_url).await?;
             }
         }
-        "customer.subscription.trial_will_end" => mail = Some(trial_mail(&event)),
+        "customer.subscription.trial_will_end" => mail = Some(trial_mail(event)),
         _ => {}
     }
-    if let Some(sub) = &subscription {
-        sync::apply_subscription(&mut tx, config, &tenant_id, sub, read_at_ms).await?;
+    let written = match read {
+        Some(read) => sync::apply_subscription(&mut tx, config, tenant_id, read).await?,
+        None => None,
+    };
+    if written.is_some_and(|w| w.dunning_started) {
+        mail = Some(payment_mail(state, event)?);
     }
     tx.commit().await.map_err(ServerError::from)?;
     if let Some((subject, text)) = mail {
-        mail_owners(state, &tenant_id, &subject, &text).await;
+        mail_owners(state, tenant_id, &subject, &text).await;
     }
     Ok(Outcome::Applied)
 }
@@ -190,7 +220,9 @@ async fn record(state: &AppState, event: &Event, tenant_id: Option<&str>) -> Res
 /// The workspace an event is about. A completed Checkout names it in
 /// client_reference_id, which is believed only when that workspace started
 /// that session or owns that customer; everything else goes by customer.
-async fn tenant_of(conn: &mut sqlx::AnyConnection, event: &Event) -> Result<Option<String>, ServerError> {
+async fn tenant_of(state: &AppState, event: &Event) -> Result<Option<String>, ServerError> {
+    let mut conn = state.db.pool.acquire().await?;
+    let conn = &mut *conn;
     let customer = event.id_of("customer");
     let by_customer = match customer {
         Some(c) => sync::tenant_of_customer(conn, c).await?,
@@ -225,21 +257,25 @@ async fn store_invoice(tx: &mut Tx, tenant_id: &str, event: &Event) -> Result<St
     sync::upsert_invoice(tx, tenant_id, &facts).await
 }
 
-fn payment_mail(state: &AppState, event: &Event) -> (String, String) {
+/// Sent once, when Stripe first calls the subscription overdue.
+fn payment_mail(state: &AppState, event: &Event) -> Result<(String, String), ServerError> {
     let grace = state.config.billing.dunning_grace_days;
-    let link = event.text("hosted_invoice_url").unwrap_or_default();
+    let link = match event.text("hosted_invoice_url") {
+        Some(invoice) => invoice.to_owned(),
+        None => billing_page(state)?,
+    };
     let what = if event.kind == "invoice.payment_action_required" {
         "Your bank asks you to confirm the latest Autopilot payment."
     } else {
-        "The latest payment for your Autopilot workspace failed."
+        "The latest payment for your Autopilot workspace did not go through."
     };
-    (
+    Ok((
         "Action needed: your Autopilot payment".into(),
         format!(
             "{what}\n\nPay the invoice within {grace} days to keep your plan's limits; after that the workspace \
              moves to the Free plan's limits until it is paid.\n\n{link}\n"
         ),
-    )
+    ))
 }
 
 fn trial_mail(event: &Event) -> (String, String) {
