@@ -118,11 +118,8 @@ pub struct Stored {
     payment_failed_at: Option<i64>,
 }
 
-/// Writes a subscription read from Stripe, unless `refusal` says why not.
-/// The row is locked first, so concurrent writers take turns and each sees
-/// the one before; the update's own check on `synced_at_ms` keeps an older
-/// read out even so. Dunning follows Stripe's status: overdue from the
-/// first time it says past_due or unpaid (that date kept), over otherwise.
+/// Locks the billing row, then writes a subscription read from Stripe
+/// (`write_subscription`).
 pub async fn apply_subscription(
     tx: &mut Tx,
     stripe: &StripeConfig,
@@ -130,7 +127,23 @@ pub async fn apply_subscription(
     read: &Read,
 ) -> ServerResult<Option<Written>> {
     let stored = lock_row(tx, tenant_id).await?;
-    if let Some(reason) = refusal(stripe, tenant_id, &stored, read) {
+    write_subscription(tx, stripe, tenant_id, &stored, read).await
+}
+
+/// Writes a subscription read from Stripe, unless `refusal` says why not.
+/// `stored` is what `lock_row` returned in this transaction: with the row
+/// locked, concurrent writers take turns and each sees the one before; the
+/// update's own check on `synced_at_ms` keeps an older read out even so.
+/// Dunning follows Stripe's status: overdue from the first time it says
+/// past_due or unpaid (that date kept), over otherwise.
+pub async fn write_subscription(
+    tx: &mut Tx,
+    stripe: &StripeConfig,
+    tenant_id: &str,
+    stored: &Stored,
+    read: &Read,
+) -> ServerResult<Option<Written>> {
+    if let Some(reason) = refusal(stripe, tenant_id, stored, read) {
         tracing::warn!(tenant_id, subscription = %read.sub.id, reason, "subscription state not applied");
         return Ok(None);
     }
@@ -294,8 +307,8 @@ pub async fn upsert_invoice(tx: &mut Tx, tenant_id: &str, invoice: &InvoiceFacts
 /// Where the customer pays the overdue invoice: set when an open invoice
 /// fails. Whether the workspace is overdue at all is Stripe's subscription
 /// status (`apply_subscription`), which also clears this once it is over.
+/// The row exists: the webhook has taken `lock_row`.
 pub async fn set_payment_url(tx: &mut Tx, tenant_id: &str, url: &str) -> ServerResult<()> {
-    ensure_row(tx, tenant_id).await?;
     sqlx::query("update billing set payment_url = $2, updated_at = $3 where tenant_id = $1")
         .bind(tenant_id)
         .bind(url)

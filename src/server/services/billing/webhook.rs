@@ -151,7 +151,7 @@ async fn apply(
         return Ok(Outcome::Duplicate);
     }
     // The billing row first, as every billing write does (no lock-order deadlock).
-    sync::lock_row(&mut tx, tenant_id).await?;
+    let stored = sync::lock_row(&mut tx, tenant_id).await?;
     let hosted_url = event.text("hosted_invoice_url").unwrap_or_default();
     let mut mail = None;
     match event.kind.as_str() {
@@ -174,7 +174,7 @@ async fn apply(
         _ => {}
     }
     let written = match read {
-        Some(read) => sync::apply_subscription(&mut tx, config, tenant_id, read).await?,
+        Some(read) => sync::write_subscription(&mut tx, config, tenant_id, &stored, read).await?,
         None => None,
     };
     if written.is_some_and(|w| w.dunning_started) {
