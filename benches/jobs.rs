@@ -5,14 +5,29 @@
 //! Jobs are spread over many workspaces, as real schedules are, so the
 //! per-workspace cap (WORKSPACE_CONCURRENCY, default 2) is in force.
 
-use autopilot::server::clients::llm::Writer;
+use autopilot::app::types::Step;
+use autopilot::server::auth::TenantContext;
 use autopilot::server::config::Config;
 use autopilot::server::db::{new_id, Db};
+use autopilot::server::queue::{ClaimedJob, Done, Failure, JobKind, Kinds, Lease};
 use autopilot::server::scheduler::Worker;
-use autopilot::server::secrets::Sealer;
+use autopilot::server::state::AppState;
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// A kind that does nothing: what is measured is the runner around it.
+struct Noop;
+
+#[async_trait::async_trait]
+impl JobKind for Noop {
+    fn name(&self) -> &'static str {
+        "noop"
+    }
+
+    async fn run(&self, _: &TenantContext, _: &AppState, _: &ClaimedJob, _: &Lease) -> Result<Done, Failure> {
+        Ok(Done::Complete(Step::Done))
+    }
+}
 
 const JOBS: usize = 40_000;
 const WORKSPACES: usize = 1_000;
@@ -74,20 +89,17 @@ fn config(database_url: &str) -> Config {
 }
 
 async fn run(database_url: &str) -> f64 {
-    let config = Arc::new(config(database_url));
     let db = Db::open(database_url).await.expect("database opens");
     enqueue(&db).await;
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let started = Instant::now();
     let workers: Vec<_> = (0..WORKERS)
         .map(|_| {
-            let worker = Worker::new(
-                db.clone(),
-                config.clone(),
-                Sealer::new(b"bench-secret-key-that-is-at-least-32-bytes"),
-                Writer::BuiltIn,
-                Arc::new(tokio::sync::Notify::new()),
-            );
+            let options = leptos::config::LeptosOptions::builder()
+                .output_name("autopilot")
+                .build();
+            let state = AppState::new(config(database_url), db.clone(), options).expect("state builds");
+            let worker = Worker::new(state, Kinds::default().with(Noop));
             let mut stopped = stopped.clone();
             tokio::spawn(worker.run(async move {
                 let _ = stopped.wait_for(|s| *s).await;

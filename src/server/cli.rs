@@ -1,18 +1,14 @@
 //! The `autopilot` command: serve (default), migrate, admin.
 
-use crate::server::clients::llm::Writer;
-use crate::server::clients::mail::recent_outbox;
+use crate::server::auth::PlatformAdmin;
 use crate::server::config::Config;
 use crate::server::db::Db;
 use crate::server::domain::Email;
-use crate::server::scheduler::Worker;
-use crate::server::secrets::Sealer;
-use crate::server::services::{accounts, billing};
-use crate::server::startup::{leptos_options, shutdown_signal, Application};
+use crate::server::services::{accounts, billing, mail};
+use crate::server::startup::{leptos_options, shutdown_signal, start_worker, Application};
+use crate::server::state::AppState;
 use crate::server::telemetry;
 use std::process::ExitCode;
-use std::sync::Arc;
-use tokio::sync::Notify;
 
 const USAGE: &str = "usage: autopilot [serve [--no-worker] | worker | migrate | admin grant <email> | \
      admin outbox [count] | admin limits <workspace-id> [posts=N] [sites=N] [members=N]]";
@@ -70,17 +66,28 @@ async fn serve(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!(addr = %app.local_addr(), config = ?app.state().config, "autopilot listening");
+    log_billing_mode(&app.state().config);
     app.run(shutdown_signal()).await.map_err(|e| e.to_string())
+}
+
+/// Says out loud when plans change without payment on a server others can reach.
+fn log_billing_mode(config: &Config) {
+    let billing = &config.billing;
+    if billing.test_mode() && billing.test_mode_explicit {
+        tracing::warn!("BILLING_TEST_MODE is on: plan changes apply at once and nothing is charged");
+    } else if billing.test_mode() {
+        tracing::info!("billing test mode (APP_URL is this machine): plan changes apply at once");
+    } else if billing.unavailable() {
+        tracing::warn!("no STRIPE_SECRET_KEY and no BILLING_TEST_MODE: plans cannot be changed");
+    }
 }
 
 /// The scheduler alone, beside web processes started with `--no-worker`
 /// (or RUN_WORKER=false) on a shared PostgreSQL.
 async fn worker(config: Config) -> Result<(), String> {
     let db = open(&config).await?;
-    let sealer = Sealer::from_config(&config)?;
-    let writer = Writer::from_config(&config.openai);
-    let worker = Worker::new(db, Arc::new(config), sealer, writer, Arc::new(Notify::new()));
-    worker.run(shutdown_signal()).await;
+    let state = AppState::new(config, db, leptos_options())?;
+    start_worker(state).await.run(shutdown_signal()).await;
     Ok(())
 }
 
@@ -118,9 +125,8 @@ async fn set_limits(config: &Config, workspace: &str, limits: &[&str]) -> Result
             _ => return Err(USAGE.into()),
         }
     }
-    let db = open(config).await?;
-    // Whoever runs this command on the server is the platform's operator.
-    billing::set_overrides(&db, true, workspace, &overrides)
+    let state = AppState::new(config.clone(), open(config).await?, leptos_options())?;
+    billing::set_overrides(&PlatformAdmin::operator(), &state, workspace, &overrides)
         .await
         .map_err(|e| match e {
             crate::server::error::ServerError::NotFound => format!("no workspace with id {workspace}"),
@@ -131,8 +137,10 @@ async fn set_limits(config: &Config, workspace: &str, limits: &[&str]) -> Result
 }
 
 async fn outbox(config: &Config, count: i64) -> Result<(), String> {
-    let db = open(config).await?;
-    let mails = recent_outbox(&db, count).await.map_err(|e| e.to_string())?;
+    let state = AppState::new(config.clone(), open(config).await?, leptos_options())?;
+    let mails = mail::recent(&PlatformAdmin::operator(), &state, count)
+        .await
+        .map_err(|e| e.to_string())?;
     if mails.is_empty() {
         println!("the outbox is empty");
     }

@@ -25,7 +25,12 @@ pub struct Config {
     pub admin_emails: Vec<String>,
     pub log_json: bool,
     pub trust_forwarded_for: bool,
+    /// Days a session lasts without use (SESSION_DAYS).
     pub session_days: i64,
+    /// Days a session lasts at most from sign-in, however busy (SESSION_MAX_DAYS).
+    pub session_max_days: i64,
+    /// Free workspaces one user may own (FREE_WORKSPACES_PER_USER).
+    pub free_workspaces_per_user: i64,
     pub free_posts_limit: i64,
     pub pro_posts_limit: i64,
     pub agency_posts_limit: i64,
@@ -39,11 +44,18 @@ pub struct Config {
     pub billing: BillingConfig,
 }
 
-/// Plans and payments. Without STRIPE_SECRET_KEY billing runs in test mode:
-/// plan changes apply at once and nothing is charged.
+/// Plans and payments. Without STRIPE_SECRET_KEY billing can run in test
+/// mode (plan changes apply at once and nothing is charged): on by default
+/// only while APP_URL is a loopback address (a trial on this machine),
+/// anywhere else only with BILLING_TEST_MODE=true. Otherwise plans cannot be
+/// changed at all, so a public server never hands out paid plans for free.
 #[derive(Clone)]
 pub struct BillingConfig {
     pub stripe: Option<StripeConfig>,
+    /// Test mode allowed (it applies only without Stripe).
+    pub test_mode_allowed: bool,
+    /// Test mode was asked for explicitly, on a server others can reach.
+    pub test_mode_explicit: bool,
     /// Free trial days on a first paid subscription (TRIAL_DAYS; 0 = none).
     pub trial_days: i64,
     /// Days a workspace keeps its paid limits after a failed payment
@@ -63,7 +75,12 @@ pub struct StripeConfig {
 
 impl BillingConfig {
     pub fn test_mode(&self) -> bool {
-        self.stripe.is_none()
+        self.stripe.is_none() && self.test_mode_allowed
+    }
+
+    /// Neither Stripe nor test mode: plans cannot be changed.
+    pub fn unavailable(&self) -> bool {
+        self.stripe.is_none() && !self.test_mode_allowed
     }
 }
 
@@ -71,6 +88,7 @@ impl std::fmt::Debug for BillingConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BillingConfig")
             .field("stripe", &self.stripe.as_ref().map(|s| s.api_base.as_str()))
+            .field("test_mode", &self.test_mode())
             .field("trial_days", &self.trial_days)
             .field("dunning_grace_days", &self.dunning_grace_days)
             .finish()
@@ -171,6 +189,13 @@ impl Config {
             Some("json") => true,
             Some(_) => return Err(bad("LOG_FORMAT", "must be text or json")),
         };
+        let billing = BillingConfig {
+            test_mode_allowed: billing_test_mode(&get, &app_url)?,
+            test_mode_explicit: get("BILLING_TEST_MODE").is_some() && !is_loopback(&app_url),
+            stripe: stripe_config(&get)?,
+            trial_days: parse_int(&get, "TRIAL_DAYS", 14, 0..=365)?,
+            dunning_grace_days: parse_int(&get, "DUNNING_GRACE_DAYS", 7, 0..=90)?,
+        };
         Ok(Config {
             database_url,
             app_url,
@@ -189,6 +214,8 @@ impl Config {
             log_json,
             trust_forwarded_for: parse_bool(&get, "TRUST_X_FORWARDED_FOR", false)?,
             session_days: parse_int(&get, "SESSION_DAYS", 14, 1..=365)?,
+            session_max_days: parse_int(&get, "SESSION_MAX_DAYS", 30, 1..=365)?,
+            free_workspaces_per_user: parse_int(&get, "FREE_WORKSPACES_PER_USER", 3, 1..=1_000)?,
             free_posts_limit: parse_int(&get, "FREE_POSTS_LIMIT", 10, 0..=1_000_000)?,
             pro_posts_limit: parse_int(&get, "PRO_POSTS_LIMIT", 200, 0..=1_000_000)?,
             agency_posts_limit: parse_int(&get, "AGENCY_POSTS_LIMIT", 2_000, 0..=1_000_000)?,
@@ -210,11 +237,7 @@ impl Config {
                 timeout: parse_seconds(&get, "OPENAI_TIMEOUT_SECONDS", 90.0, 1.0..=600.0)?,
             },
             outbound_allow_private: parse_bool(&get, "OUTBOUND_ALLOW_PRIVATE", false)?,
-            billing: BillingConfig {
-                stripe: stripe_config(&get)?,
-                trial_days: parse_int(&get, "TRIAL_DAYS", 14, 0..=365)?,
-                dunning_grace_days: parse_int(&get, "DUNNING_GRACE_DAYS", 7, 0..=90)?,
-            },
+            billing,
         })
     }
 
@@ -270,6 +293,29 @@ fn stripe_config(get: &impl Fn(&str) -> Option<String>) -> Result<Option<StripeC
         price_pro: price("STRIPE_PRICE_PRO")?,
         price_agency: price("STRIPE_PRICE_AGENCY")?,
     }))
+}
+
+/// True when APP_URL names this machine (127.0.0.0/8, ::1 or localhost).
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// BILLING_TEST_MODE, defaulting to on only for a loopback APP_URL; it
+/// cannot be on beside a Stripe key.
+fn billing_test_mode(get: &impl Fn(&str) -> Option<String>, app_url: &url::Url) -> Result<bool, ConfigError> {
+    let on = parse_bool(get, "BILLING_TEST_MODE", is_loopback(app_url))?;
+    if on && get("BILLING_TEST_MODE").is_some() && get("STRIPE_SECRET_KEY").is_some() {
+        return Err(bad(
+            "BILLING_TEST_MODE",
+            "cannot be true while STRIPE_SECRET_KEY is set",
+        ));
+    }
+    Ok(on)
 }
 
 fn bad(name: &'static str, problem: &str) -> ConfigError {
@@ -357,6 +403,23 @@ mod tests {
         assert_eq!(c.bind_addr.to_string(), "127.0.0.1:3000");
         assert!(!c.secure_cookies());
         assert_eq!(c.plan_limits(Plan::Pro).posts_per_month, 200);
+        assert!(c.billing.test_mode(), "a trial on this machine can change plans");
+    }
+
+    #[test]
+    fn billing_test_mode_needs_asking_for_on_a_public_address() {
+        let public = config(&[("APP_URL", "https://ap.example.com")]).unwrap();
+        assert!(!public.billing.test_mode() && public.billing.unavailable());
+        let asked = config(&[("APP_URL", "https://ap.example.com"), ("BILLING_TEST_MODE", "true")]).unwrap();
+        assert!(asked.billing.test_mode() && asked.billing.test_mode_explicit);
+        let local = config(&[("APP_URL", "http://localhost:3000")]).unwrap();
+        assert!(local.billing.test_mode() && !local.billing.test_mode_explicit);
+        let off = config(&[("BILLING_TEST_MODE", "false")]).unwrap();
+        assert!(off.billing.unavailable());
+        assert_eq!(
+            config(&[("BILLING_TEST_MODE", "yes please")]).unwrap_err().name,
+            "BILLING_TEST_MODE"
+        );
     }
 
     #[test]

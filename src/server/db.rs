@@ -139,6 +139,15 @@ pub fn now() -> i64 {
         .unwrap_or_default()
 }
 
+/// Now in unix milliseconds: the unit of every job timing column (`*_ms`),
+/// so polls and back-offs below a second are expressible.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
 /// A new id: UUIDv7 text, so ids sort by creation time.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

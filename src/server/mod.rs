@@ -1,7 +1,6 @@
 //! Server-only code: start-up, state, configuration, database, auth,
 //! services and clients. Never compiled for the browser.
 
-pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod clients;
@@ -10,6 +9,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod middleware;
+pub mod queue;
+pub mod request;
 pub mod rest;
 pub mod scheduler;
 pub mod secrets;
@@ -17,3 +18,4 @@ pub mod services;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod writing;

@@ -2,23 +2,16 @@
 //! listener. `serve` and the integration tests both start it from here.
 
 use crate::app::{shell, App};
-use crate::server::auth::password::PasswordHasher;
 use crate::server::auth::session_store::DbSessionStore;
-use crate::server::auth::throttle;
-use crate::server::clients::llm::Writer;
-use crate::server::clients::mail::Mailer;
-use crate::server::clients::stripe::Stripe;
 use crate::server::config::Config;
 use crate::server::db::Db;
 use crate::server::scheduler::Worker;
-use crate::server::secrets::Sealer;
-use crate::server::{middleware, rest, state::AppState};
+use crate::server::{middleware, rest, services, state::AppState};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
@@ -42,21 +35,7 @@ impl Application {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
         leptos_options.site_addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let mailer = Mailer::new(&config, db.clone())?;
-        let state = AppState {
-            db,
-            sealer: Sealer::from_config(&config)?,
-            writer: Writer::from_config(&config.openai),
-            stripe: match &config.billing.stripe {
-                Some(stripe) => Some(Stripe::new(stripe)?),
-                None => None,
-            },
-            wake: Arc::new(tokio::sync::Notify::new()),
-            config: Arc::new(config),
-            leptos_options,
-            hasher: PasswordHasher::default(),
-            mailer,
-        };
+        let state = AppState::new(config, db, leptos_options)?;
         let router = router(state.clone());
         Ok(Application {
             listener,
@@ -77,13 +56,18 @@ impl Application {
     /// scheduler (unless turned off) stops with it, finishing or handing
     /// back its running jobs.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
         let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
         let worker = self.state.config.worker.run_in_serve.then(|| {
             let mut stopped = worker_stopped.clone();
-            tokio::spawn(worker_for(&self.state).run(async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            }))
+            let state = self.state.clone();
+            tokio::spawn(async move {
+                start_worker(state)
+                    .await
+                    .run(async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                    })
+                    .await
+            })
         });
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service)
@@ -93,20 +77,17 @@ impl Application {
         if let Some(worker) = worker {
             let _ = worker.await;
         }
-        housekeeping.abort();
         served
     }
 }
 
-/// The scheduler of this process, sharing the server's pool and wake-up.
-pub fn worker_for(state: &AppState) -> Worker {
-    Worker::new(
-        state.db.clone(),
-        state.config.clone(),
-        state.sealer.clone(),
-        state.writer.clone(),
-        state.wake.clone(),
-    )
+/// The scheduler of this process with every registered job kind, after
+/// making sure the platform's own schedules exist.
+pub async fn start_worker(state: AppState) -> Worker {
+    if let Err(e) = services::housekeeping::ensure_scheduled(&state).await {
+        tracing::warn!(error = %e, "could not schedule housekeeping");
+    }
+    Worker::new(state, services::job_kinds())
 }
 
 fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
@@ -118,7 +99,7 @@ fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
     } else {
         "autopilot_session"
     };
-    SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+    SessionManagerLayer::new(DbSessionStore::new(state.db.clone(), state.config.session_max_days))
         .with_name(name)
         .with_secure(secure)
         .with_http_only(true)
@@ -159,21 +140,6 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
-}
-
-/// Sweeps expired sessions and old login attempts every ten minutes.
-async fn housekeeping(state: AppState) {
-    let store = DbSessionStore::new(state.db.clone());
-    let mut tick = tokio::time::interval(Duration::from_secs(600));
-    loop {
-        tick.tick().await;
-        if let Err(e) = store.delete_expired().await {
-            tracing::warn!(error = %e, "could not sweep expired sessions");
-        }
-        if let Err(e) = throttle::sweep(&state.db).await {
-            tracing::warn!(error = %e, "could not sweep login attempts");
-        }
-    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

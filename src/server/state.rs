@@ -1,12 +1,12 @@
-//! Everything a request handler may need, cloned cheaply into each request.
+//! Everything a request handler or a job may need, cloned cheaply into each.
 
 use crate::server::auth::password::PasswordHasher;
-use crate::server::clients::llm::Writer;
-use crate::server::clients::mail::Mailer;
+use crate::server::clients::mail::Smtp;
 use crate::server::clients::stripe::Stripe;
 use crate::server::config::Config;
 use crate::server::db::Db;
 use crate::server::secrets::Sealer;
+use crate::server::writing::Writer;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -17,7 +17,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     pub hasher: PasswordHasher,
-    pub mailer: Mailer,
+    /// Mail delivery; None without SMTP_URL (mail is then only kept).
+    pub smtp: Option<Smtp>,
     pub sealer: Sealer,
     pub writer: Writer,
     /// The Stripe client; None in billing's test mode.
@@ -25,6 +26,27 @@ pub struct AppState {
     /// Wakes this process's worker when a job is queued here (run now,
     /// approve, retry), so it need not wait for its next poll.
     pub wake: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    /// The state of one process over an open database: what `serve`,
+    /// `worker`, the tests and the benchmarks all start from.
+    pub fn new(config: Config, db: Db, leptos_options: LeptosOptions) -> Result<AppState, String> {
+        Ok(AppState {
+            smtp: Smtp::from_config(&config)?,
+            sealer: Sealer::from_config(&config)?,
+            writer: Writer::from_config(&config.openai),
+            stripe: match &config.billing.stripe {
+                Some(stripe) => Some(Stripe::new(stripe)?),
+                None => None,
+            },
+            wake: Arc::new(tokio::sync::Notify::new()),
+            hasher: PasswordHasher::default(),
+            config: Arc::new(config),
+            leptos_options,
+            db,
+        })
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

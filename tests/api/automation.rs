@@ -154,14 +154,14 @@ pub async fn start_with_a_due_slot(app: &TestApp, site: &str) -> i64 {
         .call_json("sites/automation", &[("site_id", site), ("on", "true")])
         .await;
     assert_eq!(status, 200, "{body}");
-    let next: (Option<i64>,) = sqlx::query_as("select next_run_at from site where id = $1")
+    let next: (Option<i64>,) = sqlx::query_as("select next_run_at from schedule where subject_id = $1")
         .bind(site)
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
     assert!(next.0.is_some(), "starting automation plans the next slot");
     let slot = autopilot::server::db::now() - 5;
-    sqlx::query("update site set next_run_at = $1 where id = $2")
+    sqlx::query("update schedule set next_run_at = $1 where subject_id = $2")
         .bind(slot)
         .bind(site)
         .execute(&app.db.pool)
@@ -173,7 +173,7 @@ pub async fn start_with_a_due_slot(app: &TestApp, site: &str) -> i64 {
 /// The job the scheduler created for this slot.
 pub async fn wait_for_job(app: &TestApp, site: &str, slot: i64) -> String {
     for _ in 0..200 {
-        let row: Option<(String,)> = sqlx::query_as("select id from job where site_id = $1 and slot = $2")
+        let row: Option<(String,)> = sqlx::query_as("select id from job where subject_id = $1 and slot = $2")
             .bind(site)
             .bind(slot)
             .fetch_optional(&app.db.pool)
@@ -309,6 +309,7 @@ async fn the_connection_test_names_each_outcome(engine: Engine) {
     );
     let closed = add_site_named(&app, "http://127.0.0.1:9", "Closed").await;
     assert_eq!(connection_outcome(&app, &closed).await, (false, "Unreachable".into()));
+    let (_, closed_check) = app.call_json("sites/test", &[("site_id", &closed)]).await;
 
     // Without the operator's allowance, inward addresses are refused before any request.
     let strict = spawn_with(
@@ -319,7 +320,10 @@ async fn the_connection_test_names_each_outcome(engine: Engine) {
     let site = app_with_site(&strict, &wp, "bo@example.com").await;
     let (_, check) = strict.call_json("sites/test", &[("site_id", &site)]).await;
     assert_eq!(check["outcome"], "Unreachable");
-    assert!(check["detail"].as_str().unwrap().contains("private network"), "{check}");
+    assert_eq!(
+        check["detail"], closed_check["detail"],
+        "an inside address reads exactly like a closed one"
+    );
 }
 
 /// A second site (agency-sized limits are not needed: free allows one, so
@@ -473,7 +477,7 @@ async fn quotas_stop_jobs_at_enqueue_and_before_generating(engine: Engine) {
         .unwrap();
     let late = "late-job";
     sqlx::query(
-        "insert into job (id, tenant_id, site_id, kind, slot, state, step, max_attempts, run_at_ms, created_at, updated_at) \
+        "insert into job (id, tenant_id, subject_id, kind, slot, state, step, max_attempts, run_at_ms, created_at, updated_at) \
          values ($1, $2, $3, 'post', 1, 'queued', 'queued', 3, 0, 0, 0)",
     )
     .bind(late)

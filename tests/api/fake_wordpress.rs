@@ -140,6 +140,17 @@ struct State {
     create_requests: Vec<Value>,
     /// Lowercased term names that `?search=` does not find (the term still exists).
     hidden_from_search: Vec<String>,
+    /// How many of the next `?slug=` lookups are answered late (see `hold_next_lookup`).
+    lookups_to_hold: usize,
+    /// Lookups answered late so far (counted on arrival).
+    lookups_held: usize,
+    /// Held lookups whose client hung up before the answer came.
+    lookups_abandoned: usize,
+    /// Opened by `release_lookups`; held answers wait for it.
+    lookups_released: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Links of new posts start with this instead of the site's address
+    /// (a misconfigured or hostile site: another host, `javascript:`).
+    link_base: Option<String>,
 }
 
 impl State {
@@ -157,6 +168,11 @@ impl State {
             create_calls: 0,
             create_requests: Vec::new(),
             hidden_from_search: Vec::new(),
+            lookups_to_hold: 0,
+            lookups_held: 0,
+            lookups_abandoned: 0,
+            lookups_released: Arc::new(tokio::sync::watch::channel(false).0),
+            link_base: None,
         }
     }
 
@@ -324,6 +340,36 @@ impl FakeWordPress {
         self.state().hang_after_create = on;
     }
 
+    /// The next `GET /posts?slug=` is answered as the site stood when it arrived, but only once
+    /// `release_lookups` is called: a reply delayed in transit, during which other clients may create the post.
+    pub fn hold_next_lookup(&self) {
+        self.state().lookups_to_hold += 1;
+    }
+
+    /// New posts get links starting with `base` (followed by the post id).
+    pub fn link_posts_to(&self, base: &str) {
+        self.state().link_base = Some(base.to_owned());
+    }
+
+    /// Lets every held lookup answer.
+    pub fn release_lookups(&self) {
+        self.state().lookups_released.send_replace(true);
+    }
+
+    /// Resolves once `n` lookups have arrived and are being held (poll every 20 ms).
+    pub async fn wait_for_held_lookups(&self, n: usize) {
+        while self.state().lookups_held < n {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Resolves once `n` held lookups were given up by their clients (poll every 20 ms).
+    pub async fn wait_for_abandoned_lookups(&self, n: usize) {
+        while self.state().lookups_abandoned < n {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// How many POST /posts requests arrived (including failed/hung ones).
     pub fn create_calls(&self) -> usize {
         self.state().create_calls
@@ -402,7 +448,10 @@ impl FakeWordPress {
         };
         let post = FakePost {
             id,
-            link: post_link(&self.url, id, &status, &slug),
+            link: state.link_base.clone().map_or_else(
+                || post_link(&self.url, id, &status, &slug),
+                |base| format!("{base}{id}"),
+            ),
             slug,
             status,
             title: new.title,
@@ -619,8 +668,41 @@ async fn list_posts(
     let matches = |p: &&FakePost| {
         statuses.iter().any(|s| s == "any" || *s == p.status) && slugs.as_ref().is_none_or(|s| s.contains(&p.slug))
     };
-    let posts: Vec<Value> = wp.state().posts.iter().rev().filter(matches).map(post_json).collect();
+    let (posts, held) = {
+        let mut state = wp.state();
+        let posts: Vec<Value> = state.posts.iter().rev().filter(matches).map(post_json).collect();
+        let hold = slugs.is_some() && state.lookups_to_hold > 0;
+        if hold {
+            state.lookups_to_hold -= 1;
+            state.lookups_held += 1;
+        }
+        (posts, hold.then(|| state.lookups_released.subscribe()))
+    };
+    if let Some(mut released) = held {
+        // Dropped unanswered when the client hangs up first (hyper drops the
+        // handler of a connection closed mid-request).
+        let mut watch = AbandonWatch {
+            wp: wp.clone(),
+            answered: false,
+        };
+        let _ = released.wait_for(|open| *open).await;
+        watch.answered = true;
+    }
     paging.respond(posts)
+}
+
+/// Counts a held lookup as abandoned if its handler is dropped unanswered.
+struct AbandonWatch {
+    wp: FakeWordPress,
+    answered: bool,
+}
+
+impl Drop for AbandonWatch {
+    fn drop(&mut self) {
+        if !self.answered {
+            self.wp.state().lookups_abandoned += 1;
+        }
+    }
 }
 
 fn requested_statuses(query: &Params, caller: Caller) -> Result<Vec<String>, Response> {

@@ -82,6 +82,7 @@ pub struct TestApp {
     http: reqwest::Client,
     cookie: Mutex<Option<String>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    running: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for TestApp {
@@ -117,9 +118,13 @@ pub async fn spawn_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp {
     let base = format!("http://{}", app.local_addr());
     let db = app.state().db.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(app.run(async {
-        let _ = rx.await;
-    }));
+    let running = tokio::spawn(async move {
+        let _ = app
+            .run(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -131,7 +136,24 @@ pub async fn spawn_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp {
         http,
         cookie: Mutex::new(None),
         shutdown: Some(tx),
+        running: Some(running),
     }
+}
+
+/// The state another process on the same database would have (a second
+/// scheduler, a worker with kinds of a test's own), with the test defaults.
+pub async fn state_on(database_url: &str, vars: &[(&str, &str)]) -> autopilot::server::state::AppState {
+    let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    env.insert("DATABASE_URL".into(), database_url.into());
+    for (name, value) in TEST_DEFAULTS {
+        env.entry(name.to_string()).or_insert_with(|| value.to_string());
+    }
+    let config = Config::from_lookup(|k| env.get(k).cloned()).expect("test configuration is valid");
+    let db = Db::open(database_url).await.expect("database opens");
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("autopilot")
+        .build();
+    autopilot::server::state::AppState::new(config, db, options).expect("state builds")
 }
 
 /// Test settings unless a test says otherwise: a fixed key, the fake
@@ -148,6 +170,17 @@ pub const TEST_DEFAULTS: [(&str, &str); 6] = [
 pub const SESSION_COOKIE: &str = "autopilot_session";
 
 impl TestApp {
+    /// Stops the app as SIGTERM would and waits until it has: requests
+    /// finished, running jobs finished or handed back.
+    pub async fn shut_down(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(running) = self.running.take() {
+            running.await.expect("the app stopped without panicking");
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -7,9 +7,10 @@ use crate::fake_model::{FakeModel, API_KEY, MODEL};
 use crate::fake_wordpress::FakeWordPress;
 use crate::helpers::{spawn_with, Engine};
 use crate::on_both_engines;
-use autopilot::server::clients::generator::{Brief, Draft};
-use autopilot::server::clients::llm::{LlmError, Writer};
+use autopilot::server::clients::llm::LlmError;
 use autopilot::server::config::OpenAiConfig;
+use autopilot::server::writing::generator::{Brief, Draft};
+use autopilot::server::writing::Writer;
 use std::time::Duration;
 
 fn writer(model: &FakeModel) -> Writer {

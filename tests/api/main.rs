@@ -13,10 +13,12 @@ mod fake_stripe;
 #[allow(dead_code)]
 mod fake_wordpress;
 mod helpers;
+mod leases;
 mod llm;
 mod mail;
 mod operations;
 mod publishing;
+mod runner;
 mod security;
 mod sessions;
 mod workers;

@@ -48,7 +48,7 @@ async fn a_post_scheduled_in_wordpress_is_sent_as_future_at_its_slot(engine: Eng
     assert_eq!(save_settings(&app, &site, settings("auto", "future")).await.0, 200);
     // A slot two hours ahead: within the day's lead, so it is written now.
     let slot = autopilot::server::db::now() / 60 * 60 + 7_200;
-    sqlx::query("update site set automation_on = 1, next_run_at = $1 where id = $2")
+    sqlx::query("update schedule set active = 1, next_run_at = $1 where subject_id = $2")
         .bind(slot)
         .bind(&site)
         .execute(&app.db.pool)
@@ -190,7 +190,7 @@ async fn the_calendar_week_shows_the_next_planned_run_at_the_schedule_s_time(eng
         .call_json("sites/automation", &[("site_id", &site), ("on", "true")])
         .await;
     assert_eq!(status, 200, "{body}");
-    let (next,): (Option<i64>,) = sqlx::query_as("select next_run_at from site where id = $1")
+    let (next,): (Option<i64>,) = sqlx::query_as("select next_run_at from schedule where subject_id = $1")
         .bind(&site)
         .fetch_one(&app.db.pool)
         .await

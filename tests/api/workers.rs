@@ -5,10 +5,10 @@ use crate::automation::{
     app_with_site, run_now, save_settings, settings, start_with_a_due_slot, wait_for_job, wait_for_step,
 };
 use crate::fake_wordpress::FakeWordPress;
-use crate::helpers::{spawn, spawn_on, spawn_with, Engine, TEST_DEFAULTS};
+use crate::helpers::{spawn, spawn_on, spawn_with, state_on, Engine, TEST_DEFAULTS};
 use crate::on_both_engines;
 use autopilot::app::types::Step;
-use autopilot::server::services::jobs::{self, ClaimLimits, NewJob};
+use autopilot::server::queue::{self, ClaimLimits, NewJob, Start};
 use std::collections::HashSet;
 use std::process::{Child, Command};
 use std::time::Duration;
@@ -86,13 +86,18 @@ async fn noop_jobs(app: &crate::helpers::TestApp, tenants: usize, per_tenant: us
         for slot in 0..per_tenant {
             let job = NewJob {
                 tenant_id: &tenant,
-                site_id: None,
                 kind: "noop",
+                subject_id: "",
                 slot: slot as i64,
                 run_at_ms: 0,
                 max_attempts: 3,
             };
-            ids.push(jobs::enqueue(&app.db.pool, &job, Step::Queued).await.unwrap().unwrap());
+            ids.push(
+                queue::enqueue(&app.db.pool, &job, Start::Queued)
+                    .await
+                    .unwrap()
+                    .unwrap(),
+            );
         }
     }
     ids
@@ -101,25 +106,29 @@ async fn noop_jobs(app: &crate::helpers::TestApp, tenants: usize, per_tenant: us
 async fn two_workers_never_claim_one_job_twice(engine: Engine) {
     let app = spawn_with(engine, &[("RUN_WORKER", "false")]).await;
     let all = noop_jobs(&app, 10, 40).await;
-    let limits = ClaimLimits {
-        batch: 25,
-        workspace_cap: 100,
-        lease: Duration::from_secs(60),
-    };
     let mut workers = Vec::new();
     for w in 0..2 {
         let db = app.db.clone();
         workers.push(tokio::spawn(async move {
             let id = format!("worker-{w}");
+            let limits = ClaimLimits {
+                batch: 25,
+                workspace_cap: 100,
+                lease: Duration::from_secs(60),
+                kinds: &["noop"],
+            };
             let mut claimed = Vec::new();
             loop {
-                let batch = jobs::claim(&db, &id, limits).await.unwrap();
+                let batch = queue::claim(&db, &id, limits).await.unwrap();
                 if batch.is_empty() {
                     return claimed;
                 }
-                let ids: Vec<String> = batch.into_iter().map(|j| j.id).collect();
-                jobs::complete_many(&db, &id, &ids, Step::Published).await.unwrap();
-                claimed.extend(ids);
+                let finished: Vec<(String, Step)> = batch.iter().map(|j| (j.lease_token.clone(), Step::Done)).collect();
+                assert_eq!(
+                    queue::complete_many(&db, &finished).await.unwrap() as usize,
+                    batch.len()
+                );
+                claimed.extend(batch.into_iter().map(|j| j.id));
             }
         }));
     }
@@ -155,13 +164,18 @@ async fn two_apps_on_one_database_publish_each_post_once(engine: Engine) {
             .unwrap();
         let job = NewJob {
             tenant_id: &tenant.0,
-            site_id: Some(&site),
             kind: "post",
+            subject_id: &site,
             slot,
             run_at_ms: 0,
             max_attempts: 3,
         };
-        jobs.push(jobs::enqueue(&app.db.pool, &job, Step::Queued).await.unwrap().unwrap());
+        jobs.push(
+            queue::enqueue(&app.db.pool, &job, Start::Queued)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
     }
     for job in &jobs {
         wait_for_step(&app, job, "published").await;
@@ -178,11 +192,15 @@ async fn two_schedulers_fire_a_slot_once(engine: Engine) {
     let site = app_with_site(&app, &wp, "ada@example.com").await;
     assert_eq!(save_settings(&app, &site, settings("review", "publish")).await.0, 200);
     let slot = start_with_a_due_slot(&app, &site).await;
-    let config = std::sync::Arc::new(test_config(&app.database_url));
+    let state = state_on(&app.database_url, &[]).await;
     let ticks: Vec<_> = (0..4)
         .map(|_| {
-            let (db, config) = (app.db.clone(), config.clone());
-            tokio::spawn(async move { autopilot::server::scheduler::enqueue_due(&db, &config).await.unwrap() })
+            let state = state.clone();
+            tokio::spawn(async move {
+                autopilot::server::scheduler::enqueue_due(&state, &autopilot::server::services::job_kinds())
+                    .await
+                    .unwrap()
+            })
         })
         .collect();
     let mut added = 0;
@@ -191,18 +209,12 @@ async fn two_schedulers_fire_a_slot_once(engine: Engine) {
     }
     assert_eq!(added, 1);
     assert_eq!(app.count("select count(*) from job").await, 1);
-    let (next,): (i64,) = sqlx::query_as("select next_run_at from site where id = $1")
+    let (next,): (i64,) = sqlx::query_as("select next_run_at from schedule where subject_id = $1")
         .bind(&site)
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
     assert!(next > slot, "the schedule moved on to its next slot");
-}
-
-fn test_config(database_url: &str) -> autopilot::server::config::Config {
-    let mut env: std::collections::HashMap<&str, &str> = TEST_DEFAULTS.into_iter().collect();
-    env.insert("DATABASE_URL", database_url);
-    autopilot::server::config::Config::from_lookup(|k| env.get(k).map(|v| v.to_string())).unwrap()
 }
 
 async fn the_workspace_cap_lets_other_workspaces_through(engine: Engine) {
@@ -215,13 +227,13 @@ async fn the_workspace_cap_lets_other_workspaces_through(engine: Engine) {
         .unwrap();
     let quiet = NewJob {
         tenant_id: "quiet",
-        site_id: None,
         kind: "noop",
+        subject_id: "",
         slot: 0,
         run_at_ms: 1,
         max_attempts: 3,
     };
-    let quiet_id = jobs::enqueue(&app.db.pool, &quiet, Step::Queued)
+    let quiet_id = queue::enqueue(&app.db.pool, &quiet, Start::Queued)
         .await
         .unwrap()
         .unwrap();
@@ -230,14 +242,15 @@ async fn the_workspace_cap_lets_other_workspaces_through(engine: Engine) {
         batch: 10,
         workspace_cap: 2,
         lease: Duration::from_secs(60),
+        kinds: &["noop"],
     };
-    let first = jobs::claim(&app.db, "w1", limits).await.unwrap();
+    let first = queue::claim(&app.db, "w1", limits).await.unwrap();
     assert_eq!(
         first.iter().filter(|j| j.tenant_id == "bench-0").count(),
         2,
         "the busy workspace is capped"
     );
-    let second = jobs::claim(&app.db, "w2", limits).await.unwrap();
+    let second = queue::claim(&app.db, "w2", limits).await.unwrap();
     assert!(second.iter().any(|j| j.id == quiet_id) || first.iter().any(|j| j.id == quiet_id));
     assert!(
         second.iter().all(|j| j.tenant_id != "bench-0"),
@@ -258,7 +271,7 @@ async fn a_due_slot_waits_for_the_poll_while_a_run_now_wakes_the_worker(engine: 
     wait_for_step(&app, &manual, "awaiting_review").await;
     // Longer than the default poll (5 s), so an ignored setting would show.
     tokio::time::sleep(Duration::from_secs(6).saturating_sub(due_since.elapsed())).await;
-    let (waiting,): (i64,) = sqlx::query_as("select count(*) from job where site_id = $1 and slot = $2")
+    let (waiting,): (i64,) = sqlx::query_as("select count(*) from job where subject_id = $1 and slot = $2")
         .bind(&site)
         .bind(slot)
         .fetch_one(&app.db.pool)
@@ -292,7 +305,7 @@ async fn shutting_down_hands_a_hung_publish_back_to_the_queue(engine: Engine) {
 
     // The shutdown signal: the server stops, and its worker with it. Watched
     // well inside the 120 s lease, so only the shutdown can let go of the job.
-    let stopped_at = jobs::now_ms();
+    let stopped_at = autopilot::server::db::now_ms();
     drop(app);
     let mut row = None;
     for _ in 0..400 {

@@ -4,15 +4,16 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "auth/sign_up")]
 pub async fn sign_up(name: String, email: String, password: String, workspace: String) -> Result<(), AppError> {
-    use crate::server::{api, domain::*, services::accounts};
+    use crate::server::{auth::ClientIp, domain::*, request as api, services::accounts};
     let state = api::state()?;
+    let ip = api::extract::<ClientIp>().await?;
     let input = accounts::NewAccount {
         name: PersonName::parse(&name)?,
         email: Email::parse(&email)?,
         password: Password::parse(password)?,
         workspace: WorkspaceName::parse(&workspace)?,
     };
-    let who = accounts::sign_up(&state, input).await?;
+    let who = accounts::sign_up(&state, &ip.0, input).await?;
     api::start_session(&api::session().await?, &who).await?;
     leptos_axum::redirect("/app");
     Ok(())
@@ -20,7 +21,7 @@ pub async fn sign_up(name: String, email: String, password: String, workspace: S
 
 #[server(prefix = "/api", endpoint = "auth/log_in")]
 pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::server::{api, auth::ClientIp, services::accounts};
+    use crate::server::{auth::ClientIp, request as api, services::accounts};
     let state = api::state()?;
     let ip = api::extract::<ClientIp>().await?;
     let who = accounts::authenticate(&state, &ip.0, &email, &password).await?;
@@ -32,7 +33,7 @@ pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
 /// Destroys the session on the server, not just the cookie.
 #[server(prefix = "/api", endpoint = "auth/log_out")]
 pub async fn log_out() -> Result<(), AppError> {
-    use crate::server::{api, error::ServerError};
+    use crate::server::{error::ServerError, request as api};
     let session = api::session().await?;
     session.flush().await.map_err(ServerError::internal)?;
     leptos_axum::redirect("/login");
@@ -41,7 +42,7 @@ pub async fn log_out() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "auth/request_password_reset")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    use crate::server::{api, domain::Email, services::email_links};
+    use crate::server::{domain::Email, request as api, services::email_links};
     let state = api::state()?;
     email_links::request_password_reset(&state, &Email::parse(&email)?).await?;
     Ok(())
@@ -50,7 +51,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 /// Confirms the address a link was mailed to.
 #[server(prefix = "/api", endpoint = "auth/verify_email")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
-    use crate::server::{api, services::accounts};
+    use crate::server::{request as api, services::accounts};
     accounts::verify_email(&api::state()?, &token).await?;
     leptos_axum::redirect("/app");
     Ok(())
@@ -58,7 +59,7 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "auth/resend_verification")]
 pub async fn resend_verification() -> Result<(), AppError> {
-    use crate::server::{api, auth::CurrentUser, services::email_links};
+    use crate::server::{auth::CurrentUser, request as api, services::email_links};
     let user = api::extract::<CurrentUser>().await?;
     email_links::resend_verification(&api::state()?, &user.user_id, &user.email).await?;
     Ok(())
@@ -66,7 +67,7 @@ pub async fn resend_verification() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "auth/reset_password")]
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
-    use crate::server::{api, domain::Password, services::accounts};
+    use crate::server::{domain::Password, request as api, services::accounts};
     let state = api::state()?;
     let who = accounts::reset_password(&state, &token, &Password::parse(password)?).await?;
     api::start_session(&api::session().await?, &who).await?;
@@ -77,7 +78,7 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
 /// The signed-in user and workspace, or `None` when signed out.
 #[server(prefix = "/api", endpoint = "auth/me")]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
-    use crate::server::{api, error::ServerError};
+    use crate::server::{error::ServerError, request as api};
     match api::extract::<Me>().await {
         Err(ServerError::Unauthorized) => Ok(None),
         other => Ok(Some(other?)),

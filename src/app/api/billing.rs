@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "billing")]
 pub async fn get_billing(page: i64) -> Result<BillingOverview, AppError> {
-    use crate::server::{api, auth::TenantContext, services::billing};
+    use crate::server::{auth::TenantContext, request as api, services::billing};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
     Ok(billing::overview(&ctx, &state, page).await?)
@@ -14,7 +14,7 @@ pub async fn get_billing(page: i64) -> Result<BillingOverview, AppError> {
 #[server(prefix = "/api", endpoint = "billing/plan")]
 pub async fn choose_plan(plan: String) -> Result<PlanChange, AppError> {
     use crate::app::types::Plan;
-    use crate::server::{api, auth::TenantContext, error::ServerError, services::billing};
+    use crate::server::{auth::TenantContext, error::ServerError, request as api, services::billing};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
     let plan = Plan::parse(&plan).ok_or_else(|| ServerError::Validation("Choose free, pro or agency.".into()))?;
@@ -24,7 +24,7 @@ pub async fn choose_plan(plan: String) -> Result<PlanChange, AppError> {
 /// The Stripe Billing Portal's address for this workspace.
 #[server(prefix = "/api", endpoint = "billing/portal")]
 pub async fn open_portal() -> Result<String, AppError> {
-    use crate::server::{api, auth::TenantContext, services::billing};
+    use crate::server::{auth::TenantContext, request as api, services::billing};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
     Ok(billing::portal(&ctx, &state).await?)
@@ -32,7 +32,7 @@ pub async fn open_portal() -> Result<String, AppError> {
 
 #[server(prefix = "/api", endpoint = "billing/checkout")]
 pub async fn checkout_outcome(session_id: String) -> Result<CheckoutResult, AppError> {
-    use crate::server::{api, auth::TenantContext, services::billing};
+    use crate::server::{auth::TenantContext, request as api, services::billing};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
     Ok(billing::checkout_result(&ctx, &state, &session_id).await?)
@@ -47,10 +47,10 @@ pub async fn set_workspace_limits(
     sites: Option<i64>,
     members: Option<i64>,
 ) -> Result<(), AppError> {
-    use crate::server::{api, auth::CurrentUser, services::billing};
+    use crate::server::{auth::PlatformAdmin, request as api, services::billing};
     let state = api::state()?;
-    let user = api::extract::<CurrentUser>().await?;
+    let admin = api::extract::<PlatformAdmin>().await?;
     let overrides = billing::Overrides { posts, sites, members };
-    billing::set_overrides(&state.db, user.is_platform_admin, &workspace_id, &overrides).await?;
+    billing::set_overrides(&admin, &state, &workspace_id, &overrides).await?;
     Ok(())
 }

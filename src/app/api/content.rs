@@ -18,7 +18,7 @@ pub fn steps_of(list: &str) -> Vec<Step> {
 /// or all; `site_id` empty means every site.
 #[server(prefix = "/api", endpoint = "content/jobs")]
 pub async fn list_jobs(list: String, site_id: String, page: i64) -> Result<JobPage, AppError> {
-    use crate::server::{api, auth::TenantContext, services::content};
+    use crate::server::{auth::TenantContext, request as api, services::content};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
     let filter = content::JobFilter {
@@ -26,28 +26,28 @@ pub async fn list_jobs(list: String, site_id: String, page: i64) -> Result<JobPa
         site_id: (!site_id.is_empty()).then_some(site_id),
         page,
     };
-    Ok(content::list_jobs(&ctx, &state.db, &filter).await?)
+    Ok(content::list_jobs(&ctx, &state, &filter).await?)
 }
 
 #[server(prefix = "/api", endpoint = "content/post")]
 pub async fn get_post(post_id: String) -> Result<PostDetail, AppError> {
-    use crate::server::{api, auth::TenantContext, services::content};
+    use crate::server::{auth::TenantContext, request as api, services::content};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(content::post(&ctx, &state.db, &post_id).await?)
+    Ok(content::post(&ctx, &state, &post_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "content/edit")]
 pub async fn edit_post(post_id: String, title: String, body: String) -> Result<(), AppError> {
-    use crate::server::{api, auth::TenantContext, services::review};
+    use crate::server::{auth::TenantContext, request as api, services::review};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(review::edit_post(&ctx, &state.db, &post_id, &title, &body).await?)
+    Ok(review::edit_post(&ctx, &state, &post_id, &title, &body).await?)
 }
 
 #[server(prefix = "/api", endpoint = "content/approve", input = server_fn::codec::Json)]
 pub async fn approve_posts(post_ids: Vec<String>) -> Result<usize, AppError> {
-    use crate::server::{api, auth::TenantContext, services::review};
+    use crate::server::{auth::TenantContext, request as api, services::review};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
     Ok(review::approve(&ctx, &state, &post_ids).await?)
@@ -55,31 +55,31 @@ pub async fn approve_posts(post_ids: Vec<String>) -> Result<usize, AppError> {
 
 #[server(prefix = "/api", endpoint = "content/reject")]
 pub async fn reject_post(post_id: String) -> Result<(), AppError> {
-    use crate::server::{api, auth::TenantContext, services::review};
+    use crate::server::{auth::TenantContext, request as api, services::review};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(review::reject(&ctx, &state.db, &post_id).await?)
+    Ok(review::reject(&ctx, &state, &post_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "content/retry")]
 pub async fn retry_job(job_id: String) -> Result<(), AppError> {
-    use crate::server::{api, auth::TenantContext, services::content};
+    use crate::server::{auth::TenantContext, request as api, services::publishing};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(content::retry(&ctx, &state, &job_id).await?)
+    Ok(publishing::retry(&ctx, &state, &job_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "content/run_now")]
 pub async fn run_site_now(site_id: String) -> Result<String, AppError> {
-    use crate::server::{api, auth::TenantContext, services::content};
+    use crate::server::{auth::TenantContext, request as api, services::publishing};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(content::run_now(&ctx, &state, &site_id).await?)
+    Ok(publishing::run_now(&ctx, &state, &site_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "content/usage")]
 pub async fn get_usage() -> Result<Usage, AppError> {
-    use crate::server::{api, auth::TenantContext, services::content};
+    use crate::server::{auth::TenantContext, request as api, services::content};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
     Ok(content::usage(&ctx, &state).await?)
@@ -88,17 +88,17 @@ pub async fn get_usage() -> Result<Usage, AppError> {
 /// A month or week of posts and planned runs, laid out in `zone`.
 #[server(prefix = "/api", endpoint = "content/calendar")]
 pub async fn get_calendar(span: String, date: String, zone: String) -> Result<CalendarView, AppError> {
-    use crate::server::{api, auth::TenantContext, services::calendar};
+    use crate::server::{auth::TenantContext, request as api, services::calendar};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(calendar::view(&ctx, &state.db, &span, &date, &zone).await?)
+    Ok(calendar::view(&ctx, &state, &span, &date, &zone).await?)
 }
 
 /// The next runs of the workspace's schedules, soonest first.
 #[server(prefix = "/api", endpoint = "content/upcoming")]
 pub async fn list_upcoming() -> Result<Vec<PlannedRun>, AppError> {
-    use crate::server::{api, auth::TenantContext, services::calendar};
+    use crate::server::{auth::TenantContext, request as api, services::calendar};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(calendar::upcoming(&ctx, &state.db, 10).await?)
+    Ok(calendar::upcoming(&ctx, &state, 10).await?)
 }

@@ -5,6 +5,6 @@ use leptos::prelude::*;
 /// The plans with the limits this deployment enforces.
 #[server(prefix = "/api", endpoint = "plans")]
 pub async fn list_plans() -> Result<Vec<PlanSummary>, AppError> {
-    let state = crate::server::api::state()?;
+    let state = crate::server::request::state()?;
     Ok(crate::server::services::billing::plans(&state.config))
 }

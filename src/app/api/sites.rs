@@ -4,23 +4,23 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "sites/list")]
 pub async fn list_sites() -> Result<Vec<SiteSummary>, AppError> {
-    use crate::server::{api, auth::TenantContext, services::sites};
+    use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(sites::list(&ctx, &state.db).await?)
+    Ok(sites::list(&ctx, &state).await?)
 }
 
 #[server(prefix = "/api", endpoint = "sites/get")]
 pub async fn get_site(site_id: String, viewer_zone: String) -> Result<SiteDetail, AppError> {
-    use crate::server::{api, auth::TenantContext, services::sites};
+    use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(sites::detail(&ctx, &state.db, &site_id, &viewer_zone).await?)
+    Ok(sites::detail(&ctx, &state, &site_id, &viewer_zone).await?)
 }
 
 #[server(prefix = "/api", endpoint = "sites/add")]
 pub async fn add_site(name: String, url: String, username: String, password: String) -> Result<String, AppError> {
-    use crate::server::{api, auth::TenantContext, services::sites};
+    use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
     let input = sites::SiteInput::parse(&name, &url, &username, &password)?;
@@ -38,7 +38,7 @@ pub async fn update_site(
     username: String,
     password: String,
 ) -> Result<(), AppError> {
-    use crate::server::{api, auth::TenantContext, services::sites};
+    use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
     let input = sites::SiteInput::parse(&name, &url, &username, &password)?;
@@ -47,17 +47,17 @@ pub async fn update_site(
 
 #[server(prefix = "/api", endpoint = "sites/delete")]
 pub async fn delete_site(site_id: String) -> Result<(), AppError> {
-    use crate::server::{api, auth::TenantContext, services::sites};
+    use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    sites::delete(&ctx, &state.db, &site_id).await?;
+    sites::delete(&ctx, &state, &site_id).await?;
     leptos_axum::redirect("/app/sites");
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "sites/test")]
 pub async fn test_connection(site_id: String) -> Result<ConnectionCheck, AppError> {
-    use crate::server::{api, auth::TenantContext, services::sites};
+    use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
     Ok(sites::test_connection(&ctx, &state, &site_id).await?)
@@ -65,18 +65,18 @@ pub async fn test_connection(site_id: String) -> Result<ConnectionCheck, AppErro
 
 #[server(prefix = "/api", endpoint = "sites/automation")]
 pub async fn set_automation(site_id: String, on: bool) -> Result<(), AppError> {
-    use crate::server::{api, auth::TenantContext, services::sites};
+    use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(sites::set_automation(&ctx, &state.db, &site_id, on).await?)
+    Ok(sites::set_automation(&ctx, &state, &site_id, on).await?)
 }
 
 #[server(prefix = "/api", endpoint = "sites/settings", input = server_fn::codec::Json)]
 pub async fn save_site_settings(site_id: String, settings: SiteSettings) -> Result<(), AppError> {
-    use crate::server::{api, auth::TenantContext, services::sites};
+    use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(sites::save_settings(&ctx, &state.db, &site_id, &settings).await?)
+    Ok(sites::save_settings(&ctx, &state, &site_id, &settings).await?)
 }
 
 /// The next five runs of a schedule being edited, before it is saved.
@@ -88,8 +88,9 @@ pub async fn preview_schedule(
     time_zone: String,
     viewer_zone: String,
 ) -> Result<Vec<UpcomingRun>, AppError> {
-    use crate::server::{api, auth::CurrentUser, db::now, domain::Schedule, services::sites};
-    api::extract::<CurrentUser>().await?;
+    use crate::server::{auth::TenantContext, domain::Schedule, request as api, services::sites};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
     let schedule = Schedule::parse(&kind, &times, &cron, &time_zone)?;
-    Ok(sites::upcoming(&schedule, now(), &viewer_zone))
+    Ok(sites::preview(&ctx, &state, &schedule, &viewer_zone).await?)
 }

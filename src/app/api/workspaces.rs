@@ -4,10 +4,10 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "workspaces/create")]
 pub async fn create_workspace(name: String) -> Result<String, AppError> {
-    use crate::server::{api, auth::*, domain::WorkspaceName, error::ServerError, services::workspaces};
+    use crate::server::{auth::*, domain::WorkspaceName, error::ServerError, request as api, services::workspaces};
     let state = api::state()?;
     let user = api::extract::<CurrentUser>().await?;
-    let tenant_id = workspaces::create(&state.db, &user.user_id, &WorkspaceName::parse(&name)?).await?;
+    let tenant_id = workspaces::create(&user, &state, &WorkspaceName::parse(&name)?).await?;
     user.session
         .insert(keys::TENANT_ID, &tenant_id)
         .await
@@ -19,12 +19,15 @@ pub async fn create_workspace(name: String) -> Result<String, AppError> {
 /// Makes another of the user's workspaces the active one.
 #[server(prefix = "/api", endpoint = "workspaces/switch")]
 pub async fn switch_workspace(workspace_id: String) -> Result<(), AppError> {
-    use crate::server::{api, auth::*, error::ServerError, services::workspaces};
+    use crate::server::{auth::*, error::ServerError, request as api};
     let state = api::state()?;
     let user = api::extract::<CurrentUser>().await?;
-    let target = workspaces::switch_target(&state.db, &user.user_id, &workspace_id).await?;
+    // NotFound unless a member, so other workspaces' ids reveal nothing.
+    let target = membership(&state.db, &user.user_id, Some(&workspace_id))
+        .await?
+        .ok_or(ServerError::NotFound)?;
     user.session
-        .insert(keys::TENANT_ID, &target.tenant_id)
+        .insert(keys::TENANT_ID, target.tenant_id())
         .await
         .map_err(ServerError::internal)?;
     Ok(())
@@ -32,25 +35,25 @@ pub async fn switch_workspace(workspace_id: String) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "workspaces/rename")]
 pub async fn rename_workspace(workspace_id: String, name: String) -> Result<(), AppError> {
-    use crate::server::{api, auth::TenantContext, domain::WorkspaceName, services::workspaces};
+    use crate::server::{auth::TenantContext, domain::WorkspaceName, request as api, services::workspaces};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    workspaces::rename(&ctx, &state.db, &workspace_id, &WorkspaceName::parse(&name)?).await?;
+    workspaces::rename(&ctx, &state, &workspace_id, &WorkspaceName::parse(&name)?).await?;
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "workspaces/dashboard")]
 pub async fn get_dashboard() -> Result<DashboardSummary, AppError> {
-    use crate::server::{api, auth::TenantContext, services::workspaces};
+    use crate::server::{auth::TenantContext, request as api, services::workspaces};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(workspaces::dashboard(&ctx, &state.db, &state.config).await?)
+    Ok(workspaces::dashboard(&ctx, &state).await?)
 }
 
 #[server(prefix = "/api", endpoint = "workspaces/members")]
 pub async fn list_members() -> Result<Vec<MemberSummary>, AppError> {
-    use crate::server::{api, auth::TenantContext, services::workspaces};
+    use crate::server::{auth::TenantContext, request as api, services::workspaces};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(workspaces::members(&ctx, &state.db).await?)
+    Ok(workspaces::members(&ctx, &state).await?)
 }

@@ -68,6 +68,11 @@ fn Overview(o: BillingOverview) -> impl IntoView {
                 "Test mode: no Stripe account is configured, so plan changes apply at once and nothing is charged."
             </p>
         })}
+        {o.unavailable.then(|| view! {
+            <p class="mb-4 rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900" data-testid="billing-unavailable">
+                "Billing is not set up on this server, so the plan cannot be changed here. Ask the server's operator."
+            </p>
+        })}
         <section class="mb-6 flex flex-wrap items-center justify-between gap-4 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <div>
                 <p class="text-sm font-medium text-slate-500">"Current plan"</p>
@@ -82,7 +87,7 @@ fn Overview(o: BillingOverview) -> impl IntoView {
             {o.usage.iter().map(|u| view! { <UsageCard label=u.label.clone() used=u.used limit=u.limit/> }).collect_view()}
         </div>
         <h2 class="mb-3 text-base font-semibold">"Plans"</h2>
-        <PlanPicker plans=o.plans.clone() current=o.plan can_manage=o.can_manage/>
+        <PlanPicker plans=o.plans.clone() current=o.plan can_manage=o.can_manage && !o.unavailable/>
         <h2 class="mt-8 mb-3 text-base font-semibold">"Invoices"</h2>
         <Invoices invoices=o.invoices.clone()/>
     }

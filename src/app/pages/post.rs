@@ -38,7 +38,7 @@ fn PostView(post: PostDetail) -> impl IntoView {
         </header>
         <div class="grid gap-6 lg:grid-cols-2">
             <article class="prose max-w-none rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" data-testid="post-preview">
-                // Sanitised on the server before it was stored (see server::clients::sanitize).
+                // Sanitised on the server before it was stored (see server::writing::sanitize).
                 <div inner_html=post.body_html.clone()></div>
             </article>
             <Show when=move || pending fallback=|| view! { <p class="text-sm text-slate-600">"This post is no longer waiting for review."</p> }>

@@ -16,10 +16,12 @@ pub enum Step {
     Rejected,
     Failed,
     Quota,
+    /// A job of a kind with no steps of its own (housekeeping) finished.
+    Done,
 }
 
 impl Step {
-    pub const ALL: [Step; 8] = [
+    pub const ALL: [Step; 9] = [
         Step::Queued,
         Step::Generating,
         Step::AwaitingReview,
@@ -28,6 +30,7 @@ impl Step {
         Step::Rejected,
         Step::Failed,
         Step::Quota,
+        Step::Done,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +43,7 @@ impl Step {
             Step::Rejected => "rejected",
             Step::Failed => "failed",
             Step::Quota => "quota",
+            Step::Done => "done",
         }
     }
 
@@ -57,6 +61,7 @@ impl Step {
             Step::Rejected => "Rejected",
             Step::Failed => "Failed",
             Step::Quota => "Quota reached",
+            Step::Done => "Done",
         }
     }
 

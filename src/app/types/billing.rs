@@ -13,8 +13,11 @@ pub struct BillingOverview {
     pub limits: PlanLimits,
     /// Stripe's subscription status in words ("Active", "Trial", "Payment overdue", …).
     pub status: String,
-    /// No STRIPE_SECRET_KEY: plan changes apply at once and nothing is charged.
+    /// No STRIPE_SECRET_KEY, test mode on: plan changes apply at once and
+    /// nothing is charged.
     pub test_mode: bool,
+    /// Neither Stripe nor test mode: plans cannot be changed on this server.
+    pub unavailable: bool,
     /// Owners and admins may change the plan; others read.
     pub can_manage: bool,
     /// A Stripe customer exists, so "Manage billing" can open the portal.

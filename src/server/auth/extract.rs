@@ -1,11 +1,12 @@
 //! The extractors that scope a request. `TenantContext` is the only way a
-//! server function or handler obtains its workspace: it is built from the
-//! session's user and that user's membership of the session's workspace.
+//! server function or handler obtains its workspace: it is built here from
+//! the session's user and that user's membership of the session's workspace,
+//! read afresh on every request.
 
-use super::keys;
-use crate::app::types::{Permission, Plan, Role};
+use super::{keys, PlatformAdmin, TenantContext};
+use crate::app::types::Role;
+use crate::server::db::Db;
 use crate::server::error::{ServerError, ServerResult};
-use crate::server::services::workspaces;
 use crate::server::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
@@ -21,27 +22,6 @@ pub struct CurrentUser {
     pub is_platform_admin: bool,
     pub email_verified: bool,
     pub session: Session,
-}
-
-/// The scope of every tenant-owned operation: who acts, in which workspace,
-/// with which role.
-#[derive(Debug, Clone)]
-pub struct TenantContext {
-    pub tenant_id: String,
-    pub tenant_name: String,
-    pub plan: Plan,
-    pub user_id: String,
-    pub role: Role,
-}
-
-impl TenantContext {
-    pub fn require(&self, permission: Permission) -> ServerResult<()> {
-        if self.role.can(permission) {
-            Ok(())
-        } else {
-            Err(ServerError::Forbidden)
-        }
-    }
 }
 
 async fn session_of(parts: &mut Parts, state: &AppState) -> ServerResult<Session> {
@@ -113,19 +93,51 @@ async fn load_context(parts: &mut Parts, state: &AppState) -> ServerResult<Tenan
     let user = CurrentUser::from_request_parts(parts, state).await?;
     let wanted: Option<String> = get(&user.session, keys::TENANT_ID).await?;
     if let Some(tenant_id) = wanted {
-        if let Some(ctx) = workspaces::membership(&state.db, &user.user_id, &tenant_id).await? {
+        if let Some(ctx) = membership(&state.db, &user.user_id, Some(&tenant_id)).await? {
             return Ok(ctx);
         }
     }
     // No workspace chosen, or the user left it: fall back to their first.
-    let first = workspaces::first_membership(&state.db, &user.user_id)
+    let first = membership(&state.db, &user.user_id, None)
         .await?
         .ok_or(ServerError::Forbidden)?;
     user.session
-        .insert(keys::TENANT_ID, &first.tenant_id)
+        .insert(keys::TENANT_ID, first.tenant_id())
         .await
         .map_err(ServerError::internal)?;
     Ok(first)
+}
+
+/// The user's membership of `tenant_id`, or of their oldest workspace when
+/// None. This is where a member's `TenantContext` is made.
+pub async fn membership(db: &Db, user_id: &str, tenant_id: Option<&str>) -> ServerResult<Option<TenantContext>> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "select tenant_id, role from membership where user_id = $1 and ($2 is null or tenant_id = $2) \
+         order by created_at, tenant_id limit 1",
+    )
+    .bind(user_id)
+    .bind(tenant_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    row.map(|(tenant_id, role)| {
+        let role = Role::parse(&role).ok_or_else(|| ServerError::internal(format!("unknown role {role:?}")))?;
+        Ok(TenantContext::of_member(tenant_id, user_id.to_owned(), role))
+    })
+    .transpose()
+}
+
+/// Admin pages and functions: anyone who is not a platform admin (signed
+/// out included) gets the same 404 as for something that does not exist.
+impl FromRequestParts<AppState> for PlatformAdmin {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ServerResult<PlatformAdmin> {
+        match CurrentUser::from_request_parts(parts, state).await {
+            Ok(user) if user.is_platform_admin => Ok(PlatformAdmin::of_user(user.user_id)),
+            Ok(_) | Err(ServerError::Unauthorized) => Err(ServerError::NotFound),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// The client's address, for throttling. X-Forwarded-For is believed only
@@ -156,17 +168,5 @@ impl FromRequestParts<AppState> for ClientIp {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ci| ci.0.ip().to_string());
         Ok(ClientIp(peer.unwrap_or_else(|| "unknown".into())))
-    }
-}
-
-/// The signed-in shell's view of a request: the user, the active workspace
-/// and the others they can switch to.
-impl FromRequestParts<AppState> for crate::app::types::Me {
-    type Rejection = ServerError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ServerResult<Self> {
-        let user = CurrentUser::from_request_parts(parts, state).await?;
-        let ctx = TenantContext::from_request_parts(parts, state).await?;
-        workspaces::me(&state.db, &state.config, &user, &ctx).await
     }
 }

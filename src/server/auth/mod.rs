@@ -1,12 +1,16 @@
 //! Sign-in machinery: password hashing, the database session store, login
-//! throttling and the extractors that turn a session into a scope.
+//! throttling, and the one place a `TenantContext` is made (from a session's
+//! membership in `extract`, or for the job runner by `for_system_job`).
+//! `auth` depends on no service: services take its context as their scope.
 
+pub mod context;
 pub mod extract;
 pub mod password;
 pub mod session_store;
 pub mod throttle;
 
-pub use extract::{ClientIp, CurrentUser, TenantContext};
+pub use context::{PlatformAdmin, TenantContext};
+pub use extract::{membership, ClientIp, CurrentUser};
 
 /// Keys this app stores in a session.
 pub mod keys {

@@ -1,102 +1,218 @@
-//! Throttling kept in the database so it holds across processes: sign-in
-//! per client address and per account, link mails per address. Unknown
-//! emails are throttled exactly like known ones, so the answer reveals
-//! nothing.
+//! Throttles kept in the database, so they hold across processes: sign-in
+//! failures, sign-ups, mailed links, and actions that cost the service or
+//! reach other hosts (connection tests, schedule previews, run now).
 //!
-//! An attempt is recorded *before* it is judged and counted with the rest,
-//! so parallel requests cannot all slip under the limit while the slow
-//! password check runs.
+//! A hit is recorded *before* it is judged and counted with the rest, so
+//! parallel requests cannot all slip under a limit while a slow check runs.
+//! Sign-in counts failures per (account, address), so an outsider guessing
+//! from elsewhere cannot lock the account's owner out, plus a cap per
+//! address across accounts; unknown emails are counted like known ones.
 
+use super::TenantContext;
 use crate::server::db::{new_id, now, Db};
 use crate::server::error::{ServerError, ServerResult};
 
-pub const WINDOW_SECONDS: i64 = 15 * 60;
-pub const MAX_PER_ACCOUNT: i64 = 5;
-pub const MAX_PER_IP: i64 = 20;
-pub const MAX_MAILS: i64 = 3;
-
-fn account_key(email: &str) -> String {
-    format!("email:{email}")
+/// At most `max` hits in `window` seconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub max: i64,
+    pub window: i64,
 }
 
-fn ip_key(ip: &str) -> String {
-    format!("ip:{ip}")
+/// Failed sign-ins of one account from one address.
+pub const SIGN_IN_PER_ACCOUNT_AND_ADDRESS: Limit = Limit {
+    max: 5,
+    window: 15 * 60,
+};
+/// Failed sign-ins from one address, whatever the account.
+pub const SIGN_IN_PER_ADDRESS: Limit = Limit {
+    max: 20,
+    window: 15 * 60,
+};
+/// New accounts from one address.
+pub const SIGN_UPS_PER_ADDRESS: Limit = Limit {
+    max: 10,
+    window: 60 * 60,
+};
+/// Mailed links to one address.
+pub const MAILS_PER_ADDRESS: Limit = Limit {
+    max: 3,
+    window: 15 * 60,
+};
+
+/// The longest window of any throttle: older hits are swept.
+const LONGEST_WINDOW: i64 = 24 * 60 * 60;
+
+/// One recorded hit, to be taken back if the action turns out fine.
+pub struct Hit {
+    id: String,
 }
 
-fn mail_key(email: &str) -> String {
-    format!("mail:{email}")
-}
-
-/// One sign-in attempt, already counted.
-pub struct Attempt {
-    ip_row: String,
-    email: String,
-}
-
-async fn record(db: &Db, key: &str, at: i64) -> ServerResult<String> {
+async fn record(db: &Db, key: &str, at: i64) -> ServerResult<Hit> {
     let id = new_id();
-    sqlx::query("insert into login_attempt (id, attempt_key, attempted_at) values ($1, $2, $3)")
+    sqlx::query("insert into throttle_hit (id, hit_key, hit_at) values ($1, $2, $3)")
         .bind(&id)
         .bind(key)
         .bind(at)
         .execute(&db.pool)
         .await?;
-    Ok(id)
+    Ok(Hit { id })
 }
 
-async fn recent(db: &Db, key: &str, at: i64) -> ServerResult<i64> {
-    let (count,): (i64,) =
-        sqlx::query_as("select count(*) from login_attempt where attempt_key = $1 and attempted_at > $2")
+/// Hits on `key` in the window, and the earliest of them.
+async fn recent(db: &Db, key: &str, limit: Limit, at: i64) -> ServerResult<(i64, Option<i64>)> {
+    Ok(
+        sqlx::query_as("select count(*), min(hit_at) from throttle_hit where hit_key = $1 and hit_at > $2")
             .bind(key)
-            .bind(at - WINDOW_SECONDS)
+            .bind(at - limit.window)
             .fetch_one(&db.pool)
-            .await?;
-    Ok(count)
+            .await?,
+    )
 }
 
-/// Records a sign-in attempt and fails with `Throttled` when the address
-/// or the account has had too many in the window.
-pub async fn begin_sign_in(db: &Db, ip: &str, email: &str) -> ServerResult<Attempt> {
+/// Records a hit on `key`. When the window then holds more than the limit,
+/// answers how many seconds until the earliest hit leaves it.
+pub async fn hit(db: &Db, key: &str, limit: Limit) -> ServerResult<Result<Hit, i64>> {
     let at = now();
-    let ip_row = record(db, &ip_key(ip), at).await?;
-    record(db, &account_key(email), at).await?;
-    let too_many =
-        recent(db, &ip_key(ip), at).await? > MAX_PER_IP || recent(db, &account_key(email), at).await? > MAX_PER_ACCOUNT;
-    if too_many {
-        tracing::warn!("sign-in throttled");
-        return Err(ServerError::Throttled(
-            "Too many sign-in attempts. Please wait 15 minutes and try again.".into(),
-        ));
+    let hit = record(db, key, at).await?;
+    let (count, earliest) = recent(db, key, limit, at).await?;
+    if count > limit.max {
+        let wait = earliest.map_or(limit.window, |e| e + limit.window - at).max(1);
+        return Ok(Err(wait));
     }
-    Ok(Attempt {
-        ip_row,
-        email: email.to_owned(),
-    })
+    Ok(Ok(hit))
 }
 
-/// A successful sign-in clears the account's counter and takes this attempt
-/// off the address's, so an office behind one address is not locked out by
-/// its own successful sign-ins.
+/// A throttled answer in plain words, with the wait.
+pub fn too_often(what: &str, wait_seconds: i64) -> ServerError {
+    ServerError::Throttled(format!("{what} Try again in {wait_seconds} s."))
+}
+
+fn pair_key(email: &str, ip: &str) -> String {
+    format!("sign-in:{email}|{ip}")
+}
+
+fn ip_key(ip: &str) -> String {
+    format!("sign-in-ip:{ip}")
+}
+
+/// One sign-in attempt, already counted.
+pub struct Attempt {
+    pair: String,
+    at_address: Hit,
+}
+
+/// Records a sign-in attempt and fails with `Throttled` when this account
+/// from this address, or this address overall, has failed too often.
+pub async fn begin_sign_in(db: &Db, ip: &str, email: &str) -> ServerResult<Attempt> {
+    let pair = pair_key(email, ip);
+    let by_pair = hit(db, &pair, SIGN_IN_PER_ACCOUNT_AND_ADDRESS).await?;
+    let by_address = hit(db, &ip_key(ip), SIGN_IN_PER_ADDRESS).await?;
+    match (by_pair, by_address) {
+        (Ok(_), Ok(at_address)) => Ok(Attempt { pair, at_address }),
+        (Err(wait), _) | (_, Err(wait)) => {
+            tracing::warn!("sign-in throttled");
+            let minutes = (wait + 59) / 60;
+            Err(ServerError::Throttled(format!(
+                "Too many failed sign-ins. Please wait {minutes} minute{} and try again.",
+                if minutes == 1 { "" } else { "s" }
+            )))
+        }
+    }
+}
+
+/// A successful sign-in clears the failures of its account and address and
+/// takes this attempt off the address's count, so an office behind one
+/// address is not locked out by its own successful sign-ins.
 pub async fn succeeded(db: &Db, attempt: Attempt) -> ServerResult<()> {
-    sqlx::query("delete from login_attempt where attempt_key = $1 or id = $2")
-        .bind(account_key(&attempt.email))
-        .bind(&attempt.ip_row)
+    sqlx::query("delete from throttle_hit where hit_key = $1 or id = $2")
+        .bind(&attempt.pair)
+        .bind(&attempt.at_address.id)
         .execute(&db.pool)
         .await?;
     Ok(())
 }
 
-/// Records a request to mail a link to `email`; false once the address has
-/// had `MAX_MAILS` in the window (the caller then sends nothing).
-pub async fn allow_mail(db: &Db, email: &str) -> ServerResult<bool> {
-    let at = now();
-    record(db, &mail_key(email), at).await?;
-    Ok(recent(db, &mail_key(email), at).await? <= MAX_MAILS)
+/// Records a sign-up from `ip`; Throttled once the address has made too many.
+pub async fn allow_sign_up(db: &Db, ip: &str) -> ServerResult<()> {
+    match hit(db, &format!("sign-up:{ip}"), SIGN_UPS_PER_ADDRESS).await? {
+        Ok(_) => Ok(()),
+        Err(wait) => Err(too_often(
+            "Too many accounts were created from your network recently.",
+            wait,
+        )),
+    }
 }
 
+/// Records a request to mail a link to `email`; false once the address has
+/// had too many in the window (the caller then sends nothing).
+pub async fn allow_mail(db: &Db, email: &str) -> ServerResult<bool> {
+    Ok(hit(db, &format!("mail:{email}"), MAILS_PER_ADDRESS).await?.is_ok())
+}
+
+/// Actions that cost the service or call other hosts, limited per member
+/// and per workspace so one person or one workspace cannot hammer a site,
+/// the model or the database through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// A connection test calls the site's WordPress.
+    ConnectionTest,
+    /// The settings form previews the next runs while a schedule is typed.
+    SchedulePreview,
+    /// "Run now" queues a post (generation spends the model).
+    RunNow,
+}
+
+impl Action {
+    fn name(self) -> &'static str {
+        match self {
+            Action::ConnectionTest => "test",
+            Action::SchedulePreview => "preview",
+            Action::RunNow => "run",
+        }
+    }
+
+    /// (per member, per workspace)
+    fn limits(self) -> (Limit, Limit) {
+        let minute = |max| Limit { max, window: 60 };
+        match self {
+            Action::ConnectionTest => (minute(10), minute(30)),
+            Action::SchedulePreview => (minute(60), minute(180)),
+            Action::RunNow => (minute(10), minute(30)),
+        }
+    }
+
+    fn too_often(self) -> &'static str {
+        match self {
+            Action::ConnectionTest => "Connections were tested many times in the last minute.",
+            Action::SchedulePreview => "The schedule was previewed many times in the last minute.",
+            Action::RunNow => "Runs were started many times in the last minute.",
+        }
+    }
+}
+
+/// Counts one `action` by this member in this workspace; Throttled, with
+/// the wait in seconds, once either has done it too often. The job runner
+/// is limited per workspace only.
+pub async fn action(db: &Db, ctx: &TenantContext, action: Action) -> ServerResult<()> {
+    let (per_member, per_workspace) = action.limits();
+    let mut wait = 0;
+    if let Some(user_id) = ctx.user_id() {
+        let key = format!("{}:user:{user_id}", action.name());
+        wait = hit(db, &key, per_member).await?.err().unwrap_or(0);
+    }
+    let key = format!("{}:workspace:{}", action.name(), ctx.tenant_id());
+    wait = wait.max(hit(db, &key, per_workspace).await?.err().unwrap_or(0));
+    if wait > 0 {
+        return Err(too_often(action.too_often(), wait));
+    }
+    Ok(())
+}
+
+/// Removes hits older than any window.
 pub async fn sweep(db: &Db) -> ServerResult<u64> {
-    let done = sqlx::query("delete from login_attempt where attempted_at < $1")
-        .bind(now() - WINDOW_SECONDS)
+    let done = sqlx::query("delete from throttle_hit where hit_at < $1")
+        .bind(now() - LONGEST_WINDOW)
         .execute(&db.pool)
         .await?;
     Ok(done.rows_affected())

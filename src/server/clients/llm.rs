@@ -1,9 +1,11 @@
-//! Writes posts: an OpenAI-compatible chat-completions endpoint when
-//! OPENAI_API_KEY is set, the built-in generator otherwise. Either way the
-//! caller receives a `Draft` and sanitises it before storing.
+//! An OpenAI-compatible chat-completions endpoint (OPENAI_BASE_URL), asked
+//! for one post as JSON. Retries within one write for rate limits and brief
+//! outages; answers are read with a size cap. Which writer a deployment
+//! uses is `writing`'s choice.
 
-use super::generator::{self, Brief, Draft};
+use super::outbound::{read_capped, ReadError, MAX_REPLY_BYTES};
 use crate::server::config::OpenAiConfig;
+use crate::server::writing::generator::{Brief, Draft};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -11,15 +13,6 @@ use std::time::Duration;
 /// Attempts per write inside the client, for rate limits and brief outages;
 /// the job's own retries (minutes apart) come on top.
 const ATTEMPTS: u32 = 3;
-
-#[derive(Clone, Debug)]
-pub enum Writer {
-    OpenAi {
-        http: reqwest::Client,
-        config: OpenAiConfig,
-    },
-    BuiltIn,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LlmError {
@@ -29,6 +22,9 @@ pub enum LlmError {
     /// The endpoint refused the request itself (bad key, unknown model).
     #[error("the writing model refused the request: {0}")]
     Refused(String),
+    /// The endpoint sent more than any post could be: not worth retrying.
+    #[error("the writing model's answer was larger than {} MiB", MAX_REPLY_BYTES / (1024 * 1024))]
+    TooLarge,
 }
 
 #[derive(Deserialize)]
@@ -42,48 +38,45 @@ struct PostJson {
     tags: Vec<String>,
 }
 
-impl Writer {
-    pub fn from_config(config: &OpenAiConfig) -> Writer {
-        match config.api_key {
-            Some(_) => Writer::OpenAi {
-                http: reqwest::Client::builder()
-                    .timeout(config.timeout)
-                    .connect_timeout(Duration::from_secs(10))
-                    .build()
-                    .expect("a TLS backend is compiled in"),
-                config: config.clone(),
-            },
-            None => Writer::BuiltIn,
+/// The model client: one HTTP client and the endpoint's settings.
+#[derive(Clone, Debug)]
+pub struct OpenAi {
+    http: reqwest::Client,
+    config: OpenAiConfig,
+}
+
+impl OpenAi {
+    pub fn new(config: &OpenAiConfig) -> OpenAi {
+        OpenAi {
+            http: reqwest::Client::builder()
+                .timeout(config.timeout)
+                .connect_timeout(Duration::from_secs(10))
+                .build()
+                .expect("a TLS backend is compiled in"),
+            config: config.clone(),
         }
     }
 
     pub fn describe(&self) -> String {
-        match self {
-            Writer::OpenAi { config, .. } => format!("{} at {}", config.model, config.base_url),
-            Writer::BuiltIn => "the built-in generator".into(),
-        }
+        format!("{} at {}", self.config.model, self.config.base_url)
     }
 
+    /// One post, retrying passing trouble a few times with a growing pause.
     pub async fn write(&self, brief: &Brief) -> Result<Draft, LlmError> {
-        match self {
-            Writer::BuiltIn => Ok(generator::write(brief)),
-            Writer::OpenAi { http, config } => {
-                let mut wait = Duration::from_secs(1);
-                let mut last = LlmError::Unavailable("no attempt made".into());
-                for attempt in 1..=ATTEMPTS {
-                    match complete(http, config, brief).await {
-                        Ok(draft) => return Ok(draft),
-                        Err(e @ LlmError::Refused(_)) => return Err(e),
-                        Err(e) => last = e,
-                    }
-                    if attempt < ATTEMPTS {
-                        tokio::time::sleep(wait).await;
-                        wait *= 2;
-                    }
-                }
-                Err(last)
+        let mut wait = Duration::from_secs(1);
+        let mut last = LlmError::Unavailable("no attempt made".into());
+        for attempt in 1..=ATTEMPTS {
+            match complete(&self.http, &self.config, brief).await {
+                Ok(draft) => return Ok(draft),
+                Err(e @ (LlmError::Refused(_) | LlmError::TooLarge)) => return Err(e),
+                Err(e) => last = e,
+            }
+            if attempt < ATTEMPTS {
+                tokio::time::sleep(wait).await;
+                wait *= 2;
             }
         }
+        Err(last)
     }
 }
 
@@ -108,7 +101,11 @@ async fn complete(http: &reqwest::Client, config: &OpenAiConfig, brief: &Brief) 
     }
     // A refusal is a refusal whatever its body looks like: retrying a 4xx
     // cannot succeed, so an unreadable error body is still `Refused`.
-    let body: Option<Value> = response.json().await.ok();
+    let body: Option<Value> = match read_capped(response, MAX_REPLY_BYTES).await {
+        Ok(bytes) => serde_json::from_slice(&bytes).ok(),
+        Err(ReadError::TooLarge) => return Err(LlmError::TooLarge),
+        Err(ReadError::Transport(_)) => None,
+    };
     if !status.is_success() {
         let message = body
             .as_ref()

@@ -17,48 +17,101 @@ use std::time::Duration;
 #[error("{0} resolves to an address that is not on the public internet")]
 pub struct BlockedAddress(pub String);
 
-/// True for addresses on the public internet.
+/// True for addresses on the public internet: none of the IANA IPv4 and
+/// IPv6 special-purpose ranges (RFC 6890 and its updates), and no IPv6
+/// form that carries an IPv4 address a gateway would reach for us
+/// (mapped, compatible, NAT64, 6to4, Teredo), whatever that address is.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public_v4(v4),
-            None => is_public_v6(v6),
-        },
+        IpAddr::V6(v6) => is_public_v6(v6),
     }
 }
 
+/// IPv4 special-purpose blocks as (first octets, prefix length).
+const SPECIAL_V4: &[([u8; 4], u8)] = &[
+    ([0, 0, 0, 0], 8),       // "this network"
+    ([10, 0, 0, 0], 8),      // private
+    ([100, 64, 0, 0], 10),   // shared address space (carrier-grade NAT)
+    ([127, 0, 0, 0], 8),     // loopback
+    ([169, 254, 0, 0], 16),  // link-local (cloud metadata lives here)
+    ([172, 16, 0, 0], 12),   // private
+    ([192, 0, 0, 0], 24),    // IETF protocol assignments
+    ([192, 0, 2, 0], 24),    // documentation
+    ([192, 31, 196, 0], 24), // AS112
+    ([192, 52, 193, 0], 24), // AMT
+    ([192, 88, 99, 0], 24),  // 6to4 relay anycast
+    ([192, 168, 0, 0], 16),  // private
+    ([192, 175, 48, 0], 24), // direct delegation AS112
+    ([198, 18, 0, 0], 15),   // benchmarking
+    ([198, 51, 100, 0], 24), // documentation
+    ([203, 0, 113, 0], 24),  // documentation
+    ([224, 0, 0, 0], 4),     // multicast
+    ([240, 0, 0, 0], 4),     // reserved, and the limited broadcast address
+];
+
 fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    !(ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || ip.is_documentation()
-        || a == 0
-        // shared address space (carrier-grade NAT), 100.64.0.0/10
-        || (a == 100 && (64..128).contains(&b))
-        // benchmarking 198.18.0.0/15 and reserved 240.0.0.0/4
-        || (a == 198 && (b == 18 || b == 19))
-        || a >= 240)
+    let bits = u32::from(ip);
+    !SPECIAL_V4.iter().any(|(net, len)| {
+        let mask = u32::MAX << (32 - u32::from(*len));
+        bits & mask == u32::from_be_bytes(*net) & mask
+    })
 }
 
+/// IPv6 special-purpose blocks as (address, prefix length).
+const SPECIAL_V6: &[(u128, u8)] = &[
+    (0, 96),                      // unspecified, loopback, IPv4-compatible ::a.b.c.d
+    (0xffff << 32, 96),           // IPv4-mapped ::ffff:a.b.c.d
+    (0x0064_ff9b << 96, 96),      // NAT64 64:ff9b::/96
+    (0x0064_ff9b_0001 << 80, 48), // local-use NAT64 64:ff9b:1::/48
+    (0x0100 << 112, 64),          // discard-only 100::/64
+    (0x2001 << 112, 23),          // IETF protocol assignments, Teredo 2001::/32 among them
+    (0x2001_0db8 << 96, 32),      // documentation
+    (0x2002 << 112, 16),          // 6to4
+    (0x3fff << 112, 20),          // documentation 3fff::/20
+    (0x5f00 << 112, 16),          // segment routing SIDs
+    (0xfc00 << 112, 7),           // unique local
+    (0xfe80 << 112, 10),          // link-local
+    (0xfec0 << 112, 10),          // site-local (deprecated)
+    (0xff00 << 112, 8),           // multicast
+];
+
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    !(ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        // unique local fc00::/7 and link-local fe80::/10
-        || (first & 0xfe00) == 0xfc00
-        || (first & 0xffc0) == 0xfe80
-        // documentation 2001:db8::/32
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8)
-        // NAT64 64:ff9b::/96 and 6to4 2002::/16 embed an IPv4 address the
-        // gateway would reach for us, private ones included
-        || (first == 0x0064 && ip.segments()[1] == 0xff9b)
-        || first == 0x2002)
+    let bits = u128::from(ip);
+    !SPECIAL_V6.iter().any(|(net, len)| {
+        let mask = u128::MAX << (128 - u32::from(*len));
+        bits & mask == net & mask
+    })
+}
+
+/// The most of a reply read from a host a tenant or operator supplied
+/// (WordPress, the model endpoint): answers are small JSON documents, and
+/// a larger one is refused instead of being held in memory.
+pub const MAX_REPLY_BYTES: usize = 4 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("the answer was larger than {} MiB", MAX_REPLY_BYTES / (1024 * 1024))]
+    TooLarge,
+    #[error(transparent)]
+    Transport(#[from] reqwest::Error),
+}
+
+/// Reads a reply's body chunk by chunk, giving up as soon as it passes
+/// `limit` bytes (or announces more), so memory stays flat whatever the
+/// host sends.
+pub async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, ReadError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Err(ReadError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Resolves names with the system resolver and drops refused addresses.
@@ -148,10 +201,31 @@ mod tests {
             "::ffff:10.0.0.1",
             "64:ff9b::a00:1",
             "2002:7f00:1::1",
+            "192.0.0.8",
+            "192.0.0.170",
+            "255.255.255.255",
+            "224.0.0.1",
+            "::7f00:1",
+            "::a00:1",
+            "::",
+            "64:ff9b:1::a00:1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "fec0::1",
+            "100::1",
+            "3fff::1",
+            "ff02::1",
+            "::ffff:8.8.8.8",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip} should be refused");
         }
-        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+        for ip in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "2a00:1450:4001::1",
+            "192.0.3.1",
+            "100.128.0.1",
+        ] {
             assert!(is_public(ip.parse().unwrap()), "{ip} should be allowed");
         }
     }

@@ -4,7 +4,7 @@
 //! can tell bad credentials (stop, flag the site) from passing trouble
 //! (retry) from an unknown outcome (look up before trying again).
 
-use super::outbound::{check_literal_host, is_blocked, tenant_client};
+use super::outbound::{check_literal_host, is_blocked, read_capped, tenant_client, ReadError, MAX_REPLY_BYTES};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::Duration;
@@ -41,9 +41,12 @@ pub enum WpError {
     NotWordPress,
     #[error("the site redirects to {0}")]
     Redirected(String),
-    #[error("the address is not on the public internet")]
+    /// Worded like `Unreachable` on purpose: telling the two apart would let
+    /// a tenant map which inside addresses exist. The cause is logged.
+    #[error("the site could not be reached")]
     PrivateAddress,
-    #[error("the site could not be reached: {0}")]
+    /// The cause (refused, reset, no such name) is for the log only.
+    #[error("the site could not be reached")]
     Unreachable(String),
     /// The request may or may not have taken effect.
     #[error("the site did not answer in time")]
@@ -52,6 +55,9 @@ pub enum WpError {
     Server(u16, String),
     #[error("WordPress refused the request: {1} (HTTP {0})")]
     Rejected(u16, String),
+    /// The site sent more than a WordPress answer could be.
+    #[error("the site's answer was larger than {} MiB", MAX_REPLY_BYTES / (1024 * 1024))]
+    TooLarge,
 }
 
 impl WpError {
@@ -151,8 +157,11 @@ impl WordPress {
             .get("location")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = response.text().await.map_err(transport_error)?;
-        let json: Option<Value> = serde_json::from_str(&body).ok();
+        let body = read_capped(response, MAX_REPLY_BYTES).await.map_err(|e| match e {
+            ReadError::TooLarge => WpError::TooLarge,
+            ReadError::Transport(e) => transport_error(e),
+        })?;
+        let json: Option<Value> = serde_json::from_slice(&body).ok();
         classify(status, json, location)
     }
 
@@ -230,6 +239,7 @@ fn remote_post(value: &Value) -> Option<RemotePost> {
 }
 
 fn transport_error(err: reqwest::Error) -> WpError {
+    tracing::info!(cause = %root_cause(&err), "WordPress request failed");
     if is_blocked(&err) {
         WpError::PrivateAddress
     } else if err.is_timeout() {

@@ -1,159 +1,164 @@
-//! The scheduler: turns due site schedules into jobs and runs jobs. One
-//! loop per process (spawned by `serve`, or alone as `autopilot worker`);
-//! several processes may share a PostgreSQL database.
+//! The scheduler: one loop per process (spawned by `serve`, or alone as
+//! `autopilot worker`); several processes may share a PostgreSQL database.
+//! It turns due schedules into work (`tick`) and runs claimed jobs by kind
+//! (`dispatch`). It knows no business rule and runs no SQL of its own: the
+//! queue claims and leases, the schedule engine says what is due, and each
+//! job kind, registered by the module that owns it, does the work.
 //!
-//! Each pass: enqueue due slots, hand finished no-op jobs back in one batch,
-//! claim as many jobs as there is room for, and wait for a job to finish,
-//! a wake-up (a job queued by this process), the next poll, or shutdown.
+//! Each pass: hand finished jobs back in one batch, claim as many jobs as
+//! there is room for, and wait for a job to finish, a wake-up (a job queued
+//! by this process), the next poll (which also ticks), or shutdown.
 
-mod post_job;
+mod dispatch;
 mod tick;
-
-use crate::app::types::Step;
-use crate::server::clients::llm::Writer;
-use crate::server::config::Config;
-use crate::server::db::{new_id, Db};
-use crate::server::secrets::Sealer;
-use crate::server::services::jobs::{self, ClaimLimits, ClaimedJob};
-use std::future::Future;
-use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::Notify;
-use tokio::task::JoinSet;
 
 pub use tick::enqueue_due;
 
-/// Everything a worker needs; cheap to clone into each job.
-#[derive(Clone)]
-pub struct Worker {
-    pub db: Db,
-    pub config: Arc<Config>,
-    pub sealer: Sealer,
-    pub writer: Writer,
-    pub wake: Arc<Notify>,
-    pub id: String,
-}
-
-/// How one job ended, for the loop: no-op successes are completed in batches.
-enum Ended {
-    Batched(String),
-    Written,
-}
+use crate::app::types::Step;
+use crate::server::db::new_id;
+use crate::server::queue::{self, ClaimLimits, Kinds};
+use crate::server::state::AppState;
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+use tokio::task::{Id, JoinSet};
 
 /// How long running jobs get to finish at shutdown before they are handed back.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-impl Worker {
-    pub fn new(db: Db, config: Arc<Config>, sealer: Sealer, writer: Writer, wake: Arc<Notify>) -> Worker {
-        Worker {
-            db,
-            config,
-            sealer,
-            writer,
-            wake,
-            id: format!("w-{}-{}", std::process::id(), &new_id()[24..]),
-        }
-    }
+/// One process's runner; cheap to clone into each job.
+#[derive(Clone)]
+pub struct Worker {
+    state: AppState,
+    kinds: Kinds,
+    id: String,
+}
 
-    fn limits(&self, room: usize) -> ClaimLimits {
-        ClaimLimits {
-            batch: room,
-            workspace_cap: self.config.worker.workspace_concurrency,
-            lease: self.config.worker.lease,
+/// How one job's attempt ended, for the loop.
+enum Ended {
+    /// Complete the claim with this step, batched with others.
+    Complete(String, Step),
+    /// The attempt wrote its own outcome (or had nothing to write).
+    Written,
+}
+
+/// The running jobs: tasks and the claim token each holds.
+#[derive(Default)]
+struct Running {
+    tasks: JoinSet<Ended>,
+    tokens: HashMap<Id, String>,
+}
+
+impl Worker {
+    pub fn new(state: AppState, kinds: Kinds) -> Worker {
+        Worker {
+            state,
+            kinds,
+            id: format!("w-{}-{}", std::process::id(), &new_id()[24..]),
         }
     }
 
     /// Runs until `shutdown` resolves; then lets running jobs finish for a
     /// short grace period and hands the rest back to the queue.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        tracing::info!(worker = %self.id, poll = ?self.config.worker.poll, "worker started");
+        let config = &self.state.config.worker;
+        tracing::info!(worker = %self.id, poll = ?config.poll, kinds = ?self.kinds.names(), "worker started");
         tokio::pin!(shutdown);
-        let mut running: JoinSet<Ended> = JoinSet::new();
-        let mut done: Vec<String> = Vec::new();
-        let mut poll = tokio::time::interval(self.config.worker.poll);
+        let mut running = Running::default();
+        let mut done: Vec<(String, Step)> = Vec::new();
+        let mut poll = tokio::time::interval(config.poll);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             self.flush(&mut done).await;
             self.fill(&mut running).await;
             tokio::select! {
-                Some(ended) = running.join_next(), if !running.is_empty() => {
-                    self.collect(ended, &mut done);
-                    while let Some(ended) = running.try_join_next() {
-                        self.collect(ended, &mut done);
+                Some(ended) = running.tasks.join_next_with_id(), if !running.tasks.is_empty() => {
+                    collect(ended, &mut running, &mut done);
+                    while let Some(ended) = running.tasks.try_join_next_with_id() {
+                        collect(ended, &mut running, &mut done);
                     }
                 }
                 _ = poll.tick() => {
-                    if let Err(e) = enqueue_due(&self.db, &self.config).await {
+                    if let Err(e) = enqueue_due(&self.state, &self.kinds).await {
                         tracing::warn!(error = %e, "could not enqueue due schedules");
                     }
                 }
-                _ = self.wake.notified() => {}
+                _ = self.state.wake.notified() => {}
                 _ = &mut shutdown => break,
             }
         }
         self.stop(running, done).await;
     }
 
-    fn collect(&self, ended: Result<Ended, tokio::task::JoinError>, done: &mut Vec<String>) {
-        match ended {
-            Ok(Ended::Batched(id)) => done.push(id),
-            Ok(Ended::Written) => {}
-            Err(e) => tracing::error!(error = %e, "a job task panicked; its lease will expire and it will run again"),
-        }
-    }
-
-    async fn flush(&self, done: &mut Vec<String>) {
+    async fn flush(&self, done: &mut Vec<(String, Step)>) {
         if done.is_empty() {
             return;
         }
-        if let Err(e) = jobs::complete_many(&self.db, &self.id, done, Step::Published).await {
+        if let Err(e) = queue::complete_many(&self.state.db, done).await {
             tracing::warn!(error = %e, "could not complete finished jobs; their leases will expire");
         }
         done.clear();
     }
 
     /// Claims as many jobs as there is room for and starts them.
-    async fn fill(&self, running: &mut JoinSet<Ended>) {
-        let room = self.config.worker.concurrency.saturating_sub(running.len());
+    async fn fill(&self, running: &mut Running) {
+        let config = &self.state.config.worker;
+        let room = config.concurrency.saturating_sub(running.tasks.len());
         if room == 0 {
             return;
         }
-        match jobs::claim(&self.db, &self.id, self.limits(room)).await {
+        let kinds = self.kinds.names();
+        let limits = ClaimLimits {
+            batch: room,
+            workspace_cap: config.workspace_concurrency,
+            lease: config.lease,
+            kinds: &kinds,
+        };
+        match queue::claim(&self.state.db, &self.id, limits).await {
             Ok(claimed) => {
                 for job in claimed {
+                    let token = job.lease_token.clone();
                     let worker = self.clone();
-                    running.spawn(async move { worker.run_job(job).await });
+                    let task = running.tasks.spawn(async move { dispatch::run(&worker, job).await });
+                    running.tokens.insert(task.id(), token);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "could not claim jobs"),
         }
     }
 
-    async fn run_job(self, job: ClaimedJob) -> Ended {
-        match job.kind.as_str() {
-            "noop" => Ended::Batched(job.id),
-            _ => {
-                post_job::run(&self, job).await;
-                Ended::Written
-            }
-        }
-    }
-
-    async fn stop(self, mut running: JoinSet<Ended>, mut done: Vec<String>) {
+    async fn stop(self, mut running: Running, mut done: Vec<(String, Step)>) {
         let drain = async {
-            while let Some(ended) = running.join_next().await {
-                self.collect(ended, &mut done);
+            while let Some(ended) = running.tasks.join_next_with_id().await {
+                collect(ended, &mut running, &mut done);
             }
         };
         let finished = tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_ok();
-        running.abort_all();
+        running.tasks.abort_all();
         self.flush(&mut done).await;
         if !finished {
-            match jobs::release_worker(&self.db, &self.id, post_job::REQUEST_TIMEOUT).await {
+            let unfinished: Vec<String> = running.tokens.into_values().collect();
+            match queue::release(&self.state.db, &unfinished, dispatch::SETTLE).await {
                 Ok(n) => tracing::info!(released = n, "handed unfinished jobs back to the queue"),
                 Err(e) => tracing::warn!(error = %e, "could not release jobs; their leases will expire"),
             }
         }
         tracing::info!(worker = %self.id, "worker stopped");
+    }
+}
+
+fn collect(ended: Result<(Id, Ended), tokio::task::JoinError>, running: &mut Running, done: &mut Vec<(String, Step)>) {
+    match ended {
+        Ok((id, Ended::Complete(token, step))) => {
+            running.tokens.remove(&id);
+            done.push((token, step));
+        }
+        Ok((id, Ended::Written)) => {
+            running.tokens.remove(&id);
+        }
+        Err(e) => {
+            running.tokens.remove(&e.id());
+            tracing::error!(error = %e, "a job task panicked; its lease will expire and it will run again");
+        }
     }
 }

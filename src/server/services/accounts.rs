@@ -36,7 +36,8 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 /// link. Saying that an address is taken is a deliberate trade-off: every
 /// sign-up form has to, and sign-in and reset still reveal nothing.
 #[tracing::instrument(skip_all, err)]
-pub async fn sign_up(state: &AppState, input: NewAccount) -> ServerResult<SignedIn> {
+pub async fn sign_up(state: &AppState, ip: &str, input: NewAccount) -> ServerResult<SignedIn> {
+    throttle::allow_sign_up(&state.db, ip).await?;
     let hash = state.hasher.hash(&input.password).await?;
     let (user_id, tenant_id, at) = (new_id(), new_id(), now());
     let mut tx = state.db.pool.begin().await?;

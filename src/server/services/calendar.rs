@@ -3,16 +3,23 @@
 
 use crate::app::types::{CalendarDay, CalendarEntry, CalendarView, Permission, PlannedRun, Step};
 use crate::server::auth::TenantContext;
-use crate::server::db::{now, Db};
+use crate::server::db::now;
 use crate::server::domain::{format_in_zone, parse_time_zone};
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::sites::{self, SiteRow};
+use crate::server::state::AppState;
 use chrono::{Datelike, Days, Months, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
 /// `span` is "month" or "week"; `date` (YYYY-MM-DD) picks the month or week shown.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn view(ctx: &TenantContext, db: &Db, span: &str, date: &str, zone: &str) -> ServerResult<CalendarView> {
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+pub async fn view(
+    ctx: &TenantContext,
+    state: &AppState,
+    span: &str,
+    date: &str,
+    zone: &str,
+) -> ServerResult<CalendarView> {
     let tz = parse_time_zone(zone).unwrap_or(chrono_tz::UTC);
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
     let anchor = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap_or(today);
@@ -34,7 +41,7 @@ pub async fn view(ctx: &TenantContext, db: &Db, span: &str, date: &str, zone: &s
     };
     let from = local_midnight(tz, first);
     let to = local_midnight(tz, first + Days::new(days as u64));
-    let entries = entries(ctx, db, from, to).await?;
+    let entries = entries(ctx, state, from, to).await?;
     Ok(CalendarView {
         title,
         span: span.into(),
@@ -106,8 +113,8 @@ struct CalendarRow {
 
 /// Posts made between `from` and `to` (unix seconds) at the instant they
 /// went (or go) live, and the runs the schedules will make in that span.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn entries(ctx: &TenantContext, db: &Db, from: i64, to: i64) -> ServerResult<Vec<CalendarEntry>> {
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+pub async fn entries(ctx: &TenantContext, state: &AppState, from: i64, to: i64) -> ServerResult<Vec<CalendarEntry>> {
     ctx.require(Permission::ViewWorkspace)?;
     if to <= from || to - from > 45 * 86_400 {
         return Err(ServerError::Validation("Choose a span of up to 45 days.".into()));
@@ -118,10 +125,10 @@ pub async fn entries(ctx: &TenantContext, db: &Db, from: i64, to: i64) -> Server
          where p.tenant_id = $1 and coalesce(p.publish_at, p.published_at, p.created_at) >= $2 \
          and coalesce(p.publish_at, p.published_at, p.created_at) < $3 order by at",
     )
-    .bind(&ctx.tenant_id)
+    .bind(ctx.tenant_id())
     .bind(from)
     .bind(to)
-    .fetch_all(&db.pool)
+    .fetch_all(&state.db.pool)
     .await?;
     let mut entries: Vec<CalendarEntry> = rows
         .into_iter()
@@ -134,7 +141,7 @@ pub async fn entries(ctx: &TenantContext, db: &Db, from: i64, to: i64) -> Server
             remote_url: r.remote_url,
         })
         .collect();
-    let automated = sites::automated(db, &ctx.tenant_id).await?;
+    let automated = sites::automated(ctx, state).await?;
     // A busy cron schedule is capped so one site cannot flood the page.
     entries.extend(planned(&automated, from, to, 300).map(|(site, at)| CalendarEntry {
         at,
@@ -150,10 +157,10 @@ pub async fn entries(ctx: &TenantContext, db: &Db, from: i64, to: i64) -> Server
 
 /// The next runs of the workspace's running schedules over the coming
 /// fortnight, soonest first, each shown in its site's zone.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn upcoming(ctx: &TenantContext, db: &Db, limit: usize) -> ServerResult<Vec<PlannedRun>> {
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+pub async fn upcoming(ctx: &TenantContext, state: &AppState, limit: usize) -> ServerResult<Vec<PlannedRun>> {
     ctx.require(Permission::ViewWorkspace)?;
-    let automated = sites::automated(db, &ctx.tenant_id).await?;
+    let automated = sites::automated(ctx, state).await?;
     let from = now();
     let mut runs: Vec<(&SiteRow, i64)> = planned(&automated, from, from + 14 * 86_400, limit).collect();
     runs.sort_by_key(|(_, at)| *at);

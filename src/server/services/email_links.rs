@@ -7,6 +7,7 @@ use crate::server::auth::throttle;
 use crate::server::db::{now, Db};
 use crate::server::domain::Email;
 use crate::server::error::{ServerError, ServerResult};
+use crate::server::services::mail::{send, Mail};
 use crate::server::state::AppState;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Transaction};
@@ -107,13 +108,20 @@ pub async fn spend(tx: &mut Transaction<'static, Any>, token: &str, purpose: Pur
 
 async fn issue_and_mail(state: &AppState, user_id: &str, email: &str, purpose: Purpose) -> ServerResult<()> {
     let token = issue(&state.db, user_id, purpose).await?;
+    let expires_at = now() + purpose.ttl_seconds();
     let mut link = state
         .config
         .app_url
         .join(purpose.path())
         .map_err(ServerError::internal)?;
     link.query_pairs_mut().append_pair("token", &token);
-    state.mailer.send(email, purpose.subject(), &purpose.body(&link)).await
+    let mail = Mail {
+        to: email,
+        subject: purpose.subject(),
+        body: &purpose.body(&link),
+        link_expires_at: Some(expires_at),
+    };
+    send(state, &mail).await
 }
 
 /// Issues and mails a link. No request waits for it, so failures are logged.

@@ -1,13 +1,28 @@
-//! Business rules and the SQL behind them. Server functions, REST handlers
-//! and the scheduler all call these.
+//! Business rules and the SQL behind them, one folder or file per area.
+//! Server functions, REST handlers and job kinds all call these; each
+//! public function takes the scope (`TenantContext`) first and the state
+//! second. Steps that join a caller's transaction take the connection
+//! instead of the state.
 
 pub mod accounts;
 pub mod billing;
 pub mod calendar;
 pub mod content;
 pub mod email_links;
-pub mod jobs;
+pub mod housekeeping;
+pub mod mail;
+pub mod publishing;
 pub mod quota;
 pub mod review;
+pub mod schedules;
 pub mod sites;
 pub mod workspaces;
+
+use crate::server::queue::Kinds;
+use std::sync::Arc;
+
+/// Every job kind, registered by the module that owns the work: the one
+/// table the runner dispatches from.
+pub fn job_kinds() -> Kinds {
+    Kinds::new(vec![Arc::new(publishing::PostJob), Arc::new(housekeeping::Sweep)])
+}

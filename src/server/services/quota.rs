@@ -3,10 +3,13 @@
 //! rejecting it later does not give the post back.
 
 use crate::app::types::{Plan, PlanLimits, Usage};
+use crate::server::auth::TenantContext;
 use crate::server::config::Config;
-use crate::server::db::{Backend, Db};
+use crate::server::db::{now, Backend};
 use crate::server::error::ServerResult;
+use crate::server::state::AppState;
 use chrono::{Datelike, TimeZone, Utc};
+use sqlx::AnyConnection;
 
 /// The first second of the current calendar month, UTC.
 pub fn month_start(now: i64) -> i64 {
@@ -17,33 +20,27 @@ pub fn month_start(now: i64) -> i64 {
         .unwrap_or_default()
 }
 
-/// Posts generated this month.
-pub async fn posts_used<'e, E>(executor: E, tenant_id: &str, now: i64) -> ServerResult<i64>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
+/// Posts generated this month, inside the caller's transaction.
+pub async fn posts_used(ctx: &TenantContext, conn: &mut AnyConnection, now: i64) -> ServerResult<i64> {
     let (n,): (i64,) = sqlx::query_as("select count(*) from post where tenant_id = $1 and created_at >= $2")
-        .bind(tenant_id)
+        .bind(ctx.tenant_id())
         .bind(month_start(now))
-        .fetch_one(executor)
+        .fetch_one(conn)
         .await?;
     Ok(n)
 }
 
 /// Posts generated this month plus jobs that will generate one: what an
 /// enqueue must fit beside.
-pub async fn posts_committed<'e, E>(executor: E, tenant_id: &str, now: i64) -> ServerResult<i64>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
+pub async fn posts_committed(ctx: &TenantContext, conn: &mut AnyConnection, now: i64) -> ServerResult<i64> {
     let (n,): (i64,) = sqlx::query_as(
         "select (select count(*) from post where tenant_id = $1 and created_at >= $2) + \
          (select count(*) from job where tenant_id = $1 and kind = 'post' and state in ('queued', 'running') \
           and step in ('queued', 'generating'))",
     )
-    .bind(tenant_id)
+    .bind(ctx.tenant_id())
     .bind(month_start(now))
-    .fetch_one(executor)
+    .fetch_one(conn)
     .await?;
     Ok(n)
 }
@@ -52,15 +49,11 @@ where
 /// PostgreSQL: a transaction advisory lock keyed by the workspace; SQLite:
 /// nothing to do, the write transaction (BEGIN IMMEDIATE) already excludes
 /// every other writer.
-pub async fn lock(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    backend: Backend,
-    tenant_id: &str,
-) -> ServerResult<()> {
+pub async fn lock(ctx: &TenantContext, conn: &mut AnyConnection, backend: Backend) -> ServerResult<()> {
     if backend == Backend::Postgres {
         sqlx::query("select pg_advisory_xact_lock(7340002, hashtext($1))")
-            .bind(tenant_id)
-            .execute(&mut **tx)
+            .bind(ctx.tenant_id())
+            .execute(conn)
             .await?;
     }
     Ok(())
@@ -111,51 +104,51 @@ impl LimitRow {
     }
 }
 
-/// Reads what `InForce` needs, inside whatever transaction the caller holds
-/// (the scheduler has no session, so this is read from the database each time).
-pub async fn in_force<'e, E>(executor: E, config: &Config, tenant_id: &str, now: i64) -> ServerResult<InForce>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
+/// The limits in force for the workspace now.
+pub async fn in_force(ctx: &TenantContext, state: &AppState) -> ServerResult<InForce> {
+    in_force_in(ctx, &state.config, &mut *state.db.pool.acquire().await?).await
+}
+
+/// `in_force` inside the caller's transaction, so a decision and what it
+/// rests on are read together.
+pub async fn in_force_in(ctx: &TenantContext, config: &Config, conn: &mut AnyConnection) -> ServerResult<InForce> {
     let row: LimitRow = sqlx::query_as(
         "select t.plan, t.posts_limit_override, t.sites_limit_override, t.members_limit_override, \
          b.payment_failed_at from tenant t left join billing b on b.tenant_id = t.id where t.id = $1",
     )
-    .bind(tenant_id)
-    .fetch_one(executor)
+    .bind(ctx.tenant_id())
+    .fetch_one(conn)
     .await?;
-    Ok(row.in_force(config, now))
+    Ok(row.in_force(config, now()))
 }
 
 /// Whether automation may run for this site: a workspace over its site limit
 /// (after a downgrade) keeps its oldest sites running and pauses the rest.
-pub async fn site_within_limit<'e, E>(
-    executor: E,
-    tenant_id: &str,
+pub async fn site_within_limit(
+    ctx: &TenantContext,
+    conn: &mut AnyConnection,
     site_id: &str,
     sites_limit: i64,
-) -> ServerResult<bool>
-where
-    E: sqlx::Executor<'e, Database = sqlx::Any>,
-{
+) -> ServerResult<bool> {
     let (older,): (i64,) = sqlx::query_as(
         "select count(*) from site o join site s on s.id = $2 and s.tenant_id = $1 \
          where o.tenant_id = $1 and (o.created_at < s.created_at or (o.created_at = s.created_at and o.id < s.id))",
     )
-    .bind(tenant_id)
+    .bind(ctx.tenant_id())
     .bind(site_id)
-    .fetch_one(executor)
+    .fetch_one(conn)
     .await?;
     Ok(older < sites_limit)
 }
 
-pub async fn usage(db: &Db, tenant_id: &str, limits: &PlanLimits, now: i64) -> ServerResult<Usage> {
+pub async fn usage(ctx: &TenantContext, state: &AppState, limits: &PlanLimits) -> ServerResult<Usage> {
+    let conn = &mut *state.db.pool.acquire().await?;
     let (sites,): (i64,) = sqlx::query_as("select count(*) from site where tenant_id = $1")
-        .bind(tenant_id)
-        .fetch_one(&db.pool)
+        .bind(ctx.tenant_id())
+        .fetch_one(&mut *conn)
         .await?;
     Ok(Usage {
-        posts_this_month: posts_used(&db.pool, tenant_id, now).await?,
+        posts_this_month: posts_used(ctx, conn, now()).await?,
         posts_limit: limits.posts_per_month,
         sites,
         sites_limit: limits.sites,

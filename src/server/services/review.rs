@@ -4,15 +4,20 @@
 use super::content::exists;
 use crate::app::types::Permission;
 use crate::server::auth::TenantContext;
-use crate::server::clients::sanitize::{plain_text, sanitize_html};
-use crate::server::db::{now, Db};
+use crate::server::db::{now, now_ms};
 use crate::server::error::{ServerError, ServerResult};
-use crate::server::services::jobs::now_ms;
 use crate::server::state::AppState;
+use crate::server::writing::sanitize::{plain_text, sanitize_html};
 
 /// Edits a post still waiting for review. The body is sanitised like a generated one.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn edit_post(ctx: &TenantContext, db: &Db, post_id: &str, title: &str, body: &str) -> ServerResult<()> {
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+pub async fn edit_post(
+    ctx: &TenantContext,
+    state: &AppState,
+    post_id: &str,
+    title: &str,
+    body: &str,
+) -> ServerResult<()> {
     ctx.require(Permission::ReviewContent)?;
     let title = plain_text(title);
     if title.is_empty() || title.chars().count() > 200 {
@@ -29,11 +34,11 @@ pub async fn edit_post(ctx: &TenantContext, db: &Db, post_id: &str, title: &str,
     .bind(&body)
     .bind(now())
     .bind(post_id)
-    .bind(&ctx.tenant_id)
-    .execute(&db.pool)
+    .bind(ctx.tenant_id())
+    .execute(&state.db.pool)
     .await?;
     if done.rows_affected() == 0 {
-        exists(db, "post", &ctx.tenant_id, post_id).await?;
+        exists(ctx, state, "post", post_id).await?;
         return Err(not_pending());
     }
     Ok(())
@@ -56,10 +61,10 @@ async fn decide(
          where id = $4 and tenant_id = $5 and review = 'pending'",
     )
     .bind(verdict)
-    .bind(&ctx.user_id)
+    .bind(ctx.member()?)
     .bind(now())
     .bind(post_id)
-    .bind(&ctx.tenant_id)
+    .bind(ctx.tenant_id())
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -67,7 +72,7 @@ async fn decide(
 
 /// Approves posts waiting for review; their jobs go on to publishing.
 /// Returns how many were approved (others had been handled already).
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
 pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[String]) -> ServerResult<usize> {
     ctx.require(Permission::ReviewContent)?;
     if post_ids.is_empty() || post_ids.len() > 100 {
@@ -84,7 +89,7 @@ pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[String])
             .bind(now_ms())
             .bind(now())
             .bind(post_id)
-            .bind(&ctx.tenant_id)
+            .bind(ctx.tenant_id())
             .execute(&mut *tx)
             .await?;
             approved += 1;
@@ -95,13 +100,13 @@ pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[String])
     Ok(approved)
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn reject(ctx: &TenantContext, db: &Db, post_id: &str) -> ServerResult<()> {
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+pub async fn reject(ctx: &TenantContext, state: &AppState, post_id: &str) -> ServerResult<()> {
     ctx.require(Permission::ReviewContent)?;
-    let mut tx = db.begin_write().await?;
+    let mut tx = state.db.begin_write().await?;
     if !decide(&mut tx, ctx, post_id, "rejected").await? {
         drop(tx);
-        exists(db, "post", &ctx.tenant_id, post_id).await?;
+        exists(ctx, state, "post", post_id).await?;
         return Err(not_pending());
     }
     sqlx::query(
@@ -110,7 +115,7 @@ pub async fn reject(ctx: &TenantContext, db: &Db, post_id: &str) -> ServerResult
     )
     .bind(now())
     .bind(post_id)
-    .bind(&ctx.tenant_id)
+    .bind(ctx.tenant_id())
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -1,91 +1,46 @@
 //! Workspaces (tenants) and memberships.
 
-use crate::app::types::{DashboardSummary, MemberSummary, Permission, Plan, Role, WorkspaceSummary};
-use crate::server::auth::TenantContext;
-use crate::server::config::Config;
-use crate::server::db::{new_id, now, Db};
+use crate::app::types::{DashboardSummary, Me, MemberSummary, Permission, Plan, Role, UserSummary, WorkspaceSummary};
+use crate::server::auth::{CurrentUser, TenantContext};
+use crate::server::db::{new_id, now, Backend};
 use crate::server::domain::WorkspaceName;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::accounts::CREATOR_ROLE;
-use crate::server::services::quota;
+use crate::server::services::{billing, quota};
+use crate::server::state::AppState;
 use sqlx::{Any, Transaction};
 
 #[derive(sqlx::FromRow)]
-struct MembershipRow {
-    tenant_id: String,
+struct WorkspaceRow {
+    id: String,
     name: String,
     plan: String,
-    user_id: String,
     role: String,
 }
 
-impl MembershipRow {
-    fn into_context(self) -> ServerResult<TenantContext> {
-        Ok(TenantContext {
-            plan: parse_plan(&self.plan)?,
-            role: parse_role(&self.role)?,
-            tenant_id: self.tenant_id,
-            tenant_name: self.name,
-            user_id: self.user_id,
+impl WorkspaceRow {
+    fn into_summary(self) -> ServerResult<WorkspaceSummary> {
+        Ok(WorkspaceSummary {
+            plan: Plan::parse(&self.plan)
+                .ok_or_else(|| ServerError::internal(format!("unknown plan {:?} in database", self.plan)))?,
+            role: Role::parse(&self.role)
+                .ok_or_else(|| ServerError::internal(format!("unknown role {:?} in database", self.role)))?,
+            id: self.id,
+            name: self.name,
         })
     }
 }
 
-fn parse_plan(s: &str) -> ServerResult<Plan> {
-    Plan::parse(s).ok_or_else(|| ServerError::internal(format!("unknown plan {s:?} in database")))
-}
-
-fn parse_role(s: &str) -> ServerResult<Role> {
-    Role::parse(s).ok_or_else(|| ServerError::internal(format!("unknown role {s:?} in database")))
-}
-
-const MEMBERSHIP_SELECT: &str = "select t.id as tenant_id, t.name, t.plan, m.user_id, m.role \
-     from membership m join tenant t on t.id = m.tenant_id";
-
-/// The user's membership of one workspace, if any. This is how a
-/// `TenantContext` comes to exist.
-pub async fn membership(db: &Db, user_id: &str, tenant_id: &str) -> ServerResult<Option<TenantContext>> {
-    let row: Option<MembershipRow> = sqlx::query_as(&format!(
-        "{MEMBERSHIP_SELECT} where m.tenant_id = $1 and m.user_id = $2"
-    ))
-    .bind(tenant_id)
-    .bind(user_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    row.map(MembershipRow::into_context).transpose()
-}
-
-/// The user's oldest membership: the default workspace after sign-in.
-pub async fn first_membership(db: &Db, user_id: &str) -> ServerResult<Option<TenantContext>> {
-    let row: Option<MembershipRow> = sqlx::query_as(&format!(
-        "{MEMBERSHIP_SELECT} where m.user_id = $1 order by m.created_at, t.id limit 1"
-    ))
-    .bind(user_id)
-    .fetch_optional(&db.pool)
-    .await?;
-    row.map(MembershipRow::into_context).transpose()
-}
-
 /// Every workspace the user belongs to, by name.
-pub async fn list_for_user(db: &Db, user_id: &str) -> ServerResult<Vec<WorkspaceSummary>> {
-    let rows: Vec<MembershipRow> = sqlx::query_as(&format!(
-        "{MEMBERSHIP_SELECT} where m.user_id = $1 order by lower(t.name), t.id"
-    ))
-    .bind(user_id)
-    .fetch_all(&db.pool)
+pub async fn list_for_user(user: &CurrentUser, state: &AppState) -> ServerResult<Vec<WorkspaceSummary>> {
+    let rows: Vec<WorkspaceRow> = sqlx::query_as(
+        "select t.id, t.name, t.plan, m.role from membership m join tenant t on t.id = m.tenant_id \
+         where m.user_id = $1 order by lower(t.name), t.id",
+    )
+    .bind(&user.user_id)
+    .fetch_all(&state.db.pool)
     .await?;
-    rows.into_iter()
-        .map(|r| r.into_context().map(|c| summary(&c)))
-        .collect()
-}
-
-pub fn summary(ctx: &TenantContext) -> WorkspaceSummary {
-    WorkspaceSummary {
-        id: ctx.tenant_id.clone(),
-        name: ctx.tenant_name.clone(),
-        role: ctx.role,
-        plan: ctx.plan,
-    }
+    rows.into_iter().map(WorkspaceRow::into_summary).collect()
 }
 
 /// Creates a workspace with `user_id` as its owner, inside the caller's
@@ -114,56 +69,82 @@ pub async fn insert_with_owner(
 }
 
 /// A further workspace for a signed-in user, who becomes its owner.
-#[tracing::instrument(skip_all, fields(user_id), err)]
-pub async fn create(db: &Db, user_id: &str, name: &WorkspaceName) -> ServerResult<String> {
+#[tracing::instrument(skip_all, fields(user_id = %user.user_id), err)]
+pub async fn create(user: &CurrentUser, state: &AppState, name: &WorkspaceName) -> ServerResult<String> {
     let tenant_id = new_id();
-    let mut tx = db.pool.begin().await?;
-    insert_with_owner(&mut tx, &tenant_id, name, user_id, now()).await?;
+    let mut tx = state.db.begin_write().await?;
+    lock_user(&mut tx, state, &user.user_id).await?;
+    let (owned,): (i64,) = sqlx::query_as(
+        "select count(*) from membership m join tenant t on t.id = m.tenant_id \
+         where m.user_id = $1 and m.role = 'owner' and t.plan = 'free'",
+    )
+    .bind(&user.user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let most = state.config.free_workspaces_per_user;
+    if owned >= most {
+        return Err(ServerError::Conflict(format!(
+            "You already own {owned} workspaces on the Free plan, the most one person may. \
+             Upgrade one of them or use an existing one."
+        )));
+    }
+    insert_with_owner(&mut tx, &tenant_id, name, &user.user_id, now()).await?;
     tx.commit().await?;
     Ok(tenant_id)
 }
 
-/// The context for switching to `tenant_id`; NotFound unless the user is a
-/// member, so other workspaces' ids reveal nothing.
-pub async fn switch_target(db: &Db, user_id: &str, tenant_id: &str) -> ServerResult<TenantContext> {
-    membership(db, user_id, tenant_id).await?.ok_or(ServerError::NotFound)
+/// Serialises one user's workspace creations, so parallel requests cannot
+/// all pass the count. SQLite's write transaction already does.
+async fn lock_user(tx: &mut Transaction<'static, Any>, state: &AppState, user_id: &str) -> ServerResult<()> {
+    if state.db.backend == Backend::Postgres {
+        sqlx::query("select pg_advisory_xact_lock(7340003, hashtext($1))")
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn rename(ctx: &TenantContext, db: &Db, workspace_id: &str, name: &WorkspaceName) -> ServerResult<()> {
-    if workspace_id != ctx.tenant_id {
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+pub async fn rename(
+    ctx: &TenantContext,
+    state: &AppState,
+    workspace_id: &str,
+    name: &WorkspaceName,
+) -> ServerResult<()> {
+    if workspace_id != ctx.tenant_id() {
         return Err(ServerError::NotFound);
     }
     ctx.require(Permission::ManageWorkspace)?;
     sqlx::query("update tenant set name = $1 where id = $2")
         .bind(name.as_str())
-        .bind(&ctx.tenant_id)
-        .execute(&db.pool)
+        .bind(ctx.tenant_id())
+        .execute(&state.db.pool)
         .await?;
     Ok(())
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn dashboard(ctx: &TenantContext, db: &Db, config: &Config) -> ServerResult<DashboardSummary> {
-    let (members, created_at): (i64, i64) = sqlx::query_as(
-        "select (select count(*) from membership where tenant_id = $1), created_at from tenant where id = $1",
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+pub async fn dashboard(ctx: &TenantContext, state: &AppState) -> ServerResult<DashboardSummary> {
+    let (members, created_at, workspace_name): (i64, i64, String) = sqlx::query_as(
+        "select (select count(*) from membership where tenant_id = $1), created_at, name from tenant where id = $1",
     )
-    .bind(&ctx.tenant_id)
-    .fetch_one(&db.pool)
+    .bind(ctx.tenant_id())
+    .fetch_one(&state.db.pool)
     .await?;
-    let in_force = quota::in_force(&db.pool, config, &ctx.tenant_id, now()).await?;
+    let in_force = quota::in_force(ctx, state).await?;
     let (workspaces,): (i64,) = sqlx::query_as("select count(*) from membership where user_id = $1")
-        .bind(&ctx.user_id)
-        .fetch_one(&db.pool)
+        .bind(ctx.member()?)
+        .fetch_one(&state.db.pool)
         .await?;
     Ok(DashboardSummary {
-        workspace_name: ctx.tenant_name.clone(),
+        workspace_name,
         plan: in_force.plan,
         limits: in_force.limits,
         members,
         workspaces,
         created_at,
-        usage: quota::usage(db, &ctx.tenant_id, &in_force.limits, now()).await?,
+        usage: quota::usage(ctx, state, &in_force.limits).await?,
     })
 }
 
@@ -176,20 +157,21 @@ struct MemberRow {
     created_at: i64,
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn members(ctx: &TenantContext, db: &Db) -> ServerResult<Vec<MemberSummary>> {
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+pub async fn members(ctx: &TenantContext, state: &AppState) -> ServerResult<Vec<MemberSummary>> {
     ctx.require(Permission::ViewWorkspace)?;
     let rows: Vec<MemberRow> = sqlx::query_as(
         "select u.id as user_id, u.name, u.email, m.role, m.created_at from membership m \
          join app_user u on u.id = m.user_id where m.tenant_id = $1 order by m.created_at, u.id",
     )
-    .bind(&ctx.tenant_id)
-    .fetch_all(&db.pool)
+    .bind(ctx.tenant_id())
+    .fetch_all(&state.db.pool)
     .await?;
     rows.into_iter()
         .map(|r| {
             Ok(MemberSummary {
-                role: parse_role(&r.role)?,
+                role: Role::parse(&r.role)
+                    .ok_or_else(|| ServerError::internal(format!("unknown role {:?}", r.role)))?,
                 user_id: r.user_id,
                 name: r.name,
                 email: r.email,
@@ -200,22 +182,23 @@ pub async fn members(ctx: &TenantContext, db: &Db) -> ServerResult<Vec<MemberSum
 }
 
 /// What the signed-in shell needs: the user, the active workspace, the rest.
-pub async fn me(
-    db: &Db,
-    config: &Config,
-    user: &crate::server::auth::CurrentUser,
-    ctx: &TenantContext,
-) -> ServerResult<crate::app::types::Me> {
-    Ok(crate::app::types::Me {
-        user: crate::app::types::UserSummary {
+pub async fn me(user: &CurrentUser, ctx: &TenantContext, state: &AppState) -> ServerResult<Me> {
+    let workspaces = list_for_user(user, state).await?;
+    let workspace = workspaces
+        .iter()
+        .find(|w| w.id == ctx.tenant_id())
+        .cloned()
+        .ok_or(ServerError::NotFound)?;
+    Ok(Me {
+        user: UserSummary {
             id: user.user_id.clone(),
             email: user.email.clone(),
             name: user.name.clone(),
             is_platform_admin: user.is_platform_admin,
             email_verified: user.email_verified,
         },
-        workspace: summary(ctx),
-        workspaces: list_for_user(db, &user.user_id).await?,
-        billing_alert: crate::server::services::billing::alert(db, config, ctx).await?,
+        workspace,
+        workspaces,
+        billing_alert: billing::alert(ctx, state).await?,
     })
 }

@@ -7,10 +7,10 @@ use crate::app::types::{CheckoutResult, Permission, Plan, PlanChange};
 use crate::server::auth::TenantContext;
 use crate::server::clients::stripe::{CheckoutSession, NewCheckout, Stripe};
 use crate::server::config::StripeConfig;
+use crate::server::db::now_ms;
 use crate::server::db::{new_id, now};
 use crate::server::domain::format_day;
 use crate::server::error::{ServerError, ServerResult};
-use crate::server::services::jobs::now_ms;
 use crate::server::state::AppState;
 use sha2::{Digest, Sha256};
 
@@ -27,13 +27,18 @@ fn stripe_failed(e: impl std::fmt::Display) -> ServerError {
 /// Checkout for a first subscription, by changing the subscription's price
 /// for a change between paid plans, and by cancelling at the period's end
 /// for a move to Free.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id, plan = plan.as_str()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id(), plan = plan.as_str()), err)]
 pub async fn choose_plan(ctx: &TenantContext, state: &AppState, plan: Plan) -> ServerResult<PlanChange> {
     ctx.require(Permission::ManageBilling)?;
     let Some((config, stripe)) = stripe_parts(state) else {
+        if state.config.billing.unavailable() {
+            return Err(ServerError::Conflict(
+                "Plans cannot be changed here: billing is not set up on this server. Ask its operator.".into(),
+            ));
+        }
         return choose_in_test_mode(ctx, state, plan).await;
     };
-    let row = billing_row(&state.db, &ctx.tenant_id).await?;
+    let row = billing_row(&state.db, ctx.tenant_id()).await?;
     let live = row.subscription_id.clone().filter(|_| sync::is_live(&row.status));
     let Some(sub_id) = live else {
         return match plan {
@@ -71,21 +76,21 @@ pub async fn choose_plan(ctx: &TenantContext, state: &AppState, plan: Plan) -> S
         incumbent: None,
     };
     let mut tx = state.db.begin_write().await?;
-    sync::apply_subscription(&mut tx, config, &ctx.tenant_id, &read).await?;
+    sync::apply_subscription(&mut tx, config, ctx.tenant_id(), &read).await?;
     tx.commit().await?;
     Ok(PlanChange::Applied { message })
 }
 
 async fn choose_in_test_mode(ctx: &TenantContext, state: &AppState, plan: Plan) -> ServerResult<PlanChange> {
     let mut tx = state.db.begin_write().await?;
-    sync::ensure_row(&mut tx, &ctx.tenant_id).await?;
+    sync::ensure_row(&mut tx, ctx.tenant_id()).await?;
     sqlx::query("update billing set status = $2, updated_at = $3 where tenant_id = $1")
-        .bind(&ctx.tenant_id)
+        .bind(ctx.tenant_id())
         .bind(if plan == Plan::Free { "none" } else { "active" })
         .bind(now())
         .execute(&mut *tx)
         .await?;
-    sync::set_plan(&mut tx, &ctx.tenant_id, plan).await?;
+    sync::set_plan(&mut tx, ctx.tenant_id(), plan).await?;
     tx.commit().await?;
     Ok(PlanChange::Applied {
         message: format!("You are on the {} plan. Test mode: nothing was charged.", plan.name()),
@@ -96,15 +101,15 @@ async fn choose_in_test_mode(ctx: &TenantContext, state: &AppState, plan: Plan) 
 /// nothing overdue to warn about. The stored status stays Stripe's word.
 async fn choose_free_unsubscribed(ctx: &TenantContext, state: &AppState) -> ServerResult<PlanChange> {
     let mut tx = state.db.begin_write().await?;
-    sync::ensure_row(&mut tx, &ctx.tenant_id).await?;
+    sync::ensure_row(&mut tx, ctx.tenant_id()).await?;
     sqlx::query(
         "update billing set payment_failed_at = null, payment_url = null, updated_at = $2 where tenant_id = $1",
     )
-    .bind(&ctx.tenant_id)
+    .bind(ctx.tenant_id())
     .bind(now())
     .execute(&mut *tx)
     .await?;
-    sync::set_plan(&mut tx, &ctx.tenant_id, Plan::Free).await?;
+    sync::set_plan(&mut tx, ctx.tenant_id(), Plan::Free).await?;
     tx.commit().await?;
     Ok(PlanChange::Applied {
         message: "You are on the Free plan.".into(),
@@ -123,28 +128,28 @@ async fn start_checkout(
 ) -> ServerResult<PlanChange> {
     let customer_id = customer(ctx, state, stripe, row).await?;
     let (started,): (i64,) = sqlx::query_as("select count(*) from checkout_session where tenant_id = $1")
-        .bind(&ctx.tenant_id)
+        .bind(ctx.tenant_id())
         .fetch_one(&state.db.pool)
         .await?;
     let billing_page = billing_page(state)?;
     let trial_days = state.config.billing.trial_days;
     let checkout = NewCheckout {
         customer_id: &customer_id,
-        workspace_id: &ctx.tenant_id,
+        workspace_id: ctx.tenant_id(),
         price_id: sync::price_for_plan(config, plan).unwrap_or_default(),
         trial_days: (!row.trial_used.0 && trial_days > 0).then_some(trial_days as u32),
         success_url: &format!("{billing_page}?checkout={{CHECKOUT_SESSION_ID}}"),
         cancel_url: &format!("{billing_page}?checkout=cancelled"),
     };
-    let key = format!("checkout-{}-{started}-{}", ctx.tenant_id, plan.as_str());
+    let key = format!("checkout-{}-{started}-{}", ctx.tenant_id(), plan.as_str());
     let session = stripe.create_checkout(&key, &checkout).await.map_err(stripe_failed)?;
     sqlx::query(
         "insert into checkout_session (tenant_id, id, user_id, plan, created_at) values ($1, $2, $3, $4, $5) \
          on conflict (tenant_id, id) do nothing",
     )
-    .bind(&ctx.tenant_id)
+    .bind(ctx.tenant_id())
     .bind(&session.id)
-    .bind(&ctx.user_id)
+    .bind(ctx.member()?)
     .bind(plan.as_str())
     .bind(now())
     .execute(&state.db.pool)
@@ -170,7 +175,7 @@ async fn close_other_checkouts(
         "select id, plan from checkout_session \
          where tenant_id = $1 and id <> $2 and completed_at is null and created_at > $3",
     )
-    .bind(&ctx.tenant_id)
+    .bind(ctx.tenant_id())
     .bind(new_session)
     .bind(now() - 86_400)
     .fetch_all(&state.db.pool)
@@ -185,7 +190,7 @@ async fn close_other_checkouts(
             "complete" => {}
             _ => return Err(stripe_failed(format!("checkout session {id} could not be expired"))),
         }
-        fulfil(state, config, stripe, &ctx.tenant_id, &session).await?;
+        fulfil(state, config, stripe, ctx.tenant_id(), &session).await?;
         stripe
             .expire_checkout(&format!("expire-{new_session}"), new_session)
             .await
@@ -208,26 +213,25 @@ async fn customer(ctx: &TenantContext, state: &AppState, stripe: &Stripe, row: &
     let customer_id = match &row.customer_id {
         Some(id) => id.clone(),
         None => {
-            let key = format!("customer-{}", ctx.tenant_id);
+            let key = format!("customer-{}", ctx.tenant_id());
             let created = stripe
-                .create_customer(&key, &ctx.tenant_id)
+                .create_customer(&key, ctx.tenant_id())
                 .await
                 .map_err(stripe_failed)?;
             store_customer(ctx, state, &created).await?
         }
     };
-    let (email,): (String,) = sqlx::query_as("select email from app_user where id = $1")
-        .bind(&ctx.user_id)
-        .fetch_one(&state.db.pool)
-        .await?;
-    let contact = hex::encode(Sha256::digest(format!("{}\n{email}", ctx.tenant_name)));
+    let (email, workspace): (String, String) =
+        sqlx::query_as("select u.email, t.name from app_user u, tenant t where u.id = $1 and t.id = $2")
+            .bind(ctx.member()?)
+            .bind(ctx.tenant_id())
+            .fetch_one(&state.db.pool)
+            .await?;
+    let contact = hex::encode(Sha256::digest(format!("{workspace}\n{email}")));
     let key = format!("contact-{customer_id}-{}", &contact[..24]);
     // Stripe's receipts lack a name without it, but Checkout asks for the
     // email anyway: a failure here is logged and the checkout goes on.
-    if let Err(e) = stripe
-        .update_contact(&key, &customer_id, &ctx.tenant_name, &email)
-        .await
-    {
+    if let Err(e) = stripe.update_contact(&key, &customer_id, &workspace, &email).await {
         tracing::warn!(cause = %e, "the Stripe customer's name and email were not updated");
     }
     Ok(customer_id)
@@ -235,14 +239,14 @@ async fn customer(ctx: &TenantContext, state: &AppState, stripe: &Stripe, row: &
 
 async fn store_customer(ctx: &TenantContext, state: &AppState, customer_id: &str) -> ServerResult<String> {
     let mut tx = state.db.begin_write().await?;
-    sync::ensure_row(&mut tx, &ctx.tenant_id).await?;
+    sync::ensure_row(&mut tx, ctx.tenant_id()).await?;
     sqlx::query("update billing set customer_id = coalesce(customer_id, $2) where tenant_id = $1")
-        .bind(&ctx.tenant_id)
+        .bind(ctx.tenant_id())
         .bind(customer_id)
         .execute(&mut *tx)
         .await?;
     let (stored,): (String,) = sqlx::query_as("select customer_id from billing where tenant_id = $1")
-        .bind(&ctx.tenant_id)
+        .bind(ctx.tenant_id())
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -272,7 +276,7 @@ async fn fulfil(
 }
 
 /// The Billing Portal, where the customer changes card, sees receipts and cancels.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
 pub async fn portal(ctx: &TenantContext, state: &AppState) -> ServerResult<String> {
     ctx.require(Permission::ManageBilling)?;
     let Some((_, stripe)) = stripe_parts(state) else {
@@ -280,7 +284,7 @@ pub async fn portal(ctx: &TenantContext, state: &AppState) -> ServerResult<Strin
             "Test mode has no billing portal: change the plan on this page.".into(),
         ));
     };
-    let Some(customer_id) = billing_row(&state.db, &ctx.tenant_id).await?.customer_id else {
+    let Some(customer_id) = billing_row(&state.db, ctx.tenant_id()).await?.customer_id else {
         return Err(ServerError::Conflict(
             "There is nothing to manage yet: choose a paid plan first.".into(),
         ));
@@ -296,12 +300,12 @@ pub async fn portal(ctx: &TenantContext, state: &AppState) -> ServerResult<Strin
 /// too, so it does not matter whether this or the webhook comes first. It
 /// says "active" only while the subscription the session created is the
 /// workspace's live one.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
 pub async fn checkout_result(ctx: &TenantContext, state: &AppState, session_id: &str) -> ServerResult<CheckoutResult> {
     ctx.require(Permission::ViewBilling)?;
     let started: Option<(String, Option<String>)> =
         sqlx::query_as("select plan, subscription_id from checkout_session where tenant_id = $1 and id = $2")
-            .bind(&ctx.tenant_id)
+            .bind(ctx.tenant_id())
             .bind(session_id)
             .fetch_optional(&state.db.pool)
             .await?;
@@ -310,11 +314,11 @@ pub async fn checkout_result(ctx: &TenantContext, state: &AppState, session_id: 
     if let (None, Some((config, stripe))) = (&created, stripe_parts(state)) {
         let session = stripe.checkout(session_id).await.map_err(stripe_failed)?;
         if session.status == "complete" {
-            fulfil(state, config, stripe, &ctx.tenant_id, &session).await?;
+            fulfil(state, config, stripe, ctx.tenant_id(), &session).await?;
             created = session.subscription_id;
         }
     }
-    let row = billing_row(&state.db, &ctx.tenant_id).await?;
+    let row = billing_row(&state.db, ctx.tenant_id()).await?;
     let stored = created.is_some() && row.subscription_id == created;
     let active = stored && sync::is_live(&row.status);
     let message = match (active, stored, created) {

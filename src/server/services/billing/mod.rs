@@ -16,11 +16,12 @@ pub use change::{checkout_result, choose_plan, portal};
 use crate::app::types::{
     BillingAlert, BillingOverview, InvoiceLine, InvoicePage, Permission, Plan, PlanSummary, UsageBar,
 };
-use crate::server::auth::TenantContext;
+use crate::server::auth::{PlatformAdmin, TenantContext};
 use crate::server::config::Config;
-use crate::server::db::{now, Db};
+use crate::server::db::Db;
 use crate::server::domain::format_day;
 use crate::server::error::{ServerError, ServerResult};
+use crate::server::services::mail;
 use crate::server::services::quota::{self, InForce};
 use crate::server::state::AppState;
 
@@ -67,16 +68,15 @@ pub fn plans(config: &Config) -> Vec<PlanSummary> {
         .collect()
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
 pub async fn overview(ctx: &TenantContext, state: &AppState, invoice_page: i64) -> ServerResult<BillingOverview> {
     ctx.require(Permission::ViewBilling)?;
     let (db, config) = (&state.db, &state.config);
-    let at = now();
-    let row = billing_row(db, &ctx.tenant_id).await?;
-    let in_force = quota::in_force(&db.pool, config, &ctx.tenant_id, at).await?;
-    let usage = quota::usage(db, &ctx.tenant_id, &in_force.limits, at).await?;
+    let row = billing_row(db, ctx.tenant_id()).await?;
+    let in_force = quota::in_force(ctx, state).await?;
+    let usage = quota::usage(ctx, state, &in_force.limits).await?;
     let (members,): (i64,) = sqlx::query_as("select count(*) from membership where tenant_id = $1")
-        .bind(&ctx.tenant_id)
+        .bind(ctx.tenant_id())
         .fetch_one(&db.pool)
         .await?;
     Ok(BillingOverview {
@@ -85,7 +85,8 @@ pub async fn overview(ctx: &TenantContext, state: &AppState, invoice_page: i64) 
         limits: in_force.limits,
         status: status_label(&row, config.billing.test_mode()),
         test_mode: config.billing.test_mode(),
-        can_manage: ctx.role.can(Permission::ManageBilling),
+        unavailable: config.billing.unavailable(),
+        can_manage: ctx.can(Permission::ManageBilling),
         has_customer: row.customer_id.is_some() && !config.billing.test_mode(),
         period_note: period_note(&row),
         cancel_at_period_end: row.cancel_at_period_end.0,
@@ -99,7 +100,7 @@ pub async fn overview(ctx: &TenantContext, state: &AppState, invoice_page: i64) 
             bar("Sites", usage.sites, in_force.limits.sites),
             bar("Members", members, in_force.limits.members),
         ],
-        invoices: invoices(db, &ctx.tenant_id, invoice_page).await?,
+        invoices: invoices(db, ctx.tenant_id(), invoice_page).await?,
         plans: plans(config),
     })
 }
@@ -173,14 +174,14 @@ fn alert_for(row: &BillingRow, in_force: &InForce, config: &Config) -> Option<Bi
 
 /// The banner every page of the workspace shows while a payment is due;
 /// the pay link only for those who may see billing.
-pub async fn alert(db: &Db, config: &Config, ctx: &TenantContext) -> ServerResult<Option<BillingAlert>> {
-    let row = billing_row(db, &ctx.tenant_id).await?;
+pub async fn alert(ctx: &TenantContext, state: &AppState) -> ServerResult<Option<BillingAlert>> {
+    let row = billing_row(&state.db, ctx.tenant_id()).await?;
     if row.payment_failed_at.is_none() {
         return Ok(None);
     }
-    let in_force = quota::in_force(&db.pool, config, &ctx.tenant_id, now()).await?;
-    let mut alert = alert_for(&row, &in_force, config);
-    if let Some(alert) = alert.as_mut().filter(|_| !ctx.role.can(Permission::ViewBilling)) {
+    let in_force = quota::in_force(ctx, state).await?;
+    let mut alert = alert_for(&row, &in_force, &state.config);
+    if let Some(alert) = alert.as_mut().filter(|_| !ctx.can(Permission::ViewBilling)) {
         alert.payment_url = None;
         alert.can_view_billing = false;
         alert.message = if alert.downgraded {
@@ -246,7 +247,13 @@ pub(crate) async fn mail_owners(state: &AppState, tenant_id: &str, subject: &str
         }
     };
     for (email,) in owners {
-        if let Err(e) = state.mailer.send(&email, subject, text).await {
+        let mail = mail::Mail {
+            to: &email,
+            subject,
+            body: text,
+            link_expires_at: None,
+        };
+        if let Err(e) = mail::send(state, &mail).await {
             tracing::error!(tenant_id, error = %e, "billing mail failed");
         }
     }
@@ -259,11 +266,13 @@ pub struct Overrides {
     pub members: Option<i64>,
 }
 
-/// Sets a workspace's limit overrides; only a platform admin may.
-pub async fn set_overrides(db: &Db, is_platform_admin: bool, tenant_id: &str, o: &Overrides) -> ServerResult<()> {
-    if !is_platform_admin {
-        return Err(ServerError::Forbidden);
-    }
+/// Sets a workspace's limit overrides: a platform admin's word about one workspace.
+pub async fn set_overrides(
+    _admin: &PlatformAdmin,
+    state: &AppState,
+    tenant_id: &str,
+    o: &Overrides,
+) -> ServerResult<()> {
     if [o.posts, o.sites, o.members]
         .iter()
         .flatten()
@@ -281,7 +290,7 @@ pub async fn set_overrides(db: &Db, is_platform_admin: bool, tenant_id: &str, o:
     .bind(o.posts)
     .bind(o.sites)
     .bind(o.members)
-    .execute(&db.pool)
+    .execute(&state.db.pool)
     .await?;
     if done.rows_affected() == 0 {
         return Err(ServerError::NotFound);

@@ -6,9 +6,9 @@
 use crate::app::types::Plan;
 use crate::server::clients::stripe::{Stripe, StripeError, Subscription};
 use crate::server::config::StripeConfig;
+use crate::server::db::now_ms;
 use crate::server::db::{now, Db};
 use crate::server::error::ServerResult;
-use crate::server::services::jobs::now_ms;
 use sqlx::{Any, Transaction};
 
 pub type Tx = Transaction<'static, Any>;

@@ -4,18 +4,20 @@
 
 use super::load;
 use crate::app::types::{Connection, ConnectionCheck, Permission};
+use crate::server::auth::throttle::{self, Action};
 use crate::server::auth::TenantContext;
 use crate::server::clients::wordpress::WpError;
-use crate::server::db::{now, Db};
+use crate::server::db::now;
 use crate::server::error::ServerResult;
 use crate::server::state::AppState;
 use std::time::Duration;
 
 /// Calls `users/me` and records and names the outcome.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
 pub async fn test_connection(ctx: &TenantContext, state: &AppState, site_id: &str) -> ServerResult<ConnectionCheck> {
     ctx.require(Permission::ManageSites)?;
-    let row = load(&state.db, &ctx.tenant_id, site_id).await?;
+    let row = load(ctx, state, site_id).await?;
+    throttle::action(&state.db, ctx, Action::ConnectionTest).await?;
     let wp = row.wordpress(
         &state.sealer,
         state.config.outbound_allow_private,
@@ -46,7 +48,7 @@ pub async fn test_connection(ctx: &TenantContext, state: &AppState, site_id: &st
     .bind(format!("{} {}", check.outcome, check.detail).trim())
     .bind(now())
     .bind(site_id)
-    .bind(&ctx.tenant_id)
+    .bind(ctx.tenant_id())
     .execute(&state.db.pool)
     .await?;
     Ok(check)
@@ -93,15 +95,17 @@ pub fn describe_failure(e: &WpError) -> ConnectionCheck {
             "Redirected",
             format!("The site redirects to {to}. Use that address instead."),
         ),
-        WpError::PrivateAddress => (
+        // One answer for every address that cannot be reached, inside ones
+        // included, so the test cannot be used to map a private network.
+        WpError::PrivateAddress | WpError::Unreachable(_) => (
             "Unreachable",
-            "That address is on a private network; Autopilot only calls public addresses.".to_owned(),
+            "The site could not be reached. Check the address and try again.".to_owned(),
         ),
-        WpError::Unreachable(_) | WpError::Timeout | WpError::Server(..) => (
+        WpError::Timeout | WpError::Server(..) => (
             "Unreachable",
             format!("The site could not be reached ({e}). Check the address and try again."),
         ),
-        WpError::Rejected(..) => ("Unexpected answer", format!("WordPress answered: {e}.")),
+        WpError::Rejected(..) | WpError::TooLarge => ("Unexpected answer", format!("WordPress answered: {e}.")),
     };
     ConnectionCheck {
         ok: false,
@@ -113,13 +117,13 @@ pub fn describe_failure(e: &WpError) -> ConnectionCheck {
 
 /// Flags a site whose credentials WordPress refused; its schedule skips it
 /// until the credentials are updated and tested.
-pub async fn flag_attention(db: &Db, tenant_id: &str, site_id: &str, detail: &str) -> ServerResult<()> {
+pub async fn flag_attention(ctx: &TenantContext, state: &AppState, site_id: &str, detail: &str) -> ServerResult<()> {
     sqlx::query("update site set connection = 'attention', connection_detail = $1, updated_at = $2 where id = $3 and tenant_id = $4")
         .bind(detail)
         .bind(now())
         .bind(site_id)
-        .bind(tenant_id)
-        .execute(&db.pool)
+        .bind(ctx.tenant_id())
+        .execute(&state.db.pool)
         .await?;
     Ok(())
 }

@@ -4,28 +4,29 @@
 use super::{binding, load, SiteInput};
 use crate::app::types::Permission;
 use crate::server::auth::TenantContext;
-use crate::server::db::{new_id, now, Db};
+use crate::server::db::{new_id, now};
+use crate::server::domain::Schedule;
 use crate::server::error::{ServerError, ServerResult};
+use crate::server::services::publishing;
 use crate::server::services::quota;
+use crate::server::services::schedules::{self, Attachment};
 use crate::server::state::AppState;
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
 pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> ServerResult<String> {
     ctx.require(Permission::ManageSites)?;
     let password = input
         .password
         .ok_or_else(|| ServerError::Validation("Enter the application password.".into()))?;
     let id = new_id();
-    let sealed = state.sealer.seal(&password, &binding(&ctx.tenant_id, &id));
+    let sealed = state.sealer.seal(&password, &binding(ctx.tenant_id(), &id));
     let mut tx = state.db.begin_write().await?;
+    quota::lock(ctx, &mut tx, state.db.backend).await?;
     let (count,): (i64,) = sqlx::query_as("select count(*) from site where tenant_id = $1")
-        .bind(&ctx.tenant_id)
+        .bind(ctx.tenant_id())
         .fetch_one(&mut *tx)
         .await?;
-    let limit = quota::in_force(&mut *tx, &state.config, &ctx.tenant_id, now())
-        .await?
-        .limits
-        .sites;
+    let limit = quota::in_force_in(ctx, &state.config, &mut tx).await?.limits.sites;
     if count >= limit {
         return Err(ServerError::Conflict(format!(
             "Your plan allows {limit} site{}. Upgrade to add more.",
@@ -38,7 +39,7 @@ pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> 
          values ($1, $2, $3, $4, $5, $6, $7, $7)",
     )
     .bind(&id)
-    .bind(&ctx.tenant_id)
+    .bind(ctx.tenant_id())
     .bind(input.name.as_str())
     .bind(input.url.as_str())
     .bind(&input.username)
@@ -46,16 +47,26 @@ pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> 
     .bind(at)
     .execute(&mut *tx)
     .await?;
+    // Every site has its schedule from the start: stopped, at the defaults
+    // (daily at 09:00 UTC, publishing at once, so no lead).
+    let schedule = Schedule::parse("daily", "09:00", "", "UTC")?;
+    let attachment = Attachment {
+        job_kind: publishing::KIND,
+        subject_id: &id,
+        schedule: &schedule,
+        lead_seconds: 0,
+    };
+    schedules::save(ctx, &mut tx, &attachment, false).await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Changes name, address or credentials. New credentials reset the
 /// connection state: they have not been tested yet.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
 pub async fn update(ctx: &TenantContext, state: &AppState, site_id: &str, input: SiteInput) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
-    let row = load(&state.db, &ctx.tenant_id, site_id).await?;
+    let row = load(ctx, state, site_id).await?;
     // The stored password must never be sent to a host it was not given for.
     let same_host = url::Url::parse(&row.url).ok().map(|u| u.origin()) == Some(input.url.url().origin());
     if !same_host && input.password.is_none() {
@@ -66,7 +77,7 @@ pub async fn update(ctx: &TenantContext, state: &AppState, site_id: &str, input:
     let credentials_changed =
         input.password.is_some() || row.username != input.username || row.url != input.url.as_str();
     let sealed = match &input.password {
-        Some(p) => state.sealer.seal(p, &binding(&ctx.tenant_id, site_id)),
+        Some(p) => state.sealer.seal(p, &binding(ctx.tenant_id(), site_id)),
         None => row.password_sealed.clone(),
     };
     let (connection, detail) = if credentials_changed {
@@ -86,23 +97,38 @@ pub async fn update(ctx: &TenantContext, state: &AppState, site_id: &str, input:
     .bind(detail)
     .bind(now())
     .bind(site_id)
-    .bind(&ctx.tenant_id)
+    .bind(ctx.tenant_id())
     .execute(&state.db.pool)
     .await?;
     Ok(())
 }
 
-/// Deletes the site with its jobs and stored posts (not the posts on WordPress).
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn delete(ctx: &TenantContext, db: &Db, site_id: &str) -> ServerResult<()> {
+/// Deletes the site with its schedule, jobs and stored posts (not the
+/// posts on WordPress).
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+pub async fn delete(ctx: &TenantContext, state: &AppState, site_id: &str) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
+    let mut tx = state.db.begin_write().await?;
+    schedules::remove(ctx, &mut tx, publishing::KIND, site_id).await?;
+    publishing::forget_site(ctx, &mut tx, site_id).await?;
     let done = sqlx::query("delete from site where id = $1 and tenant_id = $2")
         .bind(site_id)
-        .bind(&ctx.tenant_id)
-        .execute(&db.pool)
+        .bind(ctx.tenant_id())
+        .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
         return Err(ServerError::NotFound);
     }
+    tx.commit().await?;
     Ok(())
+}
+
+/// How early a site's slots become jobs: posts WordPress schedules itself
+/// are written a day ahead, so there is time to review them.
+pub(super) fn lead_seconds(wp_status: &str) -> i64 {
+    if wp_status == "future" {
+        publishing::FUTURE_LEAD_SECONDS
+    } else {
+        0
+    }
 }

@@ -3,7 +3,8 @@
 //!
 //! This file holds the site row and the reads; `edit` adds, changes and
 //! deletes sites, `connection` tests and flags them, `settings` saves the
-//! automation settings and starts or stops the schedule.
+//! automation settings and starts or stops the schedule, which the schedule
+//! engine keeps for each site under the post job's kind.
 
 mod connection;
 mod edit;
@@ -14,12 +15,14 @@ pub use edit::{create, delete, update};
 pub use settings::{save_settings, set_automation};
 
 use crate::app::types::{Connection, Permission, SiteDetail, SiteSettings, SiteSummary, UpcomingRun};
+use crate::server::auth::throttle::{self, Action};
 use crate::server::auth::TenantContext;
 use crate::server::clients::wordpress::WordPress;
-use crate::server::db::{now, Db, Flag};
+use crate::server::db::{now, Flag};
 use crate::server::domain::{format_in_zone, parse_time_zone, Schedule, SiteName, SiteUrl};
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::secrets::{Binding, Sealer};
+use crate::server::state::AppState;
 use std::time::Duration;
 
 /// The credentials as a form submits them; `password` is None on an edit
@@ -68,9 +71,13 @@ pub struct SiteRow {
     pub next_run_at: Option<i64>,
 }
 
-pub const SITE_COLUMNS: &str = "id, tenant_id, name, url, username, password_sealed, connection, connection_detail, \
-     automation_on, niche, topics, tone, language, target_words, categories, tags, wp_status, approval, \
-     schedule_kind, schedule_times, schedule_cron, time_zone, next_run_at";
+/// A site with its schedule (kept by the schedule engine under the post
+/// kind), as `SiteRow` reads it; every query adds its own `where`.
+const SITE_SELECT: &str = "select s.id, s.tenant_id, s.name, s.url, s.username, s.password_sealed, s.connection, \
+     s.connection_detail, sc.active as automation_on, s.niche, s.topics, s.tone, s.language, s.target_words, \
+     s.categories, s.tags, s.wp_status, s.approval, sc.rule_kind as schedule_kind, sc.times as schedule_times, \
+     sc.cron as schedule_cron, sc.time_zone, sc.next_run_at \
+     from site s join schedule sc on sc.tenant_id = s.tenant_id and sc.job_kind = 'post' and sc.subject_id = s.id";
 
 fn binding<'a>(tenant_id: &'a str, site_id: &'a str) -> Binding<'a> {
     Binding {
@@ -115,49 +122,65 @@ impl SiteRow {
 }
 
 /// One site of the caller's workspace; NotFound for any other workspace's id.
-pub async fn load(db: &Db, tenant_id: &str, site_id: &str) -> ServerResult<SiteRow> {
-    sqlx::query_as(&format!(
-        "select {SITE_COLUMNS} from site where id = $1 and tenant_id = $2"
-    ))
-    .bind(site_id)
-    .bind(tenant_id)
-    .fetch_optional(&db.pool)
-    .await?
-    .ok_or(ServerError::NotFound)
+pub async fn load(ctx: &TenantContext, state: &AppState, site_id: &str) -> ServerResult<SiteRow> {
+    sqlx::query_as(&format!("{SITE_SELECT} where s.id = $1 and s.tenant_id = $2"))
+        .bind(site_id)
+        .bind(ctx.tenant_id())
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(ServerError::NotFound)
 }
 
 /// The workspace's sites whose schedule is running, for the calendar.
-pub async fn automated(db: &Db, tenant_id: &str) -> ServerResult<Vec<SiteRow>> {
+pub async fn automated(ctx: &TenantContext, state: &AppState) -> ServerResult<Vec<SiteRow>> {
     Ok(sqlx::query_as(&format!(
-        "select {SITE_COLUMNS} from site where tenant_id = $1 and automation_on = 1 order by lower(name), id"
+        "{SITE_SELECT} where s.tenant_id = $1 and sc.active = 1 order by lower(s.name), s.id"
     ))
-    .bind(tenant_id)
-    .fetch_all(&db.pool)
+    .bind(ctx.tenant_id())
+    .fetch_all(&state.db.pool)
     .await?)
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn list(ctx: &TenantContext, db: &Db) -> ServerResult<Vec<SiteSummary>> {
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+pub async fn list(ctx: &TenantContext, state: &AppState) -> ServerResult<Vec<SiteSummary>> {
     ctx.require(Permission::ViewWorkspace)?;
     let rows: Vec<SiteRow> = sqlx::query_as(&format!(
-        "select {SITE_COLUMNS} from site where tenant_id = $1 order by lower(name), id"
+        "{SITE_SELECT} where s.tenant_id = $1 order by lower(s.name), s.id"
     ))
-    .bind(&ctx.tenant_id)
-    .fetch_all(&db.pool)
+    .bind(ctx.tenant_id())
+    .fetch_all(&state.db.pool)
     .await?;
     Ok(rows.iter().map(SiteRow::summary).collect())
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id), err)]
-pub async fn detail(ctx: &TenantContext, db: &Db, site_id: &str, viewer_zone: &str) -> ServerResult<SiteDetail> {
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+pub async fn detail(
+    ctx: &TenantContext,
+    state: &AppState,
+    site_id: &str,
+    viewer_zone: &str,
+) -> ServerResult<SiteDetail> {
     ctx.require(Permission::ViewWorkspace)?;
-    let row = load(db, &ctx.tenant_id, site_id).await?;
+    let row = load(ctx, state, site_id).await?;
     let next_runs = upcoming(&row.schedule()?, now(), viewer_zone);
     Ok(SiteDetail {
         site: row.summary(),
         settings: row.settings.clone(),
         next_runs,
     })
+}
+
+/// The next five runs of a schedule being edited, before it is saved.
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+pub async fn preview(
+    ctx: &TenantContext,
+    state: &AppState,
+    schedule: &Schedule,
+    viewer_zone: &str,
+) -> ServerResult<Vec<UpcomingRun>> {
+    ctx.require(Permission::ViewWorkspace)?;
+    throttle::action(&state.db, ctx, Action::SchedulePreview).await?;
+    Ok(upcoming(schedule, now(), viewer_zone))
 }
 
 /// The next five runs of a schedule, in its zone and the viewer's (UTC when

@@ -234,8 +234,8 @@ impl<'a> Writer<'a> {
 
 #[cfg(test)]
 mod tests {
-    use crate::server::clients::generator::phrases::{CLOSINGS, CLOSING_HEADINGS};
-    use crate::server::clients::generator::{tests::brief, text::escape, write};
+    use crate::server::writing::generator::phrases::{CLOSINGS, CLOSING_HEADINGS};
+    use crate::server::writing::generator::{tests::brief, text::escape, write};
 
     #[test]
     fn tone_changes_the_wording() {

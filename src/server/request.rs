@@ -1,9 +1,12 @@
-//! What server functions use to reach the server: the state, extractors
-//! with their typed rejections, and opening a signed-in session.
+//! What server functions (`app::api`) use to reach the server: the state,
+//! extractors with their typed rejections, opening a signed-in session, and
+//! the signed-in shell's view of a request (`Me`).
 
-use crate::server::auth::keys;
+use crate::app::types::Me;
+use crate::server::auth::{keys, CurrentUser, TenantContext};
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::accounts::SignedIn;
+use crate::server::services::workspaces;
 use crate::server::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -54,4 +57,16 @@ pub async fn start_session(session: &Session, who: &SignedIn) -> ServerResult<()
             .map_err(ServerError::internal)?;
     }
     Ok(())
+}
+
+/// The signed-in shell's view of a request: the user, the active workspace
+/// and the others they can switch to.
+impl FromRequestParts<AppState> for Me {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ServerResult<Self> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        let ctx = TenantContext::from_request_parts(parts, state).await?;
+        workspaces::me(&user, &ctx, state).await
+    }
 }

@@ -76,15 +76,11 @@ const BLOCK_TAGS: &[&str] = &[
     "dd",
 ];
 
-/// The few entities the serializer behind ammonia writes into text.
-const ENTITIES: &[(&str, &str)] = &[
-    ("&amp;", "&"),
-    ("&lt;", "<"),
-    ("&gt;", ">"),
-    ("&quot;", "\""),
-    ("&#39;", "'"),
-    ("&nbsp;", " "),
-];
+/// The entities the serializer behind ammonia writes into text that are
+/// safe to turn back into characters. `&lt;`, `&gt;` and `&quot;` stay as
+/// they are: decoded, they would turn text back into markup wherever it is
+/// used as HTML (WordPress shows titles, excerpts and tags as HTML).
+const ENTITIES: &[(&str, &str)] = &[("&amp;", "&"), ("&#39;", "'"), ("&nbsp;", " ")];
 
 /// Every generated body passes through here before it is stored or published: only ordinary article markup
 /// survives (no script, style, iframe, event handlers, javascript: URLs); links get
@@ -105,7 +101,9 @@ pub fn sanitize_html(html: &str) -> String {
         .to_string()
 }
 
-/// Plain text of a fragment, whitespace collapsed: for excerpts and titles (which must carry no markup).
+/// Plain text of a fragment, whitespace collapsed: for titles, excerpts and tags, which must carry no
+/// markup. The result never holds `<`, `>` or `"`: they stay escaped, so it reads the same as text
+/// and as HTML.
 pub fn plain_text(html: &str) -> String {
     let text = Builder::empty()
         .clean_content_tags(DROPPED_WITH_CONTENT.iter().copied().collect())
@@ -113,7 +111,14 @@ pub fn plain_text(html: &str) -> String {
         .generic_attributes(HashSet::new())
         .clean(&space_block_boundaries(html))
         .to_string();
-    decode_entities(&text).split_whitespace().collect::<Vec<_>>().join(" ")
+    // The serializer leaves `"` (and, in odd input, `<` or `>`) bare in text: escape them too.
+    decode_entities(&text)
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn space_block_boundaries(html: &str) -> String {
@@ -258,9 +263,23 @@ mod tests {
     }
 
     #[test]
-    fn plain_text_decodes_entities_once() {
+    fn plain_text_decodes_safe_entities_once_and_keeps_markup_escaped() {
         let text = plain_text("5 &lt; 6 &amp;&amp; &quot;ok&quot; it&#39;s&nbsp;fine &amp;lt;b&amp;gt;");
-        assert_eq!(text, "5 < 6 && \"ok\" it's fine &lt;b&gt;");
+        assert_eq!(text, "5 &lt; 6 && &quot;ok&quot; it's fine &lt;b&gt;");
+    }
+
+    #[test]
+    fn escaped_markup_never_comes_back_as_markup() {
+        for input in [
+            "&lt;script&gt;alert(1)&lt;/script&gt;",
+            "&lt;img src=x onerror=alert(1)&gt;",
+            "Title &quot;&gt;&lt;svg onload=alert(1)&gt;",
+            "<b>bold</b> &amp;lt;i&amp;gt;",
+            "a < b > c \" d",
+        ] {
+            let text = plain_text(input);
+            assert!(!text.contains(['<', '>', '"']), "{input:?} gave {text:?}");
+        }
     }
 
     #[test]

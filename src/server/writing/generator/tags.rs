@@ -44,7 +44,7 @@ fn push_tag(tags: &mut Vec<String>, tag: &str) {
 
 #[cfg(test)]
 mod tests {
-    use crate::server::clients::generator::{tests::brief, write};
+    use crate::server::writing::generator::{tests::brief, write};
     use std::collections::HashSet;
 
     #[test]

@@ -1,27 +1,18 @@
-//! Plain HTTP endpoints beside the pages: health probes and Stripe's
-//! webhook (the versioned REST API comes later).
+//! Stripe's deliveries, verified and applied by the billing service.
 
 use crate::server::services::billing::webhook::{self, Outcome, WebhookError};
 use crate::server::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::json;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/webhooks/stripe", post(stripe_webhook))
-}
 
 /// Stripe's deliveries: 400 for anything not signed by Stripe (nothing is
 /// changed), 2xx for every verified event, handled or not, so Stripe stops
 /// resending it; 503 on a passing failure (Stripe or the database could not
 /// be reached), so Stripe delivers it again later.
-async fn stripe_webhook(
+pub async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -44,22 +35,5 @@ async fn stripe_webhook(
                 Json(json!({ "error": "temporarily unavailable" })),
             )
         }
-    }
-}
-
-/// The process is up and serving.
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
-}
-
-/// The process can reach its database.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::Value>) {
-    if state.db.ping().await {
-        (StatusCode::OK, Json(json!({ "status": "ready" })))
-    } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "database unreachable" })),
-        )
     }
 }

@@ -2,42 +2,51 @@
 //! and storing the post (with a slug derived from the job) before WordPress
 //! hears of it.
 
-use super::{Failure, PostRow};
+use super::job::PostRow;
+use super::{quota_message, slug_for, FUTURE_LEAD_SECONDS};
 use crate::app::types::Step;
-use crate::server::clients::generator::Brief;
+use crate::server::auth::TenantContext;
 use crate::server::clients::llm::LlmError;
-use crate::server::clients::sanitize::{plain_text, sanitize_html};
 use crate::server::db::{new_id, now};
 use crate::server::error::ServerError;
-use crate::server::scheduler::tick::FUTURE_LEAD_SECONDS;
-use crate::server::scheduler::Worker;
-use crate::server::services::content::quota_message;
-use crate::server::services::jobs::{self, ClaimedJob, Lease};
+use crate::server::queue::{ClaimedJob, Failure, Lease};
 use crate::server::services::quota;
 use crate::server::services::sites::SiteRow;
+use crate::server::state::AppState;
+use crate::server::writing::{plain_text, sanitize_html, Brief};
 use sha2::{Digest, Sha256};
 
 /// Writes the post and stores it. Returns None when the job stops here
 /// (over quota, or waiting for review).
 pub(super) async fn generate(
-    worker: &Worker,
+    ctx: &TenantContext,
+    state: &AppState,
     job: &ClaimedJob,
     lease: &Lease,
     site: &SiteRow,
 ) -> Result<Option<PostRow>, Failure> {
-    let db = &worker.db;
-    let limit = quota::in_force(&db.pool, &worker.config, &job.tenant_id, now())
-        .await?
-        .limits
-        .posts_per_month;
-    if quota::posts_used(&db.pool, &job.tenant_id, now()).await? >= limit {
-        jobs::finish(&db.pool, lease, "done", Step::Quota, Some(&quota_message(limit))).await?;
+    if over_quota(
+        ctx,
+        state,
+        lease,
+        &mut *state.db.pool.acquire().await.map_err(ServerError::from)?,
+    )
+    .await?
+    {
         return Ok(None);
     }
-    jobs::set_step(&db.pool, lease, Step::Generating).await?;
-    let draft = worker.writer.write(&brief(site, &job.id)).await.map_err(|e| match e {
-        LlmError::Unavailable(_) => Failure::Retry(format!("Writing failed: {e}.")),
-        LlmError::Refused(_) => Failure::Stop(format!("Writing failed: {e}.")),
+    lease.set_step(&state.db.pool, Step::Generating).await?;
+    let draft = state.writer.write(&brief(site, &job.id)).await.map_err(|e| {
+        // The provider's words stay in the log: they may quote keys, prompts
+        // or account details the workspace should not see.
+        tracing::warn!(job_id = %job.id, error = %e, "the writer failed");
+        match e {
+            LlmError::Unavailable(_) => Failure::Retry("The writing model is unavailable right now.".into()),
+            LlmError::Refused(_) => {
+                Failure::Stop("The writing model refused the request. Ask the operator to check its settings.".into())
+            }
+            LlmError::TooLarge => Failure::Stop("The writing model's answer was too large to use.".into()),
+        }
     })?;
     let body_html = sanitize_html(&draft.html);
     let title: String = plain_text(&draft.title).chars().take(200).collect();
@@ -73,36 +82,52 @@ pub(super) async fn generate(
         }),
         remote_id: None,
     };
-    let stored = store_post(worker, job, lease, site, &post).await?;
+    let stored = store_post(ctx, state, job, lease, site, &post).await?;
     Ok((stored && review == "auto").then_some(post))
+}
+
+/// Ends the job as "Quota reached" when the month's posts are used up.
+async fn over_quota(
+    ctx: &TenantContext,
+    state: &AppState,
+    lease: &Lease,
+    conn: &mut sqlx::AnyConnection,
+) -> Result<bool, Failure> {
+    let limit = quota::in_force_in(ctx, &state.config, conn)
+        .await?
+        .limits
+        .posts_per_month;
+    if quota::posts_used(ctx, conn, now()).await? < limit {
+        return Ok(false);
+    }
+    lease
+        .finish(conn, "done", Step::Quota, Some(&quota_message(limit)))
+        .await?;
+    Ok(true)
 }
 
 /// Stores the post and moves the job on, in one transaction that holds only
 /// while the lease is still ours. False when the quota filled meanwhile.
 async fn store_post(
-    worker: &Worker,
+    ctx: &TenantContext,
+    state: &AppState,
     job: &ClaimedJob,
     lease: &Lease,
     site: &SiteRow,
     post: &PostRow,
 ) -> Result<bool, Failure> {
-    let mut tx = worker.db.begin_write().await?;
+    let mut tx = state.db.begin_write().await?;
     // Checked again under the workspace's lock: two jobs generating at once
     // must not both take the month's last post.
-    quota::lock(&mut tx, worker.db.backend, &job.tenant_id).await?;
-    let limit = quota::in_force(&mut *tx, &worker.config, &job.tenant_id, now())
-        .await?
-        .limits
-        .posts_per_month;
-    if quota::posts_used(&mut *tx, &job.tenant_id, now()).await? >= limit {
-        jobs::finish(&mut *tx, lease, "done", Step::Quota, Some(&quota_message(limit))).await?;
+    quota::lock(ctx, &mut tx, state.db.backend).await?;
+    if over_quota(ctx, state, lease, &mut tx).await? {
         tx.commit().await.map_err(ServerError::from)?;
         return Ok(false);
     }
     if post.review == "pending" {
-        jobs::finish(&mut *tx, lease, "waiting", Step::AwaitingReview, None).await?;
+        lease.finish(&mut *tx, "waiting", Step::AwaitingReview, None).await?;
     } else {
-        jobs::set_step(&mut *tx, lease, Step::Publishing).await?;
+        lease.set_step(&mut *tx, Step::Publishing).await?;
     }
     let at = now();
     sqlx::query(
@@ -110,7 +135,7 @@ async fn store_post(
          publish_at, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
     )
     .bind(&post.id)
-    .bind(&job.tenant_id)
+    .bind(ctx.tenant_id())
     .bind(&site.id)
     .bind(&job.id)
     .bind(&post.title)
@@ -131,6 +156,7 @@ async fn store_post(
 
 fn brief(site: &SiteRow, job_id: &str) -> Brief {
     let site = &site.settings;
+    let seed = Sha256::digest(job_id.as_bytes());
     Brief {
         niche: site.niche.clone(),
         topics: site
@@ -142,54 +168,6 @@ fn brief(site: &SiteRow, job_id: &str) -> Brief {
         tone: site.tone.clone(),
         language: site.language.clone(),
         target_words: site.target_words.clamp(150, 3000) as u32,
-        seed: u64::from_be_bytes(digest(job_id)[..8].try_into().unwrap_or_default()),
-    }
-}
-
-fn digest(text: &str) -> [u8; 32] {
-    Sha256::digest(text.as_bytes()).into()
-}
-
-/// The title as WordPress would slug it (lowercase ASCII words joined by
-/// hyphens, at most 60 characters) plus a marker from the job id, so each
-/// job's post has a slug no other post has.
-pub fn slug_for(title: &str, job_id: &str) -> String {
-    let mut words = String::new();
-    for word in title
-        .to_lowercase()
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if words.len() + word.len() + 1 > 60 {
-            break;
-        }
-        if !words.is_empty() {
-            words.push('-');
-        }
-        words.push_str(word);
-    }
-    let marker = hex::encode(&digest(job_id)[..4]);
-    if words.is_empty() {
-        format!("post-{marker}")
-    } else {
-        format!("{words}-{marker}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slugs_are_wordpress_shaped_and_unique_per_job() {
-        let a = slug_for("Ten Mistakes to Avoid with Roses — Really!", "job-1");
-        assert!(a.starts_with("ten-mistakes-to-avoid-with-roses-really-"), "{a}");
-        assert!(a
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
-        assert_eq!(a, slug_for("Ten Mistakes to Avoid with Roses — Really!", "job-1"));
-        assert_ne!(a, slug_for("Ten Mistakes to Avoid with Roses — Really!", "job-2"));
-        assert!(slug_for(&"word ".repeat(40), "j").len() <= 70);
-        assert!(slug_for("¿¡!", "j").starts_with("post-"));
+        seed: u64::from_be_bytes(seed[..8].try_into().unwrap_or_default()),
     }
 }

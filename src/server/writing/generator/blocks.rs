@@ -65,8 +65,8 @@ pub(super) fn excerpt(blocks: &[Block]) -> String {
 #[cfg(test)]
 mod tests {
     use super::EXCERPT_WORDS;
-    use crate::server::clients::generator::{tests::brief, write};
-    use crate::server::clients::sanitize::{plain_text, sanitize_html};
+    use crate::server::writing::generator::{tests::brief, write};
+    use crate::server::writing::sanitize::{plain_text, sanitize_html};
     use std::collections::HashSet;
 
     fn tag_names(html: &str) -> HashSet<String> {
@@ -100,7 +100,7 @@ mod tests {
             let html = write(&brief(&["it's \"quoted\" & <odd>"], "", "friendly", 900, seed)).html;
             let clean = sanitize_html(&html);
             assert_eq!(plain_text(&clean), plain_text(&html));
-            assert!(plain_text(&html).contains("it's \"quoted\" & <odd>"));
+            assert!(plain_text(&html).contains("it's &quot;quoted&quot; & &lt;odd&gt;"));
             for tag in ["<h2>", "<p>", "<li>", "<ul>", "<strong>"] {
                 assert_eq!(clean.matches(tag).count(), html.matches(tag).count(), "{tag}");
             }

@@ -53,7 +53,7 @@ pub(super) fn escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::server::clients::generator::{tests::brief, write};
+    use crate::server::writing::generator::{tests::brief, write};
 
     #[test]
     fn topic_and_niche_are_escaped_in_html_and_kept_out_of_title_markup() {

@@ -1,0 +1,17 @@
+//! Plain HTTP endpoints beside the pages: health probes and the webhooks
+//! other services call (the versioned REST API comes next). Handlers are
+//! thin adapters over services, like server functions.
+
+mod health;
+mod webhooks;
+
+use crate::server::state::AppState;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/webhooks/stripe", post(webhooks::stripe::receive))
+}

@@ -1,0 +1,4 @@
+//! Webhooks: signed calls from other services, not from browsers (the
+//! origin check exempts `/webhooks/`).
+
+pub mod stripe;
