@@ -137,14 +137,14 @@ async fn enqueue(db: &Db) {
     let per_statement = 500;
     for chunk in 0..JOBS / per_statement {
         let mut sql = String::from(
-            "insert into job (id, tenant_id, site_id, kind, slot, state, step, max_attempts, run_at_ms, \
+            "insert into job (id, tenant_id, subject_id, kind, slot, state, step, max_attempts, run_at_ms, \
              created_at, updated_at) values ",
         );
         let rows: Vec<String> = (0..per_statement)
             .map(|i| {
                 let n = chunk * per_statement + i;
                 format!(
-                    "('{}', 'ws-{}', null, 'noop', {n}, 'queued', 'queued', 3, 0, 0, 0)",
+                    "('{}', 'ws-{}', '', 'noop', {n}, 'queued', 'queued', 3, 0, 0, 0)",
                     new_id(),
                     n % WORKSPACES
                 )

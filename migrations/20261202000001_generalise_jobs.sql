@@ -40,11 +40,13 @@ create table job (
     updated_at bigint not null,
     finished_at bigint
 );
+-- Only post jobs carry over: 'noop' rows were benchmark filler, with no
+-- kind left to run them.
 insert into job (id, tenant_id, kind, subject_id, slot, state, step, attempt, max_attempts, run_at_ms, worker_id,
     lease_token, locked_until_ms, last_error, created_at, updated_at, finished_at)
 select id, tenant_id, kind, coalesce(site_id, ''), slot, state, step, attempt, max_attempts, run_at_ms, worker_id,
     null, locked_until_ms, last_error, created_at, updated_at, finished_at
-from job_copy;
+from job_copy where kind = 'post';
 
 -- The post table as it was, pointing at the new job table.
 create table post (

@@ -17,5 +17,20 @@ create table throttle_hit (
 create index throttle_hit_key_idx on throttle_hit (hit_key, hit_at);
 drop table login_attempt;
 
--- A kept mail's body is blanked when the link in it expires.
+-- A kept mail's body is blanked when the link in it expires. Mails kept
+-- before this change get the lifetime their link had (an hour for a reset,
+-- a week for a confirmation); housekeeping blanks those already past it.
 alter table mail_outbox add column expires_at bigint;
+update mail_outbox set expires_at = created_at + 3600
+where status <> 'sent' and subject like 'Reset your%';
+update mail_outbox set expires_at = created_at + 604800
+where status <> 'sent' and subject like 'Confirm your%';
+
+-- A post's link is shown only when it leads to the post's own site; links
+-- stored before that rule (whatever WordPress reported) are dropped unless
+-- they are on the site's address.
+update post set remote_url = null
+where remote_url is not null and not exists (
+    select 1 from site s where s.id = post.site_id
+    and (post.remote_url = s.url or post.remote_url like s.url || '/%' or post.remote_url like s.url || '?%')
+);

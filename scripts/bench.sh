@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Benchmarks, each printing its figures: queue throughput (no-op jobs per
 # second through the worker's claim/complete path, 2 workers) on SQLite and
-# on PostgreSQL (TEST_POSTGRES_URL, default the local one).
+# on PostgreSQL (TEST_POSTGRES_URL, default the local one), and page rates
+# over one keep-alive connection.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 cargo bench --features ssr --bench jobs
+# Every public page within 2x of the signed-in dashboard over one keep-alive
+# connection (fails otherwise).
+cargo bench --features ssr --bench pages

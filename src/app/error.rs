@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
+    /// A request that could not be read (malformed, or a value out of any
+    /// sensible range): the page sent something it should not have.
+    #[error("{0}")]
+    BadRequest(String),
     /// Input that cannot be accepted; the message says what to change.
     #[error("{0}")]
     Validation(String),
@@ -31,6 +35,7 @@ impl AppError {
     /// The HTTP status the server answers with for this error.
     pub fn status(&self) -> u16 {
         match self {
+            AppError::BadRequest(_) => 400,
             AppError::Validation(_) => 422,
             AppError::Unauthorized => 401,
             AppError::Forbidden => 403,
@@ -46,15 +51,35 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// Errors of the server-function machinery itself. On the server these
+    /// are requests whose arguments could not be read: a 400 with plain
+    /// words (the parser's own message goes to the log). In the browser
+    /// they are network trouble or an unreadable answer.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
+        let error = match value {
             ServerFnErrorErr::Request(_) => AppError::Network,
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
-                AppError::Validation("Some fields were missing or malformed.".into())
-            }
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => malformed(),
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(_) => malformed(),
             _ => AppError::Internal,
+        };
+        #[cfg(feature = "ssr")]
+        {
+            if error != AppError::Internal {
+                tracing::info!(cause = %value, "server function request refused");
+            }
+            // The function never ran, so nothing else sets the status.
+            if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                let status = axum::http::StatusCode::from_u16(error.status());
+                res.set_status(status.unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR));
+            }
         }
+        error
     }
+}
+
+fn malformed() -> AppError {
+    AppError::BadRequest("The request was malformed. Reload the page and try again.".into())
 }
 
 #[cfg(test)]
@@ -69,8 +94,14 @@ mod tests {
     }
 
     #[test]
-    fn missing_arguments_read_as_validation() {
+    fn unreadable_arguments_read_as_bad_requests() {
         let err = AppError::from_server_fn_error(ServerFnErrorErr::MissingArg("email".into()));
-        assert!(matches!(err, AppError::Validation(_)));
+        assert!(matches!(err, AppError::BadRequest(_)));
+        assert_eq!(err.status(), 400);
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args("page: number too large".into()));
+        assert!(
+            !err.to_string().contains("number too large"),
+            "the parser's words stay in the log"
+        );
     }
 }

@@ -38,6 +38,10 @@ pub struct Config {
     pub secret_key_file: String,
     pub worker: WorkerConfig,
     pub openai: OpenAiConfig,
+    /// The longest one request to a WordPress site may take when publishing
+    /// (WORDPRESS_TIMEOUT_SECONDS); a claim is held at least this long past
+    /// its last check before it creates a post.
+    pub wordpress_timeout: Duration,
     /// Lets outbound calls to tenant-supplied URLs reach loopback and private
     /// addresses: for local testing against a WordPress on this machine.
     pub outbound_allow_private: bool,
@@ -189,9 +193,11 @@ impl Config {
             Some("json") => true,
             Some(_) => return Err(bad("LOG_FORMAT", "must be text or json")),
         };
+        // Only a server that nobody else can reach is a trial on this machine.
+        let this_machine_only = is_loopback(&app_url) && bind_addr.ip().is_loopback();
         let billing = BillingConfig {
-            test_mode_allowed: billing_test_mode(&get, &app_url)?,
-            test_mode_explicit: get("BILLING_TEST_MODE").is_some() && !is_loopback(&app_url),
+            test_mode_allowed: billing_test_mode(&get, this_machine_only)?,
+            test_mode_explicit: get("BILLING_TEST_MODE").is_some() && !this_machine_only,
             stripe: stripe_config(&get)?,
             trial_days: parse_int(&get, "TRIAL_DAYS", 14, 0..=365)?,
             dunning_grace_days: parse_int(&get, "DUNNING_GRACE_DAYS", 7, 0..=90)?,
@@ -236,6 +242,7 @@ impl Config {
                 model: get("OPENAI_MODEL").unwrap_or_else(|| "gpt-4o-mini".into()),
                 timeout: parse_seconds(&get, "OPENAI_TIMEOUT_SECONDS", 90.0, 1.0..=600.0)?,
             },
+            wordpress_timeout: parse_seconds(&get, "WORDPRESS_TIMEOUT_SECONDS", 30.0, 1.0..=300.0)?,
             outbound_allow_private: parse_bool(&get, "OUTBOUND_ALLOW_PRIVATE", false)?,
             billing,
         })
@@ -305,10 +312,10 @@ fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
-/// BILLING_TEST_MODE, defaulting to on only for a loopback APP_URL; it
-/// cannot be on beside a Stripe key.
-fn billing_test_mode(get: &impl Fn(&str) -> Option<String>, app_url: &url::Url) -> Result<bool, ConfigError> {
-    let on = parse_bool(get, "BILLING_TEST_MODE", is_loopback(app_url))?;
+/// BILLING_TEST_MODE, defaulting to on only for a server on this machine
+/// alone (loopback APP_URL and BIND_ADDR); it cannot be on beside a Stripe key.
+fn billing_test_mode(get: &impl Fn(&str) -> Option<String>, this_machine_only: bool) -> Result<bool, ConfigError> {
+    let on = parse_bool(get, "BILLING_TEST_MODE", this_machine_only)?;
     if on && get("BILLING_TEST_MODE").is_some() && get("STRIPE_SECRET_KEY").is_some() {
         return Err(bad(
             "BILLING_TEST_MODE",
@@ -414,6 +421,11 @@ mod tests {
         assert!(asked.billing.test_mode() && asked.billing.test_mode_explicit);
         let local = config(&[("APP_URL", "http://localhost:3000")]).unwrap();
         assert!(local.billing.test_mode() && !local.billing.test_mode_explicit);
+        let exposed = config(&[("BIND_ADDR", "0.0.0.0:3000")]).unwrap();
+        assert!(
+            exposed.billing.unavailable(),
+            "listening beyond this machine needs asking"
+        );
         let off = config(&[("BILLING_TEST_MODE", "false")]).unwrap();
         assert!(off.billing.unavailable());
         assert_eq!(

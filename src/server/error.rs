@@ -7,6 +7,9 @@ use axum::response::{IntoResponse, Response};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    /// A request that could not be read or names values out of any range.
+    #[error("bad request: {0}")]
+    BadRequest(String),
     #[error("invalid input: {0}")]
     Validation(String),
     #[error("not signed in")]
@@ -35,6 +38,7 @@ impl ServerError {
     /// What the client may see. Internal causes are logged here, once.
     pub fn to_app_error(&self) -> AppError {
         match self {
+            ServerError::BadRequest(m) => AppError::BadRequest(m.clone()),
             ServerError::Validation(m) => AppError::Validation(m.clone()),
             ServerError::Unauthorized => AppError::Unauthorized,
             ServerError::Forbidden => AppError::Forbidden,

@@ -7,6 +7,7 @@ use crate::server::config::Config;
 use crate::server::db::Db;
 use crate::server::scheduler::Worker;
 use crate::server::{middleware, rest, services, state::AppState};
+use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -70,9 +71,16 @@ impl Application {
             })
         });
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // Responses are streamed in chunks; with Nagle's algorithm on, the
+        // last small chunk waits for the client's delayed ACK (~40 ms per
+        // response on a keep-alive connection). Pages are written whole, so
+        // there is nothing to gain from coalescing.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
+        let served = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
         let _ = stop_worker.send(true);
         if let Some(worker) = worker {
             let _ = worker.await;

@@ -127,7 +127,83 @@ async fn a_model_that_stays_unavailable_is_given_up_after_three_attempts() {
     assert_eq!(model.calls(), 3);
 }
 
-on_both_engines!(a_site_publishes_what_the_configured_model_wrote);
+on_both_engines!(
+    a_site_publishes_what_the_configured_model_wrote,
+    markup_in_the_model_s_title_excerpt_and_tags_reaches_wordpress_escaped,
+    the_model_s_own_words_about_a_refusal_stay_in_the_log,
+);
+
+/// A model that puts markup, escaped or not, into the title, excerpt and
+/// tags: WordPress shows those as HTML, so none of it may arrive as a tag.
+async fn markup_in_the_model_s_title_excerpt_and_tags_reaches_wordpress_escaped(engine: Engine) {
+    let model = FakeModel::start().await;
+    model.then_post(
+        "<b>Roses</b> &lt;script&gt;alert(1)&lt;/script&gt; \"quoted\"",
+        "<p>Body.</p>",
+        "&lt;img src=x onerror=alert(1)&gt; <em>fine</em>",
+        &["&lt;i&gt;shade&lt;/i&gt;", "<b>sun</b>"],
+    );
+    let wp = FakeWordPress::start().await;
+    let app = spawn_with(
+        engine,
+        &[
+            ("OPENAI_API_KEY", API_KEY),
+            ("OPENAI_BASE_URL", model.base_url.as_str()),
+            ("OPENAI_MODEL", MODEL),
+        ],
+    )
+    .await;
+    let site = app_with_site(&app, &wp, "ada@example.com").await;
+    assert_eq!(save_settings(&app, &site, settings("auto", "publish")).await.0, 200);
+    let job = run_now(&app, &site).await;
+    wait_for_step(&app, &job, "published").await;
+    let sent = &wp.create_requests()[0];
+    for field in ["title", "excerpt"] {
+        let text = sent[field].as_str().unwrap();
+        assert!(!text.contains(['<', '>', '"']), "{field}: {text}");
+    }
+    assert_eq!(
+        sent["title"], "Roses ‹script›alert(1)‹/script› ”quoted”",
+        "readable, and no tag"
+    );
+    for tag in wp.tag_names() {
+        assert!(!tag.contains(['<', '>']), "tag {tag:?}");
+    }
+}
+
+/// A refusal's text can quote keys, prompts or account details: the job
+/// says in plain words what happened, the log has the rest.
+async fn the_model_s_own_words_about_a_refusal_stay_in_the_log(engine: Engine) {
+    let model = FakeModel::start().await;
+    model.then_error(
+        401,
+        "Incorrect API key provided: sk-live-abc***xyz. Org org-secret42.",
+        "invalid_request_error",
+    );
+    let wp = FakeWordPress::start().await;
+    let app = spawn_with(
+        engine,
+        &[
+            ("OPENAI_API_KEY", API_KEY),
+            ("OPENAI_BASE_URL", model.base_url.as_str()),
+            ("OPENAI_MODEL", MODEL),
+        ],
+    )
+    .await;
+    let site = app_with_site(&app, &wp, "ada@example.com").await;
+    assert_eq!(save_settings(&app, &site, settings("auto", "publish")).await.0, 200);
+    let job = run_now(&app, &site).await;
+    let (state, _, error) = wait_for_step(&app, &job, "failed").await;
+    assert_eq!(state, "dead");
+    let error = error.unwrap();
+    assert!(error.contains("refused the request"), "{error}");
+    assert!(!error.contains("sk-live") && !error.contains("org-secret"), "{error}");
+    let page = app
+        .call_json("content/jobs", &[("list", "failed"), ("site_id", ""), ("page", "1")])
+        .await
+        .1;
+    assert!(!page.to_string().contains("org-secret"), "{page}");
+}
 
 async fn a_site_publishes_what_the_configured_model_wrote(engine: Engine) {
     let model = FakeModel::start().await;

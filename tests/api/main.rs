@@ -1,6 +1,7 @@
 //! Integration tests: the real app on port 0, real HTTP, a fresh database per
 //! test, every test on SQLite and on PostgreSQL.
 
+mod abuse;
 mod accounts;
 mod automation;
 mod billing;
@@ -13,9 +14,11 @@ mod fake_stripe;
 #[allow(dead_code)]
 mod fake_wordpress;
 mod helpers;
+mod huge_replies;
 mod leases;
 mod llm;
 mod mail;
+mod malformed;
 mod operations;
 mod publishing;
 mod runner;

@@ -18,7 +18,50 @@ on_both_engines!(
     the_calendar_month_shows_a_published_post_on_its_local_day,
     the_calendar_week_shows_the_next_planned_run_at_the_schedule_s_time,
     the_calendar_refuses_an_unknown_span_and_names_the_zone_it_used,
+    links_that_lead_off_the_site_are_not_shown,
 );
+
+/// A site that reports post links elsewhere (another host, `javascript:`)
+/// gets its post published, but no page links to where it pointed.
+async fn links_that_lead_off_the_site_are_not_shown(engine: Engine) {
+    let wp = FakeWordPress::start().await;
+    let app = spawn(engine).await;
+    let site = app_with_site(&app, &wp, "ada@example.com").await;
+    sqlx::query("update tenant set plan = 'pro'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(save_settings(&app, &site, settings("auto", "publish")).await.0, 200);
+    for base in ["javascript:alert(document.cookie)//", "https://evil.example/p/"] {
+        wp.link_posts_to(base);
+        let job = run_now(&app, &site).await;
+        wait_for_step(&app, &job, "published").await;
+        let (link,): (Option<String>,) = sqlx::query_as("select remote_url from post where job_id = $1")
+            .bind(&job)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(link, None, "{base} is not kept");
+    }
+    let page = app
+        .call_json("content/jobs", &[("list", "published"), ("site_id", ""), ("page", "1")])
+        .await
+        .1;
+    assert_eq!(page["jobs"].as_array().unwrap().len(), 2);
+    assert!(
+        page["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|j| j["remote_url"].is_null()),
+        "{page}"
+    );
+    let html = app.page_html("/app/content?list=published").await;
+    assert!(
+        !html.contains("evil.example") && !html.contains("javascript:alert"),
+        "no link leads off the site"
+    );
+}
 
 async fn a_category_the_search_misses_is_taken_from_term_exists(engine: Engine) {
     let wp = FakeWordPress::start().await;

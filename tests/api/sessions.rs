@@ -10,7 +10,33 @@ on_both_engines!(
     sessions_survive_restarts_and_work_across_processes,
     signed_out_requests_are_refused_or_redirected,
     pages_answer_every_concurrent_request,
+    sessions_are_stored_by_digest_and_end_after_their_whole_life,
 );
+
+async fn sessions_are_stored_by_digest_and_end_after_their_whole_life(engine: Engine) {
+    let app = spawn(engine).await;
+    app.sign_up("ada@example.com", PASSWORD, "Acme").await;
+    let cookie = app.cookie().expect("signed in");
+    let id = cookie.split_once('=').unwrap().1.to_owned();
+    let stored: Vec<(String, String)> = sqlx::query_as("select id, data from session")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0].0, id, "the table holds a digest, not the id");
+    let data: Value = serde_json::from_str(&stored[0].1).unwrap();
+    assert!(data.get("id").is_none(), "nor does the stored data: {data}");
+    assert!(data.get("uid").is_some(), "only what the session keeps: {data}");
+    assert_eq!(app.call_json("content/usage", &[]).await.0, 200);
+
+    // Opened 31 days ago and busy ever since: past SESSION_MAX_DAYS (30).
+    sqlx::query("update session set created_at = created_at - 31 * 86400")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.call_json("content/usage", &[]).await.0, 401);
+    assert!(app.me().await.is_null(), "signed out");
+}
 
 fn set_cookie_header(res: &reqwest::Response) -> String {
     res.headers()

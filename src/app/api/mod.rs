@@ -4,6 +4,5 @@
 pub mod auth;
 pub mod billing;
 pub mod content;
-pub mod plans;
 pub mod sites;
 pub mod workspaces;

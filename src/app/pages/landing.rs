@@ -1,5 +1,3 @@
-use crate::app::api::plans::list_plans;
-use crate::app::components::ErrorPanel;
 use crate::app::layouts::PublicHeader;
 use crate::app::types::PlanSummary;
 use leptos::prelude::*;
@@ -8,7 +6,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn LandingPage() -> impl IntoView {
-    let plans = Resource::new(|| (), |_| list_plans());
+    let plans = plans_on_offer();
     view! {
         <Title text=""/>
         <PublicHeader/>
@@ -32,20 +30,28 @@ pub fn LandingPage() -> impl IntoView {
             </section>
             <section class="mx-auto max-w-6xl px-4 pb-20 sm:px-6" aria-labelledby="plans-heading">
                 <h2 id="plans-heading" class="mb-6 text-center text-2xl font-semibold tracking-tight">"Plans"</h2>
-                <Suspense fallback=|| view! { <p class="text-center text-sm text-slate-500">"Loading plans…"</p> }>
-                    {move || Suspend::new(async move {
-                        match plans.await {
-                            Ok(plans) => view! {
-                                <div class="grid gap-6 md:grid-cols-3">
-                                    {plans.into_iter().map(|plan| view! { <PlanCard plan/> }).collect_view()}
-                                </div>
-                            }.into_any(),
-                            Err(error) => view! { <ErrorPanel error/> }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                <div class="grid gap-6 md:grid-cols-3">
+                    {plans.into_iter().map(|plan| view! { <PlanCard plan/> }).collect_view()}
+                </div>
             </section>
         </main>
+    }
+}
+
+/// The plans with the limits this deployment enforces, known when the page
+/// renders: read from the server's configuration directly, so the page
+/// streams in one piece instead of waiting on a resource (this page holds
+/// no island; it only ever renders on the server).
+fn plans_on_offer() -> Vec<PlanSummary> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<crate::server::state::AppState>()
+            .map(|state| crate::server::services::billing::plans(&state.config))
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        Vec::new()
     }
 }
 

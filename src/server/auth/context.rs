@@ -31,7 +31,7 @@ impl TenantContext {
 
     /// The scope the job runner works in for one workspace's job: the
     /// workspace's own automation, which no member's role limits.
-    pub fn for_system_job(tenant_id: impl Into<String>) -> TenantContext {
+    pub(in crate::server) fn for_system_job(tenant_id: impl Into<String>) -> TenantContext {
         TenantContext {
             tenant_id: tenant_id.into(),
             actor: Actor::System,
@@ -95,7 +95,7 @@ impl PlatformAdmin {
     }
 
     /// Whoever runs `autopilot admin …` on the server is its operator.
-    pub fn operator() -> PlatformAdmin {
+    pub(in crate::server) fn operator() -> PlatformAdmin {
         PlatformAdmin { user_id: None }
     }
 

@@ -151,9 +151,13 @@ impl FromRequestParts<AppState> for ClientIp {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ServerResult<ClientIp> {
         if state.config.trust_forwarded_for {
+            // The last header line too: a proxy may add its own line rather
+            // than append to the client's.
             let forwarded = parts
                 .headers
-                .get("x-forwarded-for")
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()
                 .and_then(|v| v.to_str().ok())
                 // The rightmost entry is the one our proxy appended; anything
                 // left of it came from the client and can be forged.

@@ -46,8 +46,9 @@ fn backend(e: sqlx::Error) -> Error {
     Error::Backend(e.to_string())
 }
 
+/// Only the session's data is stored: the record's id would undo the digest.
 fn encode(record: &Record) -> Result<String> {
-    serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))
+    serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))
 }
 
 #[async_trait]
@@ -90,16 +91,21 @@ impl SessionStore for DbSessionStore {
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let at = now();
-        let row: Option<(String,)> =
-            sqlx::query_as("select data from session where id = $1 and expiry_date > $2 and created_at > $3")
-                .bind(key(id))
-                .bind(at)
-                .bind(at - self.max_age)
-                .fetch_optional(&self.db.pool)
-                .await
-                .map_err(backend)?;
-        row.map(|(data,)| serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string())))
-            .transpose()
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "select data, expiry_date from session where id = $1 and expiry_date > $2 and created_at > $3",
+        )
+        .bind(key(id))
+        .bind(at)
+        .bind(at - self.max_age)
+        .fetch_optional(&self.db.pool)
+        .await
+        .map_err(backend)?;
+        let Some((data, expiry)) = row else { return Ok(None) };
+        Ok(Some(Record {
+            id: *id,
+            data: serde_json::from_str(&data).map_err(|e| Error::Decode(e.to_string()))?,
+            expiry_date: time::OffsetDateTime::from_unix_timestamp(expiry).map_err(|e| Error::Decode(e.to_string()))?,
+        }))
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {

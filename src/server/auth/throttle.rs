@@ -71,16 +71,44 @@ async fn recent(db: &Db, key: &str, limit: Limit, at: i64) -> ServerResult<(i64,
 }
 
 /// Records a hit on `key`. When the window then holds more than the limit,
-/// answers how many seconds until the earliest hit leaves it.
+/// the hit is taken back (a refused request does not count, so hammering
+/// cannot push the wait further out) and the answer is how many seconds
+/// until the earliest counted hit leaves the window.
 pub async fn hit(db: &Db, key: &str, limit: Limit) -> ServerResult<Result<Hit, i64>> {
     let at = now();
     let hit = record(db, key, at).await?;
     let (count, earliest) = recent(db, key, limit, at).await?;
     if count > limit.max {
+        forget(db, hit).await?;
         let wait = earliest.map_or(limit.window, |e| e + limit.window - at).max(1);
         return Ok(Err(wait));
     }
     Ok(Ok(hit))
+}
+
+async fn forget(db: &Db, hit: Hit) -> ServerResult<()> {
+    sqlx::query("delete from throttle_hit where id = $1")
+        .bind(&hit.id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// The part of an address that names one client: IPv4 as is (and IPv4
+/// written as IPv6), IPv6 by its /64, the smallest block a home or server
+/// usually gets, so rotating through it does not escape a limit.
+fn client_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Ok(v4) => v4.to_string(),
+        Err(_) => ip.to_owned(),
+    }
 }
 
 /// A throttled answer in plain words, with the wait.
@@ -89,11 +117,11 @@ pub fn too_often(what: &str, wait_seconds: i64) -> ServerError {
 }
 
 fn pair_key(email: &str, ip: &str) -> String {
-    format!("sign-in:{email}|{ip}")
+    format!("sign-in:{email}|{}", client_key(ip))
 }
 
 fn ip_key(ip: &str) -> String {
-    format!("sign-in-ip:{ip}")
+    format!("sign-in-ip:{}", client_key(ip))
 }
 
 /// One sign-in attempt, already counted.
@@ -106,17 +134,22 @@ pub struct Attempt {
 /// from this address, or this address overall, has failed too often.
 pub async fn begin_sign_in(db: &Db, ip: &str, email: &str) -> ServerResult<Attempt> {
     let pair = pair_key(email, ip);
-    let by_pair = hit(db, &pair, SIGN_IN_PER_ACCOUNT_AND_ADDRESS).await?;
-    let by_address = hit(db, &ip_key(ip), SIGN_IN_PER_ADDRESS).await?;
-    match (by_pair, by_address) {
-        (Ok(_), Ok(at_address)) => Ok(Attempt { pair, at_address }),
-        (Err(wait), _) | (_, Err(wait)) => {
-            tracing::warn!("sign-in throttled");
-            let minutes = (wait + 59) / 60;
-            Err(ServerError::Throttled(format!(
-                "Too many failed sign-ins. Please wait {minutes} minute{} and try again.",
-                if minutes == 1 { "" } else { "s" }
-            )))
+    let refused = |wait: i64| {
+        tracing::warn!("sign-in throttled");
+        let minutes = (wait + 59) / 60;
+        ServerError::Throttled(format!(
+            "Too many failed sign-ins. Please wait {minutes} minute{} and try again.",
+            if minutes == 1 { "" } else { "s" }
+        ))
+    };
+    let by_pair = hit(db, &pair, SIGN_IN_PER_ACCOUNT_AND_ADDRESS)
+        .await?
+        .map_err(refused)?;
+    match hit(db, &ip_key(ip), SIGN_IN_PER_ADDRESS).await? {
+        Ok(at_address) => Ok(Attempt { pair, at_address }),
+        Err(wait) => {
+            forget(db, by_pair).await?;
+            Err(refused(wait))
         }
     }
 }
@@ -135,7 +168,7 @@ pub async fn succeeded(db: &Db, attempt: Attempt) -> ServerResult<()> {
 
 /// Records a sign-up from `ip`; Throttled once the address has made too many.
 pub async fn allow_sign_up(db: &Db, ip: &str) -> ServerResult<()> {
-    match hit(db, &format!("sign-up:{ip}"), SIGN_UPS_PER_ADDRESS).await? {
+    match hit(db, &format!("sign-up:{}", client_key(ip)), SIGN_UPS_PER_ADDRESS).await? {
         Ok(_) => Ok(()),
         Err(wait) => Err(too_often(
             "Too many accounts were created from your network recently.",
@@ -196,14 +229,20 @@ impl Action {
 /// is limited per workspace only.
 pub async fn action(db: &Db, ctx: &TenantContext, action: Action) -> ServerResult<()> {
     let (per_member, per_workspace) = action.limits();
-    let mut wait = 0;
-    if let Some(user_id) = ctx.user_id() {
-        let key = format!("{}:user:{user_id}", action.name());
-        wait = hit(db, &key, per_member).await?.err().unwrap_or(0);
-    }
+    let by_member = match ctx.user_id() {
+        // A member over their own limit is refused before the workspace's
+        // count is touched, so one person cannot use it up for the rest.
+        Some(user_id) => match hit(db, &format!("{}:user:{user_id}", action.name()), per_member).await? {
+            Ok(hit) => Some(hit),
+            Err(wait) => return Err(too_often(action.too_often(), wait)),
+        },
+        None => None,
+    };
     let key = format!("{}:workspace:{}", action.name(), ctx.tenant_id());
-    wait = wait.max(hit(db, &key, per_workspace).await?.err().unwrap_or(0));
-    if wait > 0 {
+    if let Err(wait) = hit(db, &key, per_workspace).await? {
+        if let Some(hit) = by_member {
+            forget(db, hit).await?;
+        }
         return Err(too_often(action.too_often(), wait));
     }
     Ok(())
@@ -216,4 +255,19 @@ pub async fn sweep(db: &Db) -> ServerResult<u64> {
         .execute(&db.pool)
         .await?;
     Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_key;
+
+    #[test]
+    fn an_ipv6_client_is_its_64_and_mapped_ipv4_is_ipv4() {
+        assert_eq!(client_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(client_key("2001:db8:1:2:ffff::9"), client_key("2001:db8:1:2::1"));
+        assert_ne!(client_key("2001:db8:1:3::1"), client_key("2001:db8:1:2::1"));
+        assert_eq!(client_key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(client_key("unknown"), "unknown");
+    }
 }

@@ -272,17 +272,17 @@ fn classify(status: u16, json: Option<Value>, location: Option<String>) -> Resul
     match (status, json) {
         (200..=299, Some(json)) => Ok(json),
         (200..=299, None) => Err(WpError::NotWordPress),
-        (300..=399, _) => Err(WpError::Redirected(
-            location.unwrap_or_else(|| "another address".into()),
-        )),
+        (300..=399, _) => Err(WpError::Redirected(shorten(
+            &location.unwrap_or_else(|| "another address".into()),
+        ))),
         (401, Some(_)) if code == "rest_not_logged_in" => Err(WpError::HeaderStripped),
         (401, Some(_)) if matches!(code.as_str(), "rest_cannot_access" | "rest_disabled") => Err(WpError::RestBlocked),
         (401, _) => Err(WpError::BadCredentials(if code.is_empty() {
             "401".into()
         } else {
-            code
+            shorten(&code)
         })),
-        (403, Some(_)) => Err(WpError::Forbidden(code)),
+        (403, Some(_)) => Err(WpError::Forbidden(shorten(&code))),
         (403, None) => Err(WpError::RestBlocked),
         (404, Some(_)) if code == "rest_no_route" => Err(WpError::RestBlocked),
         (404, None) => Err(WpError::NotWordPress),
@@ -292,13 +292,27 @@ fn classify(status: u16, json: Option<Value>, location: Option<String>) -> Resul
         }
         (408 | 429 | 500..=599, _) => Err(WpError::Server(
             status,
-            if code.is_empty() { code } else { format!(" ({code})") },
+            if code.is_empty() {
+                code
+            } else {
+                format!(" ({})", shorten(&code))
+            },
         )),
         (_, Some(json)) => Err(WpError::Rejected(
             status,
-            json["message"].as_str().unwrap_or(code.as_str()).to_owned(),
+            shorten(json["message"].as_str().unwrap_or(code.as_str())),
         )),
         (_, None) => Err(WpError::NotWordPress),
+    }
+}
+
+/// What a site says in an error is kept for the workspace to read: at most
+/// a few hundred characters of it.
+fn shorten(text: &str) -> String {
+    const MOST: usize = 300;
+    match text.char_indices().nth(MOST) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
     }
 }
 
@@ -318,6 +332,19 @@ mod tests {
 
     fn err(code: &str) -> Option<Value> {
         Some(json!({"code": code, "message": "m", "data": {"status": 0}}))
+    }
+
+    #[test]
+    fn a_site_s_long_words_are_kept_short() {
+        let long = "x".repeat(5_000);
+        let Err(WpError::Rejected(400, message)) = classify(400, err_with_message(&long), None) else {
+            panic!("a 400 with a message is a refusal")
+        };
+        assert!(message.chars().count() <= 301, "{}", message.len());
+    }
+
+    fn err_with_message(message: &str) -> Option<Value> {
+        Some(json!({"code": "rest_invalid_param", "message": message, "data": {"status": 400}}))
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! A claim's hold on its job. Every write of a claim names the job and the
 //! claim's token, so once the lease has passed to another claim (after it
 //! ran out, whichever process claims it next, this one included) the old
-//! claim's writes change nothing and report `LeaseLost`.
+//! claim's writes change nothing and report `LeaseLost`. Renewals only ever
+//! lengthen a lease, so the holder's own view of it (`remaining`) is never
+//! longer than the database's.
 
 use super::ClaimedJob;
 use crate::app::types::Step;
@@ -74,10 +76,22 @@ impl Lease {
     /// Renews the lease (the heartbeat). Fails with `LeaseLost` once the
     /// lease has run out or passed to another claim.
     pub async fn renew(&self, db: &Db) -> ServerResult<()> {
-        let until = self.renewal();
+        self.renew_for(db, self.duration).await
+    }
+
+    /// The last check before a remote create: proves the claim still holds
+    /// the job and holds it for at least `call` (the longest the create may
+    /// take) plus the usual lease, so the lease cannot run out mid-call and
+    /// let another claim look for the post before this one's has landed.
+    pub async fn confirm(&self, db: &Db, call: Duration) -> ServerResult<()> {
+        self.renew_for(db, self.duration + call).await
+    }
+
+    async fn renew_for(&self, db: &Db, length: Duration) -> ServerResult<()> {
+        let until = now_ms() + length.as_millis() as i64;
         let done = sqlx::query(
-            "update job set locked_until_ms = $1 where id = $2 and lease_token = $3 and state = 'running' \
-             and locked_until_ms > $4",
+            "update job set locked_until_ms = case when locked_until_ms > $1 then locked_until_ms else $1 end \
+             where id = $2 and lease_token = $3 and state = 'running' and locked_until_ms > $4",
         )
         .bind(until)
         .bind(&self.job_id)
@@ -90,19 +104,14 @@ impl Lease {
         Ok(())
     }
 
-    /// The last check before a remote create: proves the claim still holds
-    /// the job and renews it for the whole of the call that follows.
-    pub async fn confirm(&self, db: &Db) -> ServerResult<()> {
-        self.renew(db).await
-    }
-
     /// Moves a running job to its next step and renews the lease.
     pub async fn set_step<'e, E>(&self, executor: E, step: Step) -> ServerResult<()>
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
         let done = sqlx::query(
-            "update job set step = $1, locked_until_ms = $2, updated_at = $3 \
+            "update job set step = $1, updated_at = $3, \
+             locked_until_ms = case when locked_until_ms > $2 then locked_until_ms else $2 end \
              where id = $4 and lease_token = $5 and state = 'running'",
         )
         .bind(step.as_str())

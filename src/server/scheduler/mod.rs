@@ -133,11 +133,19 @@ impl Worker {
                 collect(ended, &mut running, &mut done);
             }
         };
-        let finished = tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_ok();
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, drain).await;
         running.tasks.abort_all();
+        // A task may have finished between the grace and the abort: its
+        // outcome is kept; only the cancelled ones are handed back.
+        while let Some(ended) = running.tasks.join_next_with_id().await {
+            match ended {
+                Err(e) if e.is_cancelled() => {}
+                other => collect(other, &mut running, &mut done),
+            }
+        }
         self.flush(&mut done).await;
-        if !finished {
-            let unfinished: Vec<String> = running.tokens.into_values().collect();
+        let unfinished: Vec<String> = running.tokens.into_values().collect();
+        if !unfinished.is_empty() {
             match queue::release(&self.state.db, &unfinished, dispatch::SETTLE).await {
                 Ok(n) => tracing::info!(released = n, "handed unfinished jobs back to the queue"),
                 Err(e) => tracing::warn!(error = %e, "could not release jobs; their leases will expire"),

@@ -30,6 +30,9 @@ pub async fn enqueue_due(state: &AppState, kinds: &Kinds) -> ServerResult<usize>
             Ok(false) => {}
             Err(e) => {
                 tracing::warn!(subject = %slot.subject_id, error = %e, "could not turn a due slot into a job");
+                if let Err(e) = schedules::postpone(&ctx, state, &slot).await {
+                    tracing::warn!(subject = %slot.subject_id, error = %e, "could not postpone a slot");
+                }
                 continue;
             }
         }

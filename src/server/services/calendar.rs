@@ -22,7 +22,7 @@ pub async fn view(
 ) -> ServerResult<CalendarView> {
     let tz = parse_time_zone(zone).unwrap_or(chrono_tz::UTC);
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
-    let anchor = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap_or(today);
+    let anchor = anchor_date(date, today)?;
     let (first, days, title, previous, next) = match span {
         "week" => {
             let monday = anchor - Days::new(anchor.weekday().num_days_from_monday() as u64);
@@ -50,6 +50,30 @@ pub async fn view(
         next: next.format("%Y-%m-%d").to_string(),
         days: lay_out(tz, first, days, anchor, span == "month", &entries),
     })
+}
+
+/// The day the view is built around: today when no date is given (or the
+/// text is no date at all). A date is YYYY-MM-DD with a year from 1970 to
+/// 9999, so the month and week arithmetic cannot overflow; anything else
+/// shaped like a date (a signed or six-digit year, 30 February) is refused.
+fn anchor_date(date: &str, today: NaiveDate) -> ServerResult<NaiveDate> {
+    let date = date.trim();
+    let parts: Vec<&str> = date.trim_start_matches(['+', '-']).split('-').collect();
+    let date_shaped = parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if !date_shaped {
+        return Ok(today);
+    }
+    let refused = || ServerError::BadRequest("Choose a date between the years 1970 and 9999, like 2026-12-31.".into());
+    if date.len() != 10 || parts[0].len() != 4 {
+        return Err(refused());
+    }
+    match NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+        Ok(parsed) if (1970..=9999).contains(&parsed.year()) => Ok(parsed),
+        _ => Err(refused()),
+    }
 }
 
 fn local_midnight(tz: Tz, date: NaiveDate) -> i64 {
@@ -194,6 +218,32 @@ fn planned(sites: &[SiteRow], from: i64, to: i64, cap: usize) -> impl Iterator<I
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_bounded_and_plain() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(anchor_date("", today).unwrap(), today);
+        assert_eq!(anchor_date("someday", today).unwrap(), today);
+        assert_eq!(
+            anchor_date("2027-01-31", today).unwrap(),
+            NaiveDate::from_ymd_opt(2027, 1, 31).unwrap()
+        );
+        assert!(anchor_date("9999-12-31", today).is_ok());
+        for bad in [
+            "+262143-12-15",
+            "-262143-01-01",
+            "+2026-01-01",
+            "1969-12-31",
+            "10000-01-01",
+            "2026-02-30",
+            "2026-1-1",
+        ] {
+            assert!(
+                matches!(anchor_date(bad, today), Err(ServerError::BadRequest(_))),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn entries_land_on_their_local_day() {

@@ -76,11 +76,21 @@ const BLOCK_TAGS: &[&str] = &[
     "dd",
 ];
 
-/// The entities the serializer behind ammonia writes into text that are
-/// safe to turn back into characters. `&lt;`, `&gt;` and `&quot;` stay as
-/// they are: decoded, they would turn text back into markup wherever it is
-/// used as HTML (WordPress shows titles, excerpts and tags as HTML).
-const ENTITIES: &[(&str, &str)] = &[("&amp;", "&"), ("&#39;", "'"), ("&nbsp;", " ")];
+/// The entities the serializer behind ammonia writes into text, and what
+/// plain text holds instead. `<`, `>` and `"` never come back: decoded,
+/// they would turn text into markup wherever it is used as HTML (WordPress
+/// shows titles, excerpts and tags as HTML), and kept as entities they
+/// would show as `&lt;` on pages that escape text themselves. Their
+/// typographic look-alikes read the same everywhere and mean nothing to a
+/// parser.
+const ENTITIES: &[(&str, &str)] = &[
+    ("&amp;", "&"),
+    ("&lt;", "‹"),
+    ("&gt;", "›"),
+    ("&quot;", "”"),
+    ("&#39;", "'"),
+    ("&nbsp;", " "),
+];
 
 /// Every generated body passes through here before it is stored or published: only ordinary article markup
 /// survives (no script, style, iframe, event handlers, javascript: URLs); links get
@@ -102,8 +112,8 @@ pub fn sanitize_html(html: &str) -> String {
 }
 
 /// Plain text of a fragment, whitespace collapsed: for titles, excerpts and tags, which must carry no
-/// markup. The result never holds `<`, `>` or `"`: they stay escaped, so it reads the same as text
-/// and as HTML.
+/// markup. The result never holds `<`, `>` or `"` (see `ENTITIES`), so it reads the same as text and
+/// as HTML.
 pub fn plain_text(html: &str) -> String {
     let text = Builder::empty()
         .clean_content_tags(DROPPED_WITH_CONTENT.iter().copied().collect())
@@ -111,11 +121,11 @@ pub fn plain_text(html: &str) -> String {
         .generic_attributes(HashSet::new())
         .clean(&space_block_boundaries(html))
         .to_string();
-    // The serializer leaves `"` (and, in odd input, `<` or `>`) bare in text: escape them too.
+    // The serializer leaves `"` (and, in odd input, `<` or `>`) bare in text.
     decode_entities(&text)
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+        .replace('"', "”")
+        .replace('<', "‹")
+        .replace('>', "›")
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -263,9 +273,9 @@ mod tests {
     }
 
     #[test]
-    fn plain_text_decodes_safe_entities_once_and_keeps_markup_escaped() {
+    fn plain_text_decodes_entities_once_and_never_into_markup() {
         let text = plain_text("5 &lt; 6 &amp;&amp; &quot;ok&quot; it&#39;s&nbsp;fine &amp;lt;b&amp;gt;");
-        assert_eq!(text, "5 &lt; 6 && &quot;ok&quot; it's fine &lt;b&gt;");
+        assert_eq!(text, "5 ‹ 6 && ”ok” it's fine &lt;b&gt;");
     }
 
     #[test]

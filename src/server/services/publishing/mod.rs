@@ -56,6 +56,10 @@ pub enum Enqueued {
 async fn enqueue(ctx: &TenantContext, state: &AppState, site_id: &str, slot: i64) -> ServerResult<Enqueued> {
     let mut tx = state.db.begin_write().await?;
     quota::lock(ctx, &mut tx, state.db.backend).await?;
+    // Read under the same lock as the insert: a site deleted meanwhile gets no job.
+    if !sites::exists(ctx, &mut tx, site_id).await? {
+        return Err(ServerError::NotFound);
+    }
     let limits = quota::in_force_in(ctx, &state.config, &mut tx).await?.limits;
     if !quota::site_within_limit(ctx, &mut tx, site_id, limits.sites).await? {
         return Ok(Enqueued::SitePaused {
@@ -101,10 +105,11 @@ async fn enqueue_slot(ctx: &TenantContext, state: &AppState, site_id: &str, slot
     if site.connection == "attention" {
         return Ok(false);
     }
-    Ok(matches!(
-        enqueue(ctx, state, site_id, slot).await?,
-        Enqueued::Queued(_) | Enqueued::QuotaReached
-    ))
+    match enqueue(ctx, state, site_id, slot).await {
+        Ok(outcome) => Ok(matches!(outcome, Enqueued::Queued(_) | Enqueued::QuotaReached)),
+        Err(ServerError::NotFound) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 pub fn quota_message(limit: i64) -> String {

@@ -12,10 +12,6 @@ use crate::server::error::ServerError;
 use crate::server::queue::{Failure, Lease};
 use crate::server::services::sites::{self, SiteRow};
 use crate::server::state::AppState;
-use std::time::Duration;
-
-/// The longest a WordPress request may take.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub(super) async fn publish(
     ctx: &TenantContext,
@@ -26,7 +22,11 @@ pub(super) async fn publish(
 ) -> Result<(), Failure> {
     if post.remote_id.is_none() {
         lease.set_step(&state.db.pool, Step::Publishing).await?;
-        let wp = site.wordpress(&state.sealer, state.config.outbound_allow_private, REQUEST_TIMEOUT)?;
+        let wp = site.wordpress(
+            &state.sealer,
+            state.config.outbound_allow_private,
+            state.config.wordpress_timeout,
+        )?;
         match find_or_create(state, lease, &wp, site, post).await {
             Ok(remote) => store_remote(ctx, state, site, post, &remote).await?,
             Err(Publish::Wp(e)) => return Err(wp_failure(ctx, state, site, e).await),
@@ -75,7 +75,10 @@ async fn find_or_create(
         .filter(|_| post.wp_status == "future")
         .and_then(|at| chrono::DateTime::from_timestamp(at, 0))
         .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string());
-    lease.confirm(&state.db).await.map_err(|e| Publish::Stopped(e.into()))?;
+    lease
+        .confirm(&state.db, state.config.wordpress_timeout)
+        .await
+        .map_err(|e| Publish::Stopped(e.into()))?;
     Ok(wp
         .create_post(&NewRemotePost {
             title: &post.title,

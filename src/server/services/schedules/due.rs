@@ -11,6 +11,9 @@ use crate::server::state::AppState;
 /// run late; the schedule moves on to its next slot after now.
 const MISSED_SLOT_GRACE: i64 = 3_600;
 
+/// Seconds until a slot that failed to become a job is tried again.
+const RETRY_FAILED_SLOT: i64 = 60;
+
 /// Due slots taken per tick; the rest wait for the next one.
 const PER_TICK: i64 = 200;
 
@@ -90,6 +93,24 @@ pub async fn advance(ctx: &TenantContext, state: &AppState, slot: &DueSlot) -> S
          where tenant_id = $2 and job_kind = $3 and subject_id = $4 and next_run_at = $5",
     )
     .bind(slot.following)
+    .bind(ctx.tenant_id())
+    .bind(&slot.job_kind)
+    .bind(&slot.subject_id)
+    .bind(slot.at)
+    .execute(&state.db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Tries a slot that could not be turned into a job again a minute later,
+/// so a few failing schedules cannot keep the head of the due list (and
+/// starve the rest) tick after tick.
+pub async fn postpone(ctx: &TenantContext, state: &AppState, slot: &DueSlot) -> ServerResult<()> {
+    sqlx::query(
+        "update schedule set next_run_at = $1 \
+         where tenant_id = $2 and job_kind = $3 and subject_id = $4 and next_run_at = $5",
+    )
+    .bind(slot.at + RETRY_FAILED_SLOT)
     .bind(ctx.tenant_id())
     .bind(&slot.job_kind)
     .bind(&slot.subject_id)

@@ -8,7 +8,7 @@
 
 mod due;
 
-pub use due::{advance, due, DueSlot};
+pub use due::{advance, due, postpone, DueSlot};
 
 use crate::server::auth::TenantContext;
 use crate::server::db::{now, Flag};
@@ -46,23 +46,17 @@ impl ScheduleRow {
 }
 
 /// Saves a subject's schedule, replacing its rule, inside the caller's
-/// transaction. An active schedule moves to its first slot after now; an
-/// inactive one keeps no next slot. Returns the next slot.
-pub async fn save(
-    ctx: &TenantContext,
-    conn: &mut AnyConnection,
-    attachment: &Attachment<'_>,
-    active: bool,
-) -> ServerResult<Option<i64>> {
+/// transaction. Whether it runs is left as it was (a new one starts
+/// stopped); a running one moves to its rule's first slot after now.
+pub async fn save(ctx: &TenantContext, conn: &mut AnyConnection, attachment: &Attachment<'_>) -> ServerResult<()> {
     let schedule = attachment.schedule;
-    let next = if active { schedule.next_after(now()) } else { None };
     sqlx::query(
         "insert into schedule (tenant_id, job_kind, subject_id, rule_kind, times, cron, time_zone, lead_seconds, \
-         active, next_run_at, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) \
+         active, next_run_at, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, 0, null, $10, $10) \
          on conflict (tenant_id, job_kind, subject_id) do update set rule_kind = excluded.rule_kind, \
          times = excluded.times, cron = excluded.cron, time_zone = excluded.time_zone, \
-         lead_seconds = excluded.lead_seconds, active = excluded.active, next_run_at = excluded.next_run_at, \
-         updated_at = excluded.updated_at",
+         lead_seconds = excluded.lead_seconds, updated_at = excluded.updated_at, \
+         next_run_at = case when schedule.active = 1 then $9 else null end",
     )
     .bind(ctx.tenant_id())
     .bind(attachment.job_kind)
@@ -72,12 +66,11 @@ pub async fn save(
     .bind(schedule.cron_text())
     .bind(schedule.time_zone().name())
     .bind(attachment.lead_seconds)
-    .bind(Flag(active && next.is_some()))
-    .bind(next)
+    .bind(schedule.next_after(now()))
     .bind(now())
     .execute(conn)
     .await?;
-    Ok(next)
+    Ok(())
 }
 
 /// Starts or stops a subject's schedule. Starting plans its first slot after now.

@@ -56,7 +56,7 @@ pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> 
         schedule: &schedule,
         lead_seconds: 0,
     };
-    schedules::save(ctx, &mut tx, &attachment, false).await?;
+    schedules::save(ctx, &mut tx, &attachment).await?;
     tx.commit().await?;
     Ok(id)
 }

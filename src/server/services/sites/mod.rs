@@ -131,6 +131,16 @@ pub async fn load(ctx: &TenantContext, state: &AppState, site_id: &str) -> Serve
         .ok_or(ServerError::NotFound)
 }
 
+/// Whether the workspace has this site, inside the caller's transaction.
+pub async fn exists(ctx: &TenantContext, conn: &mut sqlx::AnyConnection, site_id: &str) -> ServerResult<bool> {
+    let (n,): (i64,) = sqlx::query_as("select count(*) from site where id = $1 and tenant_id = $2")
+        .bind(site_id)
+        .bind(ctx.tenant_id())
+        .fetch_one(conn)
+        .await?;
+    Ok(n == 1)
+}
+
 /// The workspace's sites whose schedule is running, for the calendar.
 pub async fn automated(ctx: &TenantContext, state: &AppState) -> ServerResult<Vec<SiteRow>> {
     Ok(sqlx::query_as(&format!(

@@ -23,9 +23,8 @@ pub async fn save_settings(
 ) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
     let s = AutomationSettings::parse(input)?;
-    let row = load(ctx, state, site_id).await?;
     let mut tx = state.db.begin_write().await?;
-    sqlx::query(
+    let updated = sqlx::query(
         "update site set niche = $1, topics = $2, tone = $3, language = $4, target_words = $5, categories = $6, \
          tags = $7, wp_status = $8, approval = $9, updated_at = $10 where id = $11 and tenant_id = $12",
     )
@@ -43,13 +42,16 @@ pub async fn save_settings(
     .bind(ctx.tenant_id())
     .execute(&mut *tx)
     .await?;
+    if updated.rows_affected() == 0 {
+        return Err(ServerError::NotFound);
+    }
     let attachment = Attachment {
         job_kind: publishing::KIND,
         subject_id: site_id,
         schedule: &s.schedule,
         lead_seconds: lead_seconds(&s.wp_status),
     };
-    schedules::save(ctx, &mut tx, &attachment, row.automation_on.0).await?;
+    schedules::save(ctx, &mut tx, &attachment).await?;
     tx.commit().await?;
     Ok(())
 }

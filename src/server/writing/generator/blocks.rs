@@ -100,7 +100,7 @@ mod tests {
             let html = write(&brief(&["it's \"quoted\" & <odd>"], "", "friendly", 900, seed)).html;
             let clean = sanitize_html(&html);
             assert_eq!(plain_text(&clean), plain_text(&html));
-            assert!(plain_text(&html).contains("it's &quot;quoted&quot; & &lt;odd&gt;"));
+            assert!(plain_text(&html).contains("it's ”quoted” & ‹odd›"));
             for tag in ["<h2>", "<p>", "<li>", "<ul>", "<strong>"] {
                 assert_eq!(clean.matches(tag).count(), html.matches(tag).count(), "{tag}");
             }
