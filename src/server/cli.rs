@@ -126,7 +126,8 @@ async fn set_limits(config: &Config, workspace: &str, limits: &[&str]) -> Result
         }
     }
     let state = AppState::new(config.clone(), open(config).await?, leptos_options())?;
-    billing::set_overrides(&PlatformAdmin::operator(), &state, workspace, &overrides)
+    let workspace_id = crate::app::types::TenantId::new(workspace.to_string());
+    billing::set_overrides(&PlatformAdmin::operator(), &state, &workspace_id, &overrides)
         .await
         .map_err(|e| match e {
             crate::server::error::ServerError::NotFound => format!("no workspace with id {workspace}"),

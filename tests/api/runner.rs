@@ -5,7 +5,7 @@
 
 use crate::helpers::{spawn, spawn_with, state_on, Engine, TestApp, PASSWORD};
 use crate::on_both_engines;
-use autopilot::app::types::Step;
+use autopilot::app::types::{Step, TenantId};
 use autopilot::server::auth::TenantContext;
 use autopilot::server::db::now;
 use autopilot::server::queue::{self, ClaimedJob, Done, Failure, JobKind, Kinds, Lease, NewJob, Start};
@@ -76,8 +76,9 @@ async fn add_tenant(app: &TestApp, id: &str) {
 }
 
 async fn add_job(app: &TestApp, tenant: &str, kind: &str, slot: i64) -> String {
+    let tenant = TenantId::new(tenant);
     let job = NewJob {
-        tenant_id: tenant,
+        tenant_id: &tenant,
         kind,
         subject_id: "",
         slot,
@@ -88,6 +89,7 @@ async fn add_job(app: &TestApp, tenant: &str, kind: &str, slot: i64) -> String {
         .await
         .unwrap()
         .unwrap()
+        .to_string()
 }
 
 /// Runs a worker with the given kinds until the returned sender is dropped or sent.

@@ -7,7 +7,7 @@ use crate::automation::{
 use crate::fake_wordpress::FakeWordPress;
 use crate::helpers::{spawn, spawn_on, spawn_with, state_on, Engine, TEST_DEFAULTS};
 use crate::on_both_engines;
-use autopilot::app::types::Step;
+use autopilot::app::types::{Step, TenantId};
 use autopilot::server::queue::{self, ClaimLimits, NewJob, Start};
 use std::collections::HashSet;
 use std::process::{Child, Command};
@@ -88,8 +88,9 @@ async fn noop_jobs(app: &crate::helpers::TestApp, tenants: usize, per_tenant: us
             .await
             .unwrap();
         for slot in 0..per_tenant {
+            let tenant_id = TenantId::new(tenant.as_str());
             let job = NewJob {
-                tenant_id: &tenant,
+                tenant_id: &tenant_id,
                 kind: "noop",
                 subject_id: "",
                 slot: slot as i64,
@@ -100,7 +101,8 @@ async fn noop_jobs(app: &crate::helpers::TestApp, tenants: usize, per_tenant: us
                 queue::enqueue(&app.db.pool, &job, Start::Queued)
                     .await
                     .unwrap()
-                    .unwrap(),
+                    .unwrap()
+                    .to_string(),
             );
         }
     }
@@ -161,7 +163,7 @@ async fn two_apps_on_one_database_publish_each_post_once(engine: Engine) {
     let _second = spawn_on(&app.database_url, &[("AGENCY_POSTS_LIMIT", "100")]).await;
     let mut jobs = Vec::new();
     for slot in 0..8 {
-        let tenant: (String,) = sqlx::query_as("select tenant_id from site where id = $1")
+        let tenant: (TenantId,) = sqlx::query_as("select tenant_id from site where id = $1")
             .bind(&site)
             .fetch_one(&app.db.pool)
             .await
@@ -178,7 +180,8 @@ async fn two_apps_on_one_database_publish_each_post_once(engine: Engine) {
             queue::enqueue(&app.db.pool, &job, Start::Queued)
                 .await
                 .unwrap()
-                .unwrap(),
+                .unwrap()
+                .to_string(),
         );
     }
     for job in &jobs {
@@ -229,8 +232,9 @@ async fn the_workspace_cap_lets_other_workspaces_through(engine: Engine) {
         .execute(&app.db.pool)
         .await
         .unwrap();
+    let quiet_tenant = TenantId::new("quiet");
     let quiet = NewJob {
-        tenant_id: "quiet",
+        tenant_id: &quiet_tenant,
         kind: "noop",
         subject_id: "",
         slot: 0,

@@ -1,5 +1,5 @@
 use crate::app::error::AppError;
-use crate::app::types::{BillingOverview, CheckoutResult, PlanChange};
+use crate::app::types::{BillingOverview, CheckoutResult, PlanChange, TenantId};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "billing")]
@@ -42,7 +42,7 @@ pub async fn checkout_outcome(session_id: String) -> Result<CheckoutResult, AppE
 /// left empty follows the plan again.
 #[server(prefix = "/api", endpoint = "admin/workspace-limits")]
 pub async fn set_workspace_limits(
-    workspace_id: String,
+    workspace_id: TenantId,
     posts: Option<i64>,
     sites: Option<i64>,
     members: Option<i64>,

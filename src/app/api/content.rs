@@ -1,5 +1,5 @@
 use crate::app::error::AppError;
-use crate::app::types::{CalendarView, JobPage, PlannedRun, PostDetail, Step, Usage};
+use crate::app::types::{CalendarView, JobId, JobPage, PlannedRun, PostDetail, PostId, SiteId, Step, Usage};
 use leptos::prelude::*;
 
 /// The steps each list of the content page shows.
@@ -23,14 +23,14 @@ pub async fn list_jobs(list: String, site_id: String, page: i64) -> Result<JobPa
     let ctx = api::extract::<TenantContext>().await?;
     let filter = content::JobFilter {
         steps: steps_of(&list),
-        site_id: (!site_id.is_empty()).then_some(site_id),
+        site_id: (!site_id.is_empty()).then(|| SiteId::new(site_id)),
         page,
     };
     Ok(content::list_jobs(&ctx, &state, &filter).await?)
 }
 
 #[server(prefix = "/api", endpoint = "content/post")]
-pub async fn get_post(post_id: String) -> Result<PostDetail, AppError> {
+pub async fn get_post(post_id: PostId) -> Result<PostDetail, AppError> {
     use crate::server::{auth::TenantContext, request as api, services::content};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
@@ -38,7 +38,7 @@ pub async fn get_post(post_id: String) -> Result<PostDetail, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "content/edit")]
-pub async fn edit_post(post_id: String, title: String, body: String) -> Result<(), AppError> {
+pub async fn edit_post(post_id: PostId, title: String, body: String) -> Result<(), AppError> {
     use crate::server::{auth::TenantContext, request as api, services::review};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
@@ -46,7 +46,7 @@ pub async fn edit_post(post_id: String, title: String, body: String) -> Result<(
 }
 
 #[server(prefix = "/api", endpoint = "content/approve", input = server_fn::codec::Json)]
-pub async fn approve_posts(post_ids: Vec<String>) -> Result<usize, AppError> {
+pub async fn approve_posts(post_ids: Vec<PostId>) -> Result<usize, AppError> {
     use crate::server::{auth::TenantContext, request as api, services::review};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
@@ -54,7 +54,7 @@ pub async fn approve_posts(post_ids: Vec<String>) -> Result<usize, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "content/reject")]
-pub async fn reject_post(post_id: String) -> Result<(), AppError> {
+pub async fn reject_post(post_id: PostId) -> Result<(), AppError> {
     use crate::server::{auth::TenantContext, request as api, services::review};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
@@ -62,7 +62,7 @@ pub async fn reject_post(post_id: String) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "content/retry")]
-pub async fn retry_job(job_id: String) -> Result<(), AppError> {
+pub async fn retry_job(job_id: JobId) -> Result<(), AppError> {
     use crate::server::{auth::TenantContext, request as api, services::publishing};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
@@ -70,7 +70,7 @@ pub async fn retry_job(job_id: String) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "content/run_now")]
-pub async fn run_site_now(site_id: String) -> Result<String, AppError> {
+pub async fn run_site_now(site_id: SiteId) -> Result<JobId, AppError> {
     use crate::server::{auth::TenantContext, request as api, services::publishing};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;

@@ -1,5 +1,5 @@
 use crate::app::error::AppError;
-use crate::app::types::{ConnectionCheck, SiteDetail, SiteSettings, SiteSummary, UpcomingRun};
+use crate::app::types::{ConnectionCheck, SiteDetail, SiteId, SiteSettings, SiteSummary, UpcomingRun};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "sites/list")]
@@ -11,7 +11,7 @@ pub async fn list_sites() -> Result<Vec<SiteSummary>, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "sites/get")]
-pub async fn get_site(site_id: String, viewer_zone: String) -> Result<SiteDetail, AppError> {
+pub async fn get_site(site_id: SiteId, viewer_zone: String) -> Result<SiteDetail, AppError> {
     use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
@@ -19,7 +19,7 @@ pub async fn get_site(site_id: String, viewer_zone: String) -> Result<SiteDetail
 }
 
 #[server(prefix = "/api", endpoint = "sites/add")]
-pub async fn add_site(name: String, url: String, username: String, password: String) -> Result<String, AppError> {
+pub async fn add_site(name: String, url: String, username: String, password: String) -> Result<SiteId, AppError> {
     use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
@@ -32,7 +32,7 @@ pub async fn add_site(name: String, url: String, username: String, password: Str
 /// An empty password keeps the stored one: the field is write-only.
 #[server(prefix = "/api", endpoint = "sites/update")]
 pub async fn update_site(
-    site_id: String,
+    site_id: SiteId,
     name: String,
     url: String,
     username: String,
@@ -46,7 +46,7 @@ pub async fn update_site(
 }
 
 #[server(prefix = "/api", endpoint = "sites/delete")]
-pub async fn delete_site(site_id: String) -> Result<(), AppError> {
+pub async fn delete_site(site_id: SiteId) -> Result<(), AppError> {
     use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
@@ -56,7 +56,7 @@ pub async fn delete_site(site_id: String) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "sites/test")]
-pub async fn test_connection(site_id: String) -> Result<ConnectionCheck, AppError> {
+pub async fn test_connection(site_id: SiteId) -> Result<ConnectionCheck, AppError> {
     use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
@@ -64,7 +64,7 @@ pub async fn test_connection(site_id: String) -> Result<ConnectionCheck, AppErro
 }
 
 #[server(prefix = "/api", endpoint = "sites/automation")]
-pub async fn set_automation(site_id: String, on: bool) -> Result<(), AppError> {
+pub async fn set_automation(site_id: SiteId, on: bool) -> Result<(), AppError> {
     use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
@@ -72,7 +72,7 @@ pub async fn set_automation(site_id: String, on: bool) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "sites/settings", input = server_fn::codec::Json)]
-pub async fn save_site_settings(site_id: String, settings: SiteSettings) -> Result<(), AppError> {
+pub async fn save_site_settings(site_id: SiteId, settings: SiteSettings) -> Result<(), AppError> {
     use crate::server::{auth::TenantContext, request as api, services::sites};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;

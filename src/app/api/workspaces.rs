@@ -1,9 +1,9 @@
 use crate::app::error::AppError;
-use crate::app::types::{DashboardSummary, MemberSummary};
+use crate::app::types::{DashboardSummary, MemberSummary, TenantId};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "workspaces/create")]
-pub async fn create_workspace(name: String) -> Result<String, AppError> {
+pub async fn create_workspace(name: String) -> Result<TenantId, AppError> {
     use crate::server::{auth::*, domain::WorkspaceName, error::ServerError, request as api, services::workspaces};
     let state = api::state()?;
     let user = api::extract::<CurrentUser>().await?;
@@ -18,7 +18,7 @@ pub async fn create_workspace(name: String) -> Result<String, AppError> {
 
 /// Makes another of the user's workspaces the active one.
 #[server(prefix = "/api", endpoint = "workspaces/switch")]
-pub async fn switch_workspace(workspace_id: String) -> Result<(), AppError> {
+pub async fn switch_workspace(workspace_id: TenantId) -> Result<(), AppError> {
     use crate::server::{auth::*, error::ServerError, request as api};
     let state = api::state()?;
     let user = api::extract::<CurrentUser>().await?;
@@ -34,7 +34,7 @@ pub async fn switch_workspace(workspace_id: String) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "workspaces/rename")]
-pub async fn rename_workspace(workspace_id: String, name: String) -> Result<(), AppError> {
+pub async fn rename_workspace(workspace_id: TenantId, name: String) -> Result<(), AppError> {
     use crate::server::{auth::TenantContext, domain::WorkspaceName, request as api, services::workspaces};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;

@@ -5,7 +5,7 @@
 use crate::app::api::auth::ResendVerification;
 use crate::app::api::workspaces::SwitchWorkspace;
 use crate::app::components::{action_error, action_succeeded, reload_on_success, Logo};
-use crate::app::types::{BillingAlert, Me, WorkspaceSummary};
+use crate::app::types::{BillingAlert, Me, TenantId, WorkspaceSummary};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
@@ -126,7 +126,7 @@ fn PhoneMenu(children: Children) -> impl IntoView {
 
 /// Changes the active workspace and reloads the page in it.
 #[island]
-fn WorkspaceSwitcher(workspaces: Vec<WorkspaceSummary>, current: String) -> impl IntoView {
+fn WorkspaceSwitcher(workspaces: Vec<WorkspaceSummary>, current: TenantId) -> impl IntoView {
     let switch = ServerAction::<SwitchWorkspace>::new();
     reload_on_success(switch);
     let failed = move || matches!(switch.value().get(), Some(Err(_)));
@@ -138,12 +138,12 @@ fn WorkspaceSwitcher(workspaces: Vec<WorkspaceSummary>, current: String) -> impl
                 class="block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm"
                 disabled=move || switch.pending().get()
                 on:change=move |ev| {
-                    switch.dispatch(SwitchWorkspace { workspace_id: event_target_value(&ev) });
+                    switch.dispatch(SwitchWorkspace { workspace_id: TenantId::new(event_target_value(&ev)) });
                 }
             >
                 {workspaces.into_iter().map(|w| {
                     let selected = w.id == current;
-                    view! { <option value=w.id selected=selected>{w.name}</option> }
+                    view! { <option value=w.id.to_string() selected=selected>{w.name}</option> }
                 }).collect_view()}
             </select>
         </label>

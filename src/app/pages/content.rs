@@ -4,7 +4,7 @@
 use crate::app::api::content::{list_jobs, list_upcoming, ApprovePosts, RejectPost, RetryJob};
 use crate::app::api::sites::list_sites;
 use crate::app::components::{PageHeader, Pager};
-use crate::app::types::{JobPage, JobSummary, Step};
+use crate::app::types::{JobPage, JobSummary, PostId, Step};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -78,8 +78,8 @@ fn SiteFilter(list: String, site: String) -> impl IntoView {
                             <select id="site-filter" name="site" class="rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm">
                                 <option value="" selected=site.is_empty()>"All sites"</option>
                                 {options.into_iter().map(|s| {
-                                    let chosen = s.id == site;
-                                    view! { <option value=s.id selected=chosen>{s.name}</option> }
+                                    let chosen = s.id == site.as_str();
+                                    view! { <option value=s.id.to_string() selected=chosen>{s.name}</option> }
                                 }).collect_view()}
                             </select>
                         }
@@ -104,7 +104,7 @@ fn UpcomingRuns(site: String) -> impl IntoView {
                     Suspend::new(async move {
                         match runs.await {
                             Ok(runs) => {
-                                let runs: Vec<_> = runs.into_iter().filter(|r| site.is_empty() || r.site_id == site).collect();
+                                let runs: Vec<_> = runs.into_iter().filter(|r| site.is_empty() || r.site_id == site.as_str()).collect();
                                 if runs.is_empty() {
                                     return view! { <p class="p-6 text-sm text-slate-600">"No runs planned. Turn automation on for a site to schedule posts."</p> }.into_any();
                                 }
@@ -136,7 +136,7 @@ fn JobList(list: String, page: i64, site_id: String) -> impl IntoView {
     let approve = ServerAction::<ApprovePosts>::new();
     let reject = ServerAction::<RejectPost>::new();
     let retry = ServerAction::<RetryJob>::new();
-    let selected = RwSignal::new(Vec::<String>::new());
+    let selected = RwSignal::new(Vec::<PostId>::new());
     let (list_key, site_key) = (list.clone(), site_id.clone());
     let jobs = Resource::new(
         move || {
@@ -202,7 +202,7 @@ fn schedule_polls(jobs: Resource<Result<JobPage, crate::app::error::AppError>>, 
 fn Rows(
     page: JobPage,
     href: impl Fn(i64) -> String + 'static,
-    selected: RwSignal<Vec<String>>,
+    selected: RwSignal<Vec<PostId>>,
     approve: ServerAction<ApprovePosts>,
     reject: ServerAction<RejectPost>,
     retry: ServerAction<RetryJob>,
@@ -223,7 +223,7 @@ fn Rows(
 #[component]
 fn Row(
     job: JobSummary,
-    selected: RwSignal<Vec<String>>,
+    selected: RwSignal<Vec<PostId>>,
     approve: ServerAction<ApprovePosts>,
     reject: ServerAction<RejectPost>,
     retry: ServerAction<RetryJob>,

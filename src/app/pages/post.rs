@@ -3,7 +3,7 @@
 use super::content::StepBadge;
 use crate::app::api::content::{get_post, ApprovePosts, EditPost, RejectPost};
 use crate::app::components::{action_error, reload_on_success, ErrorPanel, FormError, SubmitButton, INPUT_CLASS};
-use crate::app::types::{PostDetail, Step};
+use crate::app::types::{PostDetail, PostId, Step};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -11,7 +11,10 @@ use leptos_router::hooks::use_params_map;
 #[component]
 pub fn PostPage() -> impl IntoView {
     let params = use_params_map();
-    let post = Resource::new(move || params.read().get("id").unwrap_or_default(), get_post);
+    let post = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        |id| get_post(PostId::new(id)),
+    );
     view! {
         <a href="/app/content" class="text-sm text-indigo-600 hover:underline">"← Content"</a>
         <Suspense fallback=|| view! { <p class="mt-4 text-sm text-slate-500">"Loading the post…"</p> }>
@@ -69,7 +72,7 @@ fn ReviewForm(post: PostDetail) -> impl IntoView {
             <FormError error=action_error(approve)/>
             <FormError error=action_error(reject)/>
             <ActionForm action=edit attr:class="mt-6 space-y-3">
-                <input type="hidden" name="post_id" value=post.id/>
+                <input type="hidden" name="post_id" value=post.id.to_string()/>
                 <label class="block">
                     <span class="mb-1 block text-sm font-medium text-slate-700">"Title"</span>
                     <input class=INPUT_CLASS name="title" value=post.title maxlength="200" required/>

@@ -6,7 +6,7 @@ use crate::app::api::content::RunSiteNow;
 use crate::app::api::sites::{get_site, DeleteSite, SetAutomation, TestConnection, UpdateSite};
 use crate::app::components::{action_error, reload_on_success, ErrorPanel, FormError, SubmitButton, INPUT_CLASS};
 use crate::app::layouts::ShellContext;
-use crate::app::types::{Connection, Permission, SiteDetail, SiteSummary};
+use crate::app::types::{Connection, Permission, SiteDetail, SiteId, SiteSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -18,7 +18,7 @@ pub fn SitePage() -> impl IntoView {
     let can_manage = shell.me.workspace.role.can(Permission::ManageSites);
     let detail = Resource::new(
         move || params.read().get("id").unwrap_or_default(),
-        |id| get_site(id, "UTC".into()),
+        |id| get_site(SiteId::new(id), "UTC".into()),
     );
     view! {
         <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading the site…"</p> }>
@@ -62,7 +62,7 @@ fn SiteView(detail: SiteDetail, can_manage: bool) -> impl IntoView {
 /// The connection badge, test connection, start/stop, run now and delete
 /// (with a confirmation step). The badge follows the latest test.
 #[island]
-fn SiteActions(site_id: String, connection: Connection, automation_on: bool, can_manage: bool) -> impl IntoView {
+fn SiteActions(site_id: SiteId, connection: Connection, automation_on: bool, can_manage: bool) -> impl IntoView {
     let test = ServerAction::<TestConnection>::new();
     let toggle = ServerAction::<SetAutomation>::new();
     let run = ServerAction::<RunSiteNow>::new();
@@ -126,7 +126,7 @@ fn CredentialsForm(site: SiteSummary, can_manage: bool) -> impl IntoView {
     reload_on_success(action);
     view! {
         <ActionForm action attr:class="mt-4 space-y-3">
-            <input type="hidden" name="site_id" value=site.id/>
+            <input type="hidden" name="site_id" value=site.id.to_string()/>
             <Field label="Name" name="name" value=site.name/>
             <Field label="Address" name="url" value=site.url/>
             <Field label="WordPress username" name="username" value=site.username/>

@@ -3,7 +3,7 @@
 
 use crate::app::api::sites::{PreviewSchedule, SaveSiteSettings};
 use crate::app::components::{action_error, action_succeeded, FormError, INPUT_CLASS};
-use crate::app::types::{SiteSettings, UpcomingRun};
+use crate::app::types::{SiteId, SiteSettings, UpcomingRun};
 use leptos::prelude::*;
 
 /// The browser's IANA zone; UTC when rendered on the server.
@@ -24,7 +24,7 @@ pub fn viewer_zone() -> String {
 
 #[island]
 pub fn SettingsForm(
-    site_id: String,
+    site_id: SiteId,
     settings: SiteSettings,
     runs: Vec<UpcomingRun>,
     can_manage: bool,

@@ -5,7 +5,7 @@ use crate::app::components::{
     action_error, reload_on_success, ErrorPanel, FormError, PageHeader, SubmitButton, TextField, INPUT_CLASS,
 };
 use crate::app::layouts::ShellContext;
-use crate::app::types::{MemberSummary, Permission};
+use crate::app::types::{MemberSummary, Permission, TenantId};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -48,14 +48,14 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[island]
-fn RenameForm(workspace_id: String, name: String, can_edit: bool) -> impl IntoView {
+fn RenameForm(workspace_id: TenantId, name: String, can_edit: bool) -> impl IntoView {
     let action = ServerAction::<RenameWorkspace>::new();
     reload_on_success(action);
     view! {
         <section class="mb-8 max-w-xl rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <h2 class="text-base font-semibold">"Workspace name"</h2>
             <ActionForm action attr:class="mt-4 flex flex-col gap-3 sm:flex-row">
-                <input type="hidden" name="workspace_id" value=workspace_id/>
+                <input type="hidden" name="workspace_id" value=workspace_id.to_string()/>
                 <input class=INPUT_CLASS name="name" aria-label="Workspace name" value=name maxlength="60" required disabled=!can_edit/>
                 <div class="sm:w-40">
                     <SubmitButton label="Save" pending_label="Saving…" pending=action.pending()/>

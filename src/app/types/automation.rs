@@ -1,6 +1,7 @@
 //! Sites, jobs and posts as the browser sees them. The application password
 //! has no field here on purpose: it is write-only.
 
+use super::{JobId, PostId, SiteId};
 use serde::{Deserialize, Serialize};
 
 /// What a job is doing, as users follow it:
@@ -99,7 +100,7 @@ impl Connection {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SiteSummary {
-    pub id: String,
+    pub id: SiteId,
     pub name: String,
     pub url: String,
     pub username: String,
@@ -161,8 +162,8 @@ pub struct ConnectionCheck {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobSummary {
-    pub id: String,
-    pub site_id: Option<String>,
+    pub id: JobId,
+    pub site_id: Option<SiteId>,
     pub site_name: String,
     pub slot: i64,
     pub step: Step,
@@ -171,16 +172,16 @@ pub struct JobSummary {
     pub last_error: Option<String>,
     pub next_attempt_at: Option<i64>,
     pub updated_at: i64,
-    pub post_id: Option<String>,
+    pub post_id: Option<PostId>,
     pub post_title: Option<String>,
     pub remote_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostDetail {
-    pub id: String,
-    pub job_id: String,
-    pub site_id: String,
+    pub id: PostId,
+    pub job_id: JobId,
+    pub site_id: SiteId,
     pub site_name: String,
     pub title: String,
     pub body_html: String,
@@ -214,7 +215,7 @@ pub struct Usage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarEntry {
     pub at: i64,
-    pub site_id: String,
+    pub site_id: SiteId,
     pub site_name: String,
     pub title: String,
     pub step: Option<Step>,
@@ -225,7 +226,7 @@ pub struct CalendarEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlannedRun {
     pub at: i64,
-    pub site_id: String,
+    pub site_id: SiteId,
     pub site_name: String,
     /// The instant in the site's zone, e.g. "Mon 23 Nov 2026, 09:00 CET".
     pub when: String,

@@ -15,7 +15,7 @@ pub struct Me {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserSummary {
-    pub id: String,
+    pub id: super::UserId,
     pub email: String,
     pub name: String,
     pub is_platform_admin: bool,
@@ -24,7 +24,7 @@ pub struct UserSummary {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkspaceSummary {
-    pub id: String,
+    pub id: super::TenantId,
     pub name: String,
     pub role: Role,
     pub plan: Plan,
@@ -44,7 +44,7 @@ pub struct DashboardSummary {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberSummary {
-    pub user_id: String,
+    pub user_id: super::UserId,
     pub name: String,
     pub email: String,
     pub role: Role,

@@ -3,11 +3,13 @@
 mod automation;
 mod billing;
 mod dto;
+mod ids;
 mod plan;
 mod role;
 
 pub use automation::*;
 pub use billing::*;
 pub use dto::*;
+pub use ids::{JobId, PostId, SiteId, TenantId, UserId};
 pub use plan::{grouped, Plan, PlanLimits, PlanSummary};
 pub use role::{Permission, Role};

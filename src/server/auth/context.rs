@@ -3,26 +3,26 @@
 //! request (`extract`), or by `for_system_job`, when the job runner works
 //! for a workspace. Its fields are private, so no other code can forge one.
 
-use crate::app::types::{Permission, Role};
+use crate::app::types::{Permission, Role, TenantId, UserId};
 use crate::server::error::{ServerError, ServerResult};
 
 #[derive(Debug, Clone)]
 pub struct TenantContext {
-    tenant_id: String,
+    tenant_id: TenantId,
     actor: Actor,
 }
 
 #[derive(Debug, Clone)]
 enum Actor {
     /// A signed-in member acting with their role.
-    Member { user_id: String, role: Role },
+    Member { user_id: UserId, role: Role },
     /// The job runner doing the workspace's own automation.
     System,
 }
 
 impl TenantContext {
     /// Built by `auth` from a membership row it has just read.
-    pub(super) fn of_member(tenant_id: String, user_id: String, role: Role) -> TenantContext {
+    pub(super) fn of_member(tenant_id: TenantId, user_id: UserId, role: Role) -> TenantContext {
         TenantContext {
             tenant_id,
             actor: Actor::Member { user_id, role },
@@ -31,19 +31,19 @@ impl TenantContext {
 
     /// The scope the job runner works in for one workspace's job: the
     /// workspace's own automation, which no member's role limits.
-    pub(in crate::server) fn for_system_job(tenant_id: impl Into<String>) -> TenantContext {
+    pub(in crate::server) fn for_system_job(tenant_id: TenantId) -> TenantContext {
         TenantContext {
-            tenant_id: tenant_id.into(),
+            tenant_id,
             actor: Actor::System,
         }
     }
 
-    pub fn tenant_id(&self) -> &str {
+    pub fn tenant_id(&self) -> &TenantId {
         &self.tenant_id
     }
 
     /// The member acting; None for the job runner.
-    pub fn user_id(&self) -> Option<&str> {
+    pub fn user_id(&self) -> Option<&UserId> {
         match &self.actor {
             Actor::Member { user_id, .. } => Some(user_id),
             Actor::System => None,
@@ -76,7 +76,7 @@ impl TenantContext {
 
     /// The acting member, for actions only a person can take (reviewing,
     /// paying); the job runner is refused.
-    pub fn member(&self) -> ServerResult<&str> {
+    pub fn member(&self) -> ServerResult<&UserId> {
         self.user_id().ok_or(ServerError::Forbidden)
     }
 }
@@ -86,11 +86,11 @@ impl TenantContext {
 /// (`extract`) or for the operator at the server's command line.
 #[derive(Debug, Clone)]
 pub struct PlatformAdmin {
-    user_id: Option<String>,
+    user_id: Option<UserId>,
 }
 
 impl PlatformAdmin {
-    pub(super) fn of_user(user_id: String) -> PlatformAdmin {
+    pub(super) fn of_user(user_id: UserId) -> PlatformAdmin {
         PlatformAdmin { user_id: Some(user_id) }
     }
 
@@ -100,8 +100,8 @@ impl PlatformAdmin {
     }
 
     /// The admin's user; None for the operator's command line.
-    pub fn user_id(&self) -> Option<&str> {
-        self.user_id.as_deref()
+    pub fn user_id(&self) -> Option<&UserId> {
+        self.user_id.as_ref()
     }
 }
 
@@ -119,7 +119,7 @@ mod tests {
         ));
         assert_eq!(viewer.member().unwrap(), "u");
 
-        let runner = TenantContext::for_system_job("t");
+        let runner = TenantContext::for_system_job("t".into());
         assert_eq!(runner.tenant_id(), "t");
         assert!(runner.can(Permission::CreateContent));
         assert!(runner.user_id().is_none() && runner.role().is_none());

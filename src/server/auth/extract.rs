@@ -4,7 +4,7 @@
 //! read afresh on every request.
 
 use super::{keys, PlatformAdmin, TenantContext};
-use crate::app::types::Role;
+use crate::app::types::{Role, TenantId, UserId};
 use crate::server::db::Db;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::state::AppState;
@@ -16,7 +16,7 @@ use tower_sessions::Session;
 /// A signed-in user whose session is still valid (its epoch matches).
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    pub user_id: String,
+    pub user_id: UserId,
     pub email: String,
     pub name: String,
     pub is_platform_admin: bool,
@@ -51,7 +51,7 @@ impl FromRequestParts<AppState> for CurrentUser {
 /// server functions the page then calls (both cached in the extensions).
 async fn load_user(parts: &mut Parts, state: &AppState) -> ServerResult<CurrentUser> {
     let session = session_of(parts, state).await?;
-    let user_id: String = get(&session, keys::USER_ID).await?.ok_or(ServerError::Unauthorized)?;
+    let user_id: UserId = get(&session, keys::USER_ID).await?.ok_or(ServerError::Unauthorized)?;
     let epoch: i64 = get(&session, keys::EPOCH).await?.unwrap_or(-1);
     let row: Option<(String, String, crate::server::db::Flag, Option<i64>, i64)> = sqlx::query_as(
         "select email, name, is_platform_admin, email_verified_at, session_epoch from app_user where id = $1",
@@ -91,7 +91,7 @@ impl FromRequestParts<AppState> for TenantContext {
 
 async fn load_context(parts: &mut Parts, state: &AppState) -> ServerResult<TenantContext> {
     let user = CurrentUser::from_request_parts(parts, state).await?;
-    let wanted: Option<String> = get(&user.session, keys::TENANT_ID).await?;
+    let wanted: Option<TenantId> = get(&user.session, keys::TENANT_ID).await?;
     if let Some(tenant_id) = wanted {
         if let Some(ctx) = membership(&state.db, &user.user_id, Some(&tenant_id)).await? {
             return Ok(ctx);
@@ -110,8 +110,12 @@ async fn load_context(parts: &mut Parts, state: &AppState) -> ServerResult<Tenan
 
 /// The user's membership of `tenant_id`, or of their oldest workspace when
 /// None. This is where a member's `TenantContext` is made.
-pub async fn membership(db: &Db, user_id: &str, tenant_id: Option<&str>) -> ServerResult<Option<TenantContext>> {
-    let row: Option<(String, String)> = sqlx::query_as(
+pub async fn membership(
+    db: &Db,
+    user_id: &UserId,
+    tenant_id: Option<&TenantId>,
+) -> ServerResult<Option<TenantContext>> {
+    let row: Option<(TenantId, String)> = sqlx::query_as(
         "select tenant_id, role from membership where user_id = $1 and ($2 is null or tenant_id = $2) \
          order by created_at, tenant_id limit 1",
     )
@@ -121,7 +125,7 @@ pub async fn membership(db: &Db, user_id: &str, tenant_id: Option<&str>) -> Serv
     .await?;
     row.map(|(tenant_id, role)| {
         let role = Role::parse(&role).ok_or_else(|| ServerError::internal(format!("unknown role {role:?}")))?;
-        Ok(TenantContext::of_member(tenant_id, user_id.to_owned(), role))
+        Ok(TenantContext::of_member(tenant_id, user_id.clone(), role))
     })
     .transpose()
 }

@@ -6,7 +6,7 @@
 //! longer than the database's.
 
 use super::ClaimedJob;
-use crate::app::types::Step;
+use crate::app::types::{JobId, Step};
 use crate::server::db::{now, now_ms, Db};
 use crate::server::error::{ServerError, ServerResult};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -15,7 +15,7 @@ use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Lease {
-    job_id: String,
+    job_id: JobId,
     token: String,
     duration: Duration,
     /// Until when (unix ms, this process's clock) the lease is surely held:
@@ -51,7 +51,7 @@ impl Lease {
         }
     }
 
-    pub fn job_id(&self) -> &str {
+    pub fn job_id(&self) -> &JobId {
         &self.job_id
     }
 

@@ -15,15 +15,15 @@ pub use claim::{claim, complete_many, release, ClaimLimits};
 pub use kind::{Done, Failure, JobKind, Kinds};
 pub use lease::{is_lease_lost, Lease};
 
-use crate::app::types::Step;
+use crate::app::types::{JobId, Step, TenantId};
 use crate::server::db::{new_id, now};
 use crate::server::error::ServerResult;
 
 /// A job as a worker holds it after claiming.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedJob {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: JobId,
+    pub tenant_id: TenantId,
     pub kind: String,
     /// The row the job works on (a site for a post job); "" for none.
     pub subject_id: String,
@@ -40,7 +40,7 @@ pub struct ClaimedJob {
 /// A job to add. `(tenant_id, kind, subject_id, slot)` names it: adding the
 /// same one twice adds nothing, so two schedulers never fire a slot twice.
 pub struct NewJob<'a> {
-    pub tenant_id: &'a str,
+    pub tenant_id: &'a TenantId,
     pub kind: &'a str,
     pub subject_id: &'a str,
     pub slot: i64,
@@ -58,17 +58,17 @@ pub enum Start<'a> {
 
 /// Adds a job unless one with its name exists. Returns the new id, or None
 /// when it was already there (another scheduler got there first).
-pub async fn enqueue<'e, E>(executor: E, job: &NewJob<'_>, start: Start<'_>) -> ServerResult<Option<String>>
+pub async fn enqueue<'e, E>(executor: E, job: &NewJob<'_>, start: Start<'_>) -> ServerResult<Option<JobId>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
-    let id = new_id();
+    let id = JobId::new(new_id());
     let at = now();
     let (state, step, reason, finished_at) = match start {
         Start::Queued => ("queued", Step::Queued, None, None),
         Start::Ended { step, reason } => ("done", step, Some(reason), Some(at)),
     };
-    let row: Option<(String,)> = sqlx::query_as(
+    let row: Option<(JobId,)> = sqlx::query_as(
         "insert into job (id, tenant_id, kind, subject_id, slot, state, step, max_attempts, run_at_ms, last_error, \
          created_at, updated_at, finished_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) \
          on conflict (tenant_id, kind, subject_id, slot) do nothing returning id",

@@ -65,18 +65,18 @@ async fn keep(state: &AppState, lease: &Lease) -> Failure {
         loop {
             let left = lease.remaining().saturating_sub(margin);
             if left.is_zero() {
-                tracing::warn!(job_id = lease.job_id(), "lease may have run out; stopping the job");
+                tracing::warn!(job_id = %lease.job_id(), "lease may have run out; stopping the job");
                 return Failure::LeaseLost;
             }
             match tokio::time::timeout(left, lease.renew(&state.db)).await {
                 Ok(Ok(())) => break,
                 Ok(Err(e)) if is_lease_lost(&e) => return Failure::LeaseLost,
                 Ok(Err(e)) => {
-                    tracing::warn!(job_id = lease.job_id(), error = %e, "could not renew a lease; trying again");
+                    tracing::warn!(job_id = %lease.job_id(), error = %e, "could not renew a lease; trying again");
                     tokio::time::sleep((every / 4).min(left)).await;
                 }
                 Err(_) => {
-                    tracing::warn!(job_id = lease.job_id(), "lease not renewed in time; stopping the job");
+                    tracing::warn!(job_id = %lease.job_id(), "lease not renewed in time; stopping the job");
                     return Failure::LeaseLost;
                 }
             }

@@ -1,7 +1,7 @@
 //! Accounts: sign-up (user + first workspace), sign-in, email confirmation,
 //! password reset and the platform-admin flag.
 
-use crate::app::types::Role;
+use crate::app::types::{Role, TenantId, UserId};
 use crate::server::auth::throttle;
 use crate::server::db::{new_id, now, Db, Flag};
 use crate::server::domain::{Email, Password, PersonName, WorkspaceName};
@@ -20,9 +20,9 @@ pub struct NewAccount {
 /// The user a session is opened for.
 #[derive(Debug, Clone)]
 pub struct SignedIn {
-    pub user_id: String,
+    pub user_id: UserId,
     pub session_epoch: i64,
-    pub tenant_id: Option<String>,
+    pub tenant_id: Option<TenantId>,
 }
 
 /// The role a new workspace's creator gets.
@@ -39,7 +39,7 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 pub async fn sign_up(state: &AppState, ip: &str, input: NewAccount) -> ServerResult<SignedIn> {
     throttle::allow_sign_up(&state.db, ip).await?;
     let hash = state.hasher.hash(&input.password).await?;
-    let (user_id, tenant_id, at) = (new_id(), new_id(), now());
+    let (user_id, tenant_id, at) = (UserId::new(new_id()), TenantId::new(new_id()), now());
     let mut tx = state.db.pool.begin().await?;
     let inserted =
         sqlx::query("insert into app_user (id, email, name, password_hash, created_at) values ($1, $2, $3, $4, $5)")
@@ -60,7 +60,7 @@ pub async fn sign_up(state: &AppState, ip: &str, input: NewAccount) -> ServerRes
     };
     crate::server::services::workspaces::insert_with_owner(&mut tx, &tenant_id, &input.workspace, &user_id, at).await?;
     tx.commit().await?;
-    tracing::info!(user_id, tenant_id, "account created");
+    tracing::info!(%user_id, %tenant_id, "account created");
     email_links::mail_in_background(state, user_id.clone(), input.email.as_str().to_owned(), Purpose::Verify);
     Ok(SignedIn {
         user_id,
@@ -75,7 +75,7 @@ pub async fn sign_up(state: &AppState, ip: &str, input: NewAccount) -> ServerRes
 pub async fn authenticate(state: &AppState, ip: &str, email: &str, password: &str) -> ServerResult<SignedIn> {
     let email = email.trim().to_lowercase();
     let attempt = throttle::begin_sign_in(&state.db, ip, &email).await?;
-    let row: Option<(String, String, i64)> =
+    let row: Option<(UserId, String, i64)> =
         sqlx::query_as("select id, password_hash, session_epoch from app_user where email = $1")
             .bind(&email)
             .fetch_optional(&state.db.pool)
@@ -96,7 +96,7 @@ pub async fn authenticate(state: &AppState, ip: &str, email: &str, password: &st
 
 /// Records that the user controls their address, and grants what waits for
 /// that proof: platform admin when the address is in ADMIN_EMAILS.
-async fn mark_verified(tx: &mut Transaction<'static, Any>, state: &AppState, user_id: &str) -> ServerResult<()> {
+async fn mark_verified(tx: &mut Transaction<'static, Any>, state: &AppState, user_id: &UserId) -> ServerResult<()> {
     let (email,): (String,) = sqlx::query_as(
         "update app_user set email_verified_at = coalesce(email_verified_at, $1) where id = $2 returning email",
     )
@@ -110,7 +110,7 @@ async fn mark_verified(tx: &mut Transaction<'static, Any>, state: &AppState, use
             .bind(user_id)
             .execute(&mut **tx)
             .await?;
-        tracing::info!(user_id, "platform admin granted from ADMIN_EMAILS");
+        tracing::info!(%user_id, "platform admin granted from ADMIN_EMAILS");
     }
     Ok(())
 }
@@ -142,7 +142,7 @@ pub async fn reset_password(state: &AppState, token: &str, password: &Password) 
     .await?;
     mark_verified(&mut tx, state, &user_id).await?;
     tx.commit().await?;
-    tracing::info!(user_id, "password reset");
+    tracing::info!(%user_id, "password reset");
     Ok(SignedIn {
         user_id,
         session_epoch,

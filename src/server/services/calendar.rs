@@ -1,7 +1,7 @@
 //! The calendar: a month or a week of posts and planned runs, laid out in
 //! the viewer's time zone on the server (the browser gets days, not math).
 
-use crate::app::types::{CalendarDay, CalendarEntry, CalendarView, Permission, PlannedRun, Step};
+use crate::app::types::{CalendarDay, CalendarEntry, CalendarView, Permission, PlannedRun, SiteId, Step};
 use crate::server::auth::TenantContext;
 use crate::server::db::now;
 use crate::server::domain::{format_in_zone, parse_time_zone};
@@ -128,7 +128,7 @@ fn lay_out(
 #[derive(sqlx::FromRow)]
 struct CalendarRow {
     at: i64,
-    site_id: String,
+    site_id: SiteId,
     site_name: String,
     title: String,
     step: String,

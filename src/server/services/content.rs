@@ -2,7 +2,7 @@
 //! post, usage. Queueing and retrying live in `publishing`, reviewing in
 //! `review`, the calendar in `calendar`.
 
-use crate::app::types::{JobPage, JobSummary, Permission, PostDetail, Step, Usage};
+use crate::app::types::{JobId, JobPage, JobSummary, Permission, PostDetail, PostId, SiteId, Step, Usage};
 use crate::server::auth::TenantContext;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::quota;
@@ -14,14 +14,14 @@ pub const PER_PAGE: i64 = 20;
 #[derive(Debug, Clone, Default)]
 pub struct JobFilter {
     pub steps: Vec<Step>,
-    pub site_id: Option<String>,
+    pub site_id: Option<SiteId>,
     pub page: i64,
 }
 
 #[derive(sqlx::FromRow)]
 struct JobRow {
-    id: String,
-    site_id: Option<String>,
+    id: JobId,
+    site_id: Option<SiteId>,
     site_name: Option<String>,
     slot: i64,
     state: String,
@@ -31,7 +31,7 @@ struct JobRow {
     last_error: Option<String>,
     run_at_ms: i64,
     updated_at: i64,
-    post_id: Option<String>,
+    post_id: Option<PostId>,
     post_title: Option<String>,
     remote_url: Option<String>,
 }
@@ -102,9 +102,9 @@ pub async fn list_jobs(ctx: &TenantContext, state: &AppState, filter: &JobFilter
 
 #[derive(sqlx::FromRow)]
 struct PostRow {
-    id: String,
-    job_id: String,
-    site_id: String,
+    id: PostId,
+    job_id: JobId,
+    site_id: SiteId,
     site_name: String,
     title: String,
     body_html: String,
@@ -117,7 +117,7 @@ struct PostRow {
 }
 
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
-pub async fn post(ctx: &TenantContext, state: &AppState, post_id: &str) -> ServerResult<PostDetail> {
+pub async fn post(ctx: &TenantContext, state: &AppState, post_id: &PostId) -> ServerResult<PostDetail> {
     ctx.require(Permission::ViewWorkspace)?;
     let row: PostRow = sqlx::query_as(
         "select p.id, p.job_id, p.site_id, s.name as site_name, p.title, p.body_html, p.excerpt, p.tags, p.review, \

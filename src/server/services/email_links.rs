@@ -3,6 +3,7 @@
 //! the same kind replaces the older one. Mail goes out in the background,
 //! so a request's timing never tells whether the address has an account.
 
+use crate::app::types::UserId;
 use crate::server::auth::throttle;
 use crate::server::db::{now, Db};
 use crate::server::domain::Email;
@@ -66,7 +67,7 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.trim().as_bytes()))
 }
 
-async fn issue(db: &Db, user_id: &str, purpose: Purpose) -> ServerResult<String> {
+async fn issue(db: &Db, user_id: &UserId, purpose: Purpose) -> ServerResult<String> {
     let token = hex::encode(rand::random::<[u8; 32]>());
     let at = now();
     let mut tx = db.pool.begin().await?;
@@ -91,8 +92,8 @@ async fn issue(db: &Db, user_id: &str, purpose: Purpose) -> ServerResult<String>
 
 /// Spends a token inside the caller's transaction: one atomic update, so two
 /// concurrent uses cannot both succeed. Returns the user it was issued to.
-pub async fn spend(tx: &mut Transaction<'static, Any>, token: &str, purpose: Purpose) -> ServerResult<String> {
-    let spent: Option<(String,)> = sqlx::query_as(
+pub async fn spend(tx: &mut Transaction<'static, Any>, token: &str, purpose: Purpose) -> ServerResult<UserId> {
+    let spent: Option<(UserId,)> = sqlx::query_as(
         "update email_token set used_at = $1 \
          where token_hash = $2 and purpose = $3 and used_at is null and expires_at > $1 returning user_id",
     )
@@ -106,7 +107,7 @@ pub async fn spend(tx: &mut Transaction<'static, Any>, token: &str, purpose: Pur
         .ok_or_else(|| ServerError::Validation("This link is invalid, used or expired. Ask for a new one.".into()))
 }
 
-async fn issue_and_mail(state: &AppState, user_id: &str, email: &str, purpose: Purpose) -> ServerResult<()> {
+async fn issue_and_mail(state: &AppState, user_id: &UserId, email: &str, purpose: Purpose) -> ServerResult<()> {
     let token = issue(&state.db, user_id, purpose).await?;
     let expires_at = now() + purpose.ttl_seconds();
     let mut link = state
@@ -125,14 +126,14 @@ async fn issue_and_mail(state: &AppState, user_id: &str, email: &str, purpose: P
 }
 
 /// Issues and mails a link. No request waits for it, so failures are logged.
-async fn mail_link(state: &AppState, user_id: &str, email: &str, purpose: Purpose) {
+async fn mail_link(state: &AppState, user_id: &UserId, email: &str, purpose: Purpose) {
     if let Err(e) = issue_and_mail(state, user_id, email, purpose).await {
         tracing::warn!(error = ?e, ?purpose, "could not mail a link");
     }
 }
 
 /// Mails a link without making the request wait for the mail server.
-pub fn mail_in_background(state: &AppState, user_id: String, email: String, purpose: Purpose) {
+pub fn mail_in_background(state: &AppState, user_id: UserId, email: String, purpose: Purpose) {
     let state = state.clone();
     tokio::spawn(async move { mail_link(&state, &user_id, &email, purpose).await });
 }
@@ -148,7 +149,7 @@ pub async fn request_password_reset(state: &AppState, email: &Email) -> ServerRe
     let state = state.clone();
     let email = email.clone();
     tokio::spawn(async move {
-        let user: Result<Option<(String,)>, _> = sqlx::query_as("select id from app_user where email = $1")
+        let user: Result<Option<(UserId,)>, _> = sqlx::query_as("select id from app_user where email = $1")
             .bind(email.as_str())
             .fetch_optional(&state.db.pool)
             .await;
@@ -162,12 +163,12 @@ pub async fn request_password_reset(state: &AppState, email: &Email) -> ServerRe
 }
 
 /// Sends the signed-in user a fresh confirmation link.
-pub async fn resend_verification(state: &AppState, user_id: &str, email: &str) -> ServerResult<()> {
+pub async fn resend_verification(state: &AppState, user_id: &UserId, email: &str) -> ServerResult<()> {
     if !throttle::allow_mail(&state.db, email).await? {
         return Err(ServerError::Throttled(
             "We just sent a link. Please wait a few minutes.".into(),
         ));
     }
-    mail_in_background(state, user_id.to_owned(), email.to_owned(), Purpose::Verify);
+    mail_in_background(state, user_id.clone(), email.to_owned(), Purpose::Verify);
     Ok(())
 }

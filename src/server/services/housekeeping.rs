@@ -5,7 +5,7 @@
 //! the runner's retries, dead-job record and per-workspace cap, and with
 //! several workers only one of them sweeps each slot.
 
-use crate::app::types::Step;
+use crate::app::types::{Step, TenantId};
 use crate::server::auth::{session_store, throttle, TenantContext};
 use crate::server::domain::Schedule;
 use crate::server::error::{ServerError, ServerResult};
@@ -33,7 +33,8 @@ pub async fn ensure_scheduled(state: &AppState) -> ServerResult<()> {
         schedule: &schedule,
         lead_seconds: 0,
     };
-    schedules::ensure(&TenantContext::for_system_job(PLATFORM_TENANT), state, &attachment).await
+    let platform = TenantContext::for_system_job(TenantId::new(PLATFORM_TENANT));
+    schedules::ensure(&platform, state, &attachment).await
 }
 
 pub struct Sweep;
@@ -51,7 +52,7 @@ impl JobKind for Sweep {
         _job: &ClaimedJob,
         _lease: &Lease,
     ) -> Result<Done, Failure> {
-        if ctx.tenant_id() != PLATFORM_TENANT {
+        if ctx.tenant_id().as_str() != PLATFORM_TENANT {
             return Err(Failure::Stop("Housekeeping runs for the platform only.".into()));
         }
         let sessions = session_store::delete_expired(&state.db, state.config.session_max_days)

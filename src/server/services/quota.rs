@@ -2,7 +2,7 @@
 //! counts when it is generated, since that is when the work is spent;
 //! rejecting it later does not give the post back.
 
-use crate::app::types::{Plan, PlanLimits, Usage};
+use crate::app::types::{Plan, PlanLimits, SiteId, Usage};
 use crate::server::auth::TenantContext;
 use crate::server::config::Config;
 use crate::server::db::{now, Backend};
@@ -127,7 +127,7 @@ pub async fn in_force_in(ctx: &TenantContext, config: &Config, conn: &mut AnyCon
 pub async fn site_within_limit(
     ctx: &TenantContext,
     conn: &mut AnyConnection,
-    site_id: &str,
+    site_id: &SiteId,
     sites_limit: i64,
 ) -> ServerResult<bool> {
     let (older,): (i64,) = sqlx::query_as(

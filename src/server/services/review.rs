@@ -2,7 +2,7 @@
 //! jobs go on to publishing) or reject it.
 
 use super::content::exists;
-use crate::app::types::Permission;
+use crate::app::types::{Permission, PostId};
 use crate::server::auth::TenantContext;
 use crate::server::db::{now, now_ms};
 use crate::server::error::{ServerError, ServerResult};
@@ -14,7 +14,7 @@ use crate::server::writing::sanitize::{plain_text, sanitize_html};
 pub async fn edit_post(
     ctx: &TenantContext,
     state: &AppState,
-    post_id: &str,
+    post_id: &PostId,
     title: &str,
     body: &str,
 ) -> ServerResult<()> {
@@ -38,7 +38,7 @@ pub async fn edit_post(
     .execute(&state.db.pool)
     .await?;
     if done.rows_affected() == 0 {
-        exists(ctx, state, "post", post_id).await?;
+        exists(ctx, state, "post", post_id.as_str()).await?;
         return Err(not_pending());
     }
     Ok(())
@@ -53,7 +53,7 @@ fn not_pending() -> ServerError {
 async fn decide(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     ctx: &TenantContext,
-    post_id: &str,
+    post_id: &PostId,
     verdict: &str,
 ) -> ServerResult<bool> {
     let done = sqlx::query(
@@ -73,7 +73,7 @@ async fn decide(
 /// Approves posts waiting for review; their jobs go on to publishing.
 /// Returns how many were approved (others had been handled already).
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
-pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[String]) -> ServerResult<usize> {
+pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[PostId]) -> ServerResult<usize> {
     ctx.require(Permission::ReviewContent)?;
     if post_ids.is_empty() || post_ids.len() > 100 {
         return Err(ServerError::Validation("Choose between 1 and 100 posts.".into()));
@@ -101,12 +101,12 @@ pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[String])
 }
 
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
-pub async fn reject(ctx: &TenantContext, state: &AppState, post_id: &str) -> ServerResult<()> {
+pub async fn reject(ctx: &TenantContext, state: &AppState, post_id: &PostId) -> ServerResult<()> {
     ctx.require(Permission::ReviewContent)?;
     let mut tx = state.db.begin_write().await?;
     if !decide(&mut tx, ctx, post_id, "rejected").await? {
         drop(tx);
-        exists(ctx, state, "post", post_id).await?;
+        exists(ctx, state, "post", post_id.as_str()).await?;
         return Err(not_pending());
     }
     sqlx::query(

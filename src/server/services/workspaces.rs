@@ -1,6 +1,8 @@
 //! Workspaces (tenants) and memberships.
 
-use crate::app::types::{DashboardSummary, Me, MemberSummary, Permission, Plan, Role, UserSummary, WorkspaceSummary};
+use crate::app::types::{
+    DashboardSummary, Me, MemberSummary, Permission, Plan, Role, TenantId, UserId, UserSummary, WorkspaceSummary,
+};
 use crate::server::auth::{CurrentUser, TenantContext};
 use crate::server::db::{new_id, now, Backend};
 use crate::server::domain::WorkspaceName;
@@ -12,7 +14,7 @@ use sqlx::{Any, Transaction};
 
 #[derive(sqlx::FromRow)]
 struct WorkspaceRow {
-    id: String,
+    id: TenantId,
     name: String,
     plan: String,
     role: String,
@@ -47,9 +49,9 @@ pub async fn list_for_user(user: &CurrentUser, state: &AppState) -> ServerResult
 /// transaction (sign-up creates the user in the same one).
 pub async fn insert_with_owner(
     tx: &mut Transaction<'static, Any>,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     name: &WorkspaceName,
-    user_id: &str,
+    user_id: &UserId,
     at: i64,
 ) -> ServerResult<()> {
     sqlx::query("insert into tenant (id, name, plan, created_at) values ($1, $2, 'free', $3)")
@@ -70,8 +72,8 @@ pub async fn insert_with_owner(
 
 /// A further workspace for a signed-in user, who becomes its owner.
 #[tracing::instrument(skip_all, fields(user_id = %user.user_id), err)]
-pub async fn create(user: &CurrentUser, state: &AppState, name: &WorkspaceName) -> ServerResult<String> {
-    let tenant_id = new_id();
+pub async fn create(user: &CurrentUser, state: &AppState, name: &WorkspaceName) -> ServerResult<TenantId> {
+    let tenant_id = TenantId::new(new_id());
     let mut tx = state.db.begin_write().await?;
     lock_user(&mut tx, state, &user.user_id).await?;
     let (owned,): (i64,) = sqlx::query_as(
@@ -95,7 +97,7 @@ pub async fn create(user: &CurrentUser, state: &AppState, name: &WorkspaceName) 
 
 /// Serialises one user's workspace creations, so parallel requests cannot
 /// all pass the count. SQLite's write transaction already does.
-async fn lock_user(tx: &mut Transaction<'static, Any>, state: &AppState, user_id: &str) -> ServerResult<()> {
+async fn lock_user(tx: &mut Transaction<'static, Any>, state: &AppState, user_id: &UserId) -> ServerResult<()> {
     if state.db.backend == Backend::Postgres {
         sqlx::query("select pg_advisory_xact_lock(7340003, hashtext($1))")
             .bind(user_id)
@@ -109,7 +111,7 @@ async fn lock_user(tx: &mut Transaction<'static, Any>, state: &AppState, user_id
 pub async fn rename(
     ctx: &TenantContext,
     state: &AppState,
-    workspace_id: &str,
+    workspace_id: &TenantId,
     name: &WorkspaceName,
 ) -> ServerResult<()> {
     if workspace_id != ctx.tenant_id() {
@@ -150,7 +152,7 @@ pub async fn dashboard(ctx: &TenantContext, state: &AppState) -> ServerResult<Da
 
 #[derive(sqlx::FromRow)]
 struct MemberRow {
-    user_id: String,
+    user_id: UserId,
     name: String,
     email: String,
     role: String,
@@ -186,7 +188,7 @@ pub async fn me(user: &CurrentUser, ctx: &TenantContext, state: &AppState) -> Se
     let workspaces = list_for_user(user, state).await?;
     let workspace = workspaces
         .iter()
-        .find(|w| w.id == ctx.tenant_id())
+        .find(|w| w.id == *ctx.tenant_id())
         .cloned()
         .ok_or(ServerError::NotFound)?;
     Ok(Me {

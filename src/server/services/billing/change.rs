@@ -3,7 +3,7 @@
 //! Billing Portal; and the page Stripe returns to after Checkout.
 
 use super::{billing_row, sync, BillingRow};
-use crate::app::types::{CheckoutResult, Permission, Plan, PlanChange};
+use crate::app::types::{CheckoutResult, Permission, Plan, PlanChange, TenantId};
 use crate::server::auth::TenantContext;
 use crate::server::clients::stripe::{CheckoutSession, NewCheckout, Stripe};
 use crate::server::config::StripeConfig;
@@ -135,7 +135,7 @@ async fn start_checkout(
     let trial_days = state.config.billing.trial_days;
     let checkout = NewCheckout {
         customer_id: &customer_id,
-        workspace_id: ctx.tenant_id(),
+        workspace_id: ctx.tenant_id().as_str(),
         price_id: sync::price_for_plan(config, plan).unwrap_or_default(),
         trial_days: (!row.trial_used.0 && trial_days > 0).then_some(trial_days as u32),
         success_url: &format!("{billing_page}?checkout={{CHECKOUT_SESSION_ID}}"),
@@ -215,7 +215,7 @@ async fn customer(ctx: &TenantContext, state: &AppState, stripe: &Stripe, row: &
         None => {
             let key = format!("customer-{}", ctx.tenant_id());
             let created = stripe
-                .create_customer(&key, ctx.tenant_id())
+                .create_customer(&key, ctx.tenant_id().as_str())
                 .await
                 .map_err(stripe_failed)?;
             store_customer(ctx, state, &created).await?
@@ -258,7 +258,7 @@ async fn fulfil(
     state: &AppState,
     config: &StripeConfig,
     stripe: &Stripe,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     session: &CheckoutSession,
 ) -> ServerResult<()> {
     let Some(sub_id) = session.subscription_id.as_deref() else {

@@ -14,7 +14,7 @@ pub mod webhook;
 pub use change::{checkout_result, choose_plan, portal};
 
 use crate::app::types::{
-    BillingAlert, BillingOverview, InvoiceLine, InvoicePage, Permission, Plan, PlanSummary, UsageBar,
+    BillingAlert, BillingOverview, InvoiceLine, InvoicePage, Permission, Plan, PlanSummary, TenantId, UsageBar,
 };
 use crate::server::auth::{PlatformAdmin, TenantContext};
 use crate::server::config::Config;
@@ -41,7 +41,7 @@ struct BillingRow {
     synced_at_ms: i64,
 }
 
-async fn billing_row(db: &Db, tenant_id: &str) -> ServerResult<BillingRow> {
+async fn billing_row(db: &Db, tenant_id: &TenantId) -> ServerResult<BillingRow> {
     Ok(sqlx::query_as(
         "select customer_id, subscription_id, status, period_end, trial_end, cancel_at_period_end, trial_used, \
          payment_failed_at, payment_url, synced_at_ms from billing where tenant_id = $1",
@@ -194,7 +194,7 @@ pub async fn alert(ctx: &TenantContext, state: &AppState) -> ServerResult<Option
     Ok(alert)
 }
 
-async fn invoices(db: &Db, tenant_id: &str, page: i64) -> ServerResult<InvoicePage> {
+async fn invoices(db: &Db, tenant_id: &TenantId, page: i64) -> ServerResult<InvoicePage> {
     let (total,): (i64,) = sqlx::query_as("select count(*) from invoice where tenant_id = $1")
         .bind(tenant_id)
         .fetch_one(&db.pool)
@@ -231,7 +231,7 @@ async fn invoices(db: &Db, tenant_id: &str, page: i64) -> ServerResult<InvoicePa
 
 /// Mails every owner of the workspace; a failure is logged, never raised,
 /// since the event it reports is already stored.
-pub(crate) async fn mail_owners(state: &AppState, tenant_id: &str, subject: &str, text: &str) {
+pub(crate) async fn mail_owners(state: &AppState, tenant_id: &TenantId, subject: &str, text: &str) {
     let owners: Vec<(String,)> = match sqlx::query_as(
         "select u.email from membership m join app_user u on u.id = m.user_id \
          where m.tenant_id = $1 and m.role = 'owner'",
@@ -242,7 +242,7 @@ pub(crate) async fn mail_owners(state: &AppState, tenant_id: &str, subject: &str
     {
         Ok(rows) => rows,
         Err(e) => {
-            tracing::error!(tenant_id, error = %e, "could not list the owners to mail");
+            tracing::error!(%tenant_id, error = %e, "could not list the owners to mail");
             return;
         }
     };
@@ -254,7 +254,7 @@ pub(crate) async fn mail_owners(state: &AppState, tenant_id: &str, subject: &str
             link_expires_at: None,
         };
         if let Err(e) = mail::send(state, &mail).await {
-            tracing::error!(tenant_id, error = %e, "billing mail failed");
+            tracing::error!(%tenant_id, error = %e, "billing mail failed");
         }
     }
 }
@@ -270,7 +270,7 @@ pub struct Overrides {
 pub async fn set_overrides(
     _admin: &PlatformAdmin,
     state: &AppState,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     o: &Overrides,
 ) -> ServerResult<()> {
     if [o.posts, o.sites, o.members]

@@ -3,7 +3,7 @@
 //! so applying it twice changes nothing and a late event cannot bring back
 //! an older state.
 
-use crate::app::types::Plan;
+use crate::app::types::{Plan, TenantId};
 use crate::server::clients::stripe::{Stripe, StripeError, Subscription};
 use crate::server::config::StripeConfig;
 use crate::server::db::now_ms;
@@ -42,7 +42,7 @@ pub fn price_for_plan(stripe: &StripeConfig, plan: Plan) -> Option<&str> {
 }
 
 /// Creates the workspace's billing row if it has none yet.
-pub async fn ensure_row(tx: &mut Tx, tenant_id: &str) -> ServerResult<()> {
+pub async fn ensure_row(tx: &mut Tx, tenant_id: &TenantId) -> ServerResult<()> {
     sqlx::query("insert into billing (tenant_id, updated_at) values ($1, $2) on conflict (tenant_id) do nothing")
         .bind(tenant_id)
         .bind(now())
@@ -68,7 +68,7 @@ pub struct Incumbent {
 }
 
 /// The workspace's stored subscription, if Stripe last called it live.
-pub async fn stored_live(db: &Db, tenant_id: &str) -> ServerResult<Option<String>> {
+pub async fn stored_live(db: &Db, tenant_id: &TenantId) -> ServerResult<Option<String>> {
     let row: Option<(Option<String>, String)> =
         sqlx::query_as("select subscription_id, status from billing where tenant_id = $1")
             .bind(tenant_id)
@@ -123,7 +123,7 @@ pub struct Stored {
 pub async fn apply_subscription(
     tx: &mut Tx,
     stripe: &StripeConfig,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     read: &Read,
 ) -> ServerResult<Option<Written>> {
     let stored = lock_row(tx, tenant_id).await?;
@@ -139,12 +139,12 @@ pub async fn apply_subscription(
 pub async fn write_subscription(
     tx: &mut Tx,
     stripe: &StripeConfig,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     stored: &Stored,
     read: &Read,
 ) -> ServerResult<Option<Written>> {
     if let Some(reason) = refusal(stripe, tenant_id, stored, read) {
-        tracing::warn!(tenant_id, subscription = %read.sub.id, reason, "subscription state not applied");
+        tracing::warn!(%tenant_id, subscription = %read.sub.id, reason, "subscription state not applied");
         return Ok(None);
     }
     let sub = &read.sub;
@@ -183,7 +183,7 @@ pub async fn write_subscription(
 /// Locks the workspace's billing row for the transaction (creating it if
 /// need be) and returns what it holds. Every billing write takes this lock
 /// first, so writers never wait on each other in opposite orders.
-pub async fn lock_row(tx: &mut Tx, tenant_id: &str) -> ServerResult<Stored> {
+pub async fn lock_row(tx: &mut Tx, tenant_id: &TenantId) -> ServerResult<Stored> {
     ensure_row(tx, tenant_id).await?;
     // A write takes PostgreSQL's row lock (SQLite's write transaction holds
     // the whole database already); the select after it sees the last commit.
@@ -209,9 +209,9 @@ pub async fn lock_row(tx: &mut Tx, tenant_id: &str) -> ServerResult<Stored> {
 /// workspace; a later read is stored; or it would replace another
 /// subscription that is still live, or that is one of ours while this one
 /// is to a price of no plan. A workspace has one subscription that counts.
-fn refusal(stripe: &StripeConfig, tenant_id: &str, stored: &Stored, read: &Read) -> Option<&'static str> {
+fn refusal(stripe: &StripeConfig, tenant_id: &TenantId, stored: &Stored, read: &Read) -> Option<&'static str> {
     let sub = &read.sub;
-    if sub.workspace_id.as_deref().is_some_and(|w| w != tenant_id) {
+    if sub.workspace_id.as_deref().is_some_and(|w| w != tenant_id.as_str()) {
         return Some("the subscription names another workspace");
     }
     if read.at_ms < stored.synced_at_ms {
@@ -229,7 +229,7 @@ fn refusal(stripe: &StripeConfig, tenant_id: &str, stored: &Stored, read: &Read)
         (true, false) => Some("a finished subscription while another is live"),
         (true, true) => {
             tracing::error!(
-                tenant_id,
+                %tenant_id,
                 kept = other,
                 second = %sub.id,
                 "a second live subscription: {other} stays in force; cancel and refund {} in Stripe",
@@ -241,17 +241,17 @@ fn refusal(stripe: &StripeConfig, tenant_id: &str, stored: &Stored, read: &Read)
     }
 }
 
-fn plan_of(stripe: &StripeConfig, tenant_id: &str, sub: &Subscription) -> Plan {
+fn plan_of(stripe: &StripeConfig, tenant_id: &TenantId, sub: &Subscription) -> Plan {
     if !is_live(&sub.status) {
         return Plan::Free;
     }
     plan_for_price(stripe, &sub.price_id).unwrap_or_else(|| {
-        tracing::warn!(tenant_id, price = %sub.price_id, "subscription to a price of no plan; limits stay free");
+        tracing::warn!(%tenant_id, price = %sub.price_id, "subscription to a price of no plan; limits stay free");
         Plan::Free
     })
 }
 
-pub async fn set_plan(tx: &mut Tx, tenant_id: &str, plan: Plan) -> ServerResult<()> {
+pub async fn set_plan(tx: &mut Tx, tenant_id: &TenantId, plan: Plan) -> ServerResult<()> {
     sqlx::query("update tenant set plan = $1 where id = $2")
         .bind(plan.as_str())
         .bind(tenant_id)
@@ -261,8 +261,8 @@ pub async fn set_plan(tx: &mut Tx, tenant_id: &str, plan: Plan) -> ServerResult<
 }
 
 /// The workspace whose Stripe customer this is.
-pub async fn tenant_of_customer(conn: &mut sqlx::AnyConnection, customer_id: &str) -> ServerResult<Option<String>> {
-    let row: Option<(String,)> = sqlx::query_as("select tenant_id from billing where customer_id = $1")
+pub async fn tenant_of_customer(conn: &mut sqlx::AnyConnection, customer_id: &str) -> ServerResult<Option<TenantId>> {
+    let row: Option<(TenantId,)> = sqlx::query_as("select tenant_id from billing where customer_id = $1")
         .bind(customer_id)
         .fetch_optional(&mut *conn)
         .await?;
@@ -282,7 +282,7 @@ pub struct InvoiceFacts<'a> {
 }
 
 /// Stores the invoice and returns the status it now has.
-pub async fn upsert_invoice(tx: &mut Tx, tenant_id: &str, invoice: &InvoiceFacts<'_>) -> ServerResult<String> {
+pub async fn upsert_invoice(tx: &mut Tx, tenant_id: &TenantId, invoice: &InvoiceFacts<'_>) -> ServerResult<String> {
     let (status,): (String,) = sqlx::query_as(
         "insert into invoice (tenant_id, id, number, amount_cents, currency, status, hosted_url, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -308,7 +308,7 @@ pub async fn upsert_invoice(tx: &mut Tx, tenant_id: &str, invoice: &InvoiceFacts
 /// fails. Whether the workspace is overdue at all is Stripe's subscription
 /// status (`apply_subscription`), which also clears this once it is over.
 /// The row exists: the webhook has taken `lock_row`.
-pub async fn set_payment_url(tx: &mut Tx, tenant_id: &str, url: &str) -> ServerResult<()> {
+pub async fn set_payment_url(tx: &mut Tx, tenant_id: &TenantId, url: &str) -> ServerResult<()> {
     sqlx::query("update billing set payment_url = $2, updated_at = $3 where tenant_id = $1")
         .bind(tenant_id)
         .bind(url)
@@ -319,7 +319,7 @@ pub async fn set_payment_url(tx: &mut Tx, tenant_id: &str, url: &str) -> ServerR
 }
 
 /// The invoice behind the pay link was paid: the link goes.
-pub async fn invoice_paid(tx: &mut Tx, tenant_id: &str, url: &str) -> ServerResult<()> {
+pub async fn invoice_paid(tx: &mut Tx, tenant_id: &TenantId, url: &str) -> ServerResult<()> {
     sqlx::query("update billing set payment_url = null, updated_at = $3 where tenant_id = $1 and payment_url = $2")
         .bind(tenant_id)
         .bind(url)
@@ -333,7 +333,7 @@ pub async fn invoice_paid(tx: &mut Tx, tenant_id: &str, url: &str) -> ServerResu
 /// subscription it created.
 pub async fn checkout_fulfilled(
     tx: &mut Tx,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     session_id: &str,
     subscription_id: Option<&str>,
 ) -> ServerResult<()> {

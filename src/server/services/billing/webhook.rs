@@ -8,6 +8,7 @@ use super::change::billing_page;
 use super::mail_owners;
 use super::signature::{self, SignatureError};
 use super::sync::{self, InvoiceFacts, Tx};
+use crate::app::types::TenantId;
 use crate::server::clients::stripe::{Stripe, StripeError};
 use crate::server::config::StripeConfig;
 use crate::server::db::now;
@@ -110,7 +111,7 @@ pub async fn receive(state: &AppState, signature_header: Option<&str>, body: &[u
         // Stripe will answer the same next time (say, a subscription it no
         // longer has): a retry cannot help, so the event is recorded as done.
         Err(WebhookError::Stripe(e)) if !e.is_transient() => {
-            tracing::error!(event = %event.id, tenant_id, error = %e, "the event's subscription cannot be read");
+            tracing::error!(event = %event.id, %tenant_id, error = %e, "the event's subscription cannot be read");
             apply(state, config, &tenant_id, &event, None).await?;
             return Ok(Outcome::Unreadable);
         }
@@ -123,7 +124,7 @@ pub async fn receive(state: &AppState, signature_header: Option<&str>, body: &[u
 async fn read_subscription(
     state: &AppState,
     stripe: &Stripe,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     event: &Event,
 ) -> Result<Option<sync::Read>, WebhookError> {
     let subscription_id = match event.kind.as_str() {
@@ -142,7 +143,7 @@ async fn read_subscription(
 async fn apply(
     state: &AppState,
     config: &StripeConfig,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     event: &Event,
     read: Option<&sync::Read>,
 ) -> Result<Outcome, WebhookError> {
@@ -197,7 +198,7 @@ async fn seen(state: &AppState, event_id: &str) -> Result<bool, ServerError> {
 
 /// Stores the event id; false when it was already there (a duplicate that
 /// raced this one waits on the key, then finds it taken).
-async fn insert_event(tx: &mut Tx, event: &Event, tenant_id: Option<&str>) -> Result<bool, ServerError> {
+async fn insert_event(tx: &mut Tx, event: &Event, tenant_id: Option<&TenantId>) -> Result<bool, ServerError> {
     let done = sqlx::query(
         "insert into stripe_event (id, kind, tenant_id, received_at) values ($1, $2, $3, $4) on conflict (id) do nothing",
     )
@@ -210,7 +211,7 @@ async fn insert_event(tx: &mut Tx, event: &Event, tenant_id: Option<&str>) -> Re
     Ok(done.rows_affected() == 1)
 }
 
-async fn record(state: &AppState, event: &Event, tenant_id: Option<&str>) -> Result<(), ServerError> {
+async fn record(state: &AppState, event: &Event, tenant_id: Option<&TenantId>) -> Result<(), ServerError> {
     let mut tx = state.db.begin_write().await?;
     insert_event(&mut tx, event, tenant_id).await?;
     tx.commit().await?;
@@ -220,7 +221,7 @@ async fn record(state: &AppState, event: &Event, tenant_id: Option<&str>) -> Res
 /// The workspace an event is about. A completed Checkout names it in
 /// client_reference_id, which is believed only when that workspace started
 /// that session or owns that customer; everything else goes by customer.
-async fn tenant_of(state: &AppState, event: &Event) -> Result<Option<String>, ServerError> {
+async fn tenant_of(state: &AppState, event: &Event) -> Result<Option<TenantId>, ServerError> {
     let mut conn = state.db.pool.acquire().await?;
     let conn = &mut *conn;
     let customer = event.id_of("customer");
@@ -239,11 +240,11 @@ async fn tenant_of(state: &AppState, event: &Event) -> Result<Option<String>, Se
         .bind(session)
         .fetch_one(&mut *conn)
         .await?;
-    let owns_customer = by_customer.as_deref() == Some(claimed);
-    Ok((started > 0 && (by_customer.is_none() || owns_customer)).then(|| claimed.to_owned()))
+    let owns_customer = by_customer.as_ref().is_some_and(|t| t.as_str() == claimed);
+    Ok((started > 0 && (by_customer.is_none() || owns_customer)).then(|| TenantId::new(claimed)))
 }
 
-async fn store_invoice(tx: &mut Tx, tenant_id: &str, event: &Event) -> Result<String, ServerError> {
+async fn store_invoice(tx: &mut Tx, tenant_id: &TenantId, event: &Event) -> Result<String, ServerError> {
     let amount = event.object["amount_due"].as_i64().unwrap_or_default();
     let facts = InvoiceFacts {
         id: event.text("id").unwrap_or_default(),

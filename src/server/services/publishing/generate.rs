@@ -4,7 +4,7 @@
 
 use super::job::PostRow;
 use super::{quota_message, slug_for, FUTURE_LEAD_SECONDS};
-use crate::app::types::Step;
+use crate::app::types::{JobId, PostId, Step};
 use crate::server::auth::TenantContext;
 use crate::server::clients::llm::LlmError;
 use crate::server::db::{new_id, now};
@@ -64,8 +64,8 @@ pub(super) async fn generate(
         "pending"
     };
     let post = PostRow {
-        id: new_id(),
-        slug: slug_for(&title, &job.id),
+        id: PostId::new(new_id()),
+        slug: slug_for(&title, job.id.as_str()),
         title,
         body_html,
         excerpt,
@@ -154,9 +154,9 @@ async fn store_post(
     Ok(true)
 }
 
-fn brief(site: &SiteRow, job_id: &str) -> Brief {
+fn brief(site: &SiteRow, job_id: &JobId) -> Brief {
     let site = &site.settings;
-    let seed = Sha256::digest(job_id.as_bytes());
+    let seed = Sha256::digest(job_id.as_str().as_bytes());
     Brief {
         niche: site.niche.clone(),
         topics: site

@@ -6,7 +6,7 @@
 use super::generate::generate;
 use super::publish::publish;
 use super::{enqueue_slot, KIND};
-use crate::app::types::Step;
+use crate::app::types::{JobId, PostId, SiteId, Step};
 use crate::server::auth::TenantContext;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::queue::{ClaimedJob, Done, Failure, JobKind, Lease};
@@ -16,7 +16,7 @@ use crate::server::state::AppState;
 /// A generated post as the job carries it from storing to publishing.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(super) struct PostRow {
-    pub id: String,
+    pub id: PostId,
     pub title: String,
     pub body_html: String,
     pub excerpt: String,
@@ -37,7 +37,7 @@ impl JobKind for PostJob {
     }
 
     async fn on_slot(&self, ctx: &TenantContext, state: &AppState, site_id: &str, slot: i64) -> ServerResult<bool> {
-        enqueue_slot(ctx, state, site_id, slot).await
+        enqueue_slot(ctx, state, &SiteId::new(site_id), slot).await
     }
 
     async fn run(
@@ -47,7 +47,7 @@ impl JobKind for PostJob {
         job: &ClaimedJob,
         lease: &Lease,
     ) -> Result<Done, Failure> {
-        let site = match sites::load(ctx, state, &job.subject_id).await {
+        let site = match sites::load(ctx, state, &SiteId::new(job.subject_id.as_str())).await {
             Ok(site) => site,
             Err(ServerError::NotFound) => return Err(Failure::Stop("The site was deleted.".into())),
             Err(e) => return Err(e.into()),
@@ -73,7 +73,7 @@ impl JobKind for PostJob {
 }
 
 /// The post an earlier attempt of this job stored, if any.
-async fn stored_post(ctx: &TenantContext, state: &AppState, job_id: &str) -> ServerResult<Option<PostRow>> {
+async fn stored_post(ctx: &TenantContext, state: &AppState, job_id: &JobId) -> ServerResult<Option<PostRow>> {
     Ok(sqlx::query_as(
         "select id, title, body_html, excerpt, tags, slug, review, wp_status, publish_at, remote_id \
          from post where job_id = $1 and tenant_id = $2",

@@ -21,7 +21,7 @@ mod slug;
 pub use job::PostJob;
 pub use slug::slug_for;
 
-use crate::app::types::{Permission, Step};
+use crate::app::types::{JobId, Permission, SiteId, Step};
 use crate::server::auth::throttle::{self, Action};
 use crate::server::auth::TenantContext;
 use crate::server::db::{now, now_ms};
@@ -40,7 +40,7 @@ pub const FUTURE_LEAD_SECONDS: i64 = 86_400;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Enqueued {
-    Queued(String),
+    Queued(JobId),
     /// Recorded as a job in the quota state (unless the slot was taken).
     QuotaReached,
     AlreadyThere,
@@ -53,7 +53,7 @@ pub enum Enqueued {
 
 /// Adds the job for one slot of a site, or records it as over quota when the
 /// month's posts (made and in the making) already fill the plan.
-async fn enqueue(ctx: &TenantContext, state: &AppState, site_id: &str, slot: i64) -> ServerResult<Enqueued> {
+async fn enqueue(ctx: &TenantContext, state: &AppState, site_id: &SiteId, slot: i64) -> ServerResult<Enqueued> {
     let mut tx = state.db.begin_write().await?;
     quota::lock(ctx, &mut tx, state.db.backend).await?;
     // Read under the same lock as the insert: a site deleted meanwhile gets no job.
@@ -79,7 +79,7 @@ async fn enqueue(ctx: &TenantContext, state: &AppState, site_id: &str, slot: i64
     let job = NewJob {
         tenant_id: ctx.tenant_id(),
         kind: KIND,
-        subject_id: site_id,
+        subject_id: site_id.as_str(),
         slot,
         run_at_ms: now_ms(),
         max_attempts: state.config.worker.max_attempts,
@@ -96,7 +96,7 @@ async fn enqueue(ctx: &TenantContext, state: &AppState, site_id: &str, slot: i64
 /// A due slot of a site's schedule: a job, unless WordPress has refused the
 /// site's credentials (the site waits for them to be fixed). Whether a job
 /// was added.
-async fn enqueue_slot(ctx: &TenantContext, state: &AppState, site_id: &str, slot: i64) -> ServerResult<bool> {
+async fn enqueue_slot(ctx: &TenantContext, state: &AppState, site_id: &SiteId, slot: i64) -> ServerResult<bool> {
     let site = match sites::load(ctx, state, site_id).await {
         Ok(site) => site,
         Err(ServerError::NotFound) => return Ok(false),
@@ -118,7 +118,7 @@ pub fn quota_message(limit: i64) -> String {
 
 /// "Run now": a job for this instant, whether or not automation is on.
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
-pub async fn run_now(ctx: &TenantContext, state: &AppState, site_id: &str) -> ServerResult<String> {
+pub async fn run_now(ctx: &TenantContext, state: &AppState, site_id: &SiteId) -> ServerResult<JobId> {
     ctx.require(Permission::CreateContent)?;
     sites::load(ctx, state, site_id).await?;
     throttle::action(&state.db, ctx, Action::RunNow).await?;
@@ -146,7 +146,7 @@ pub async fn run_now(ctx: &TenantContext, state: &AppState, site_id: &str) -> Se
 /// job whose post exists resumes at publishing; the lookup by slug then
 /// keeps it from posting twice.
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
-pub async fn retry(ctx: &TenantContext, state: &AppState, job_id: &str) -> ServerResult<()> {
+pub async fn retry(ctx: &TenantContext, state: &AppState, job_id: &JobId) -> ServerResult<()> {
     ctx.require(Permission::CreateContent)?;
     let done = sqlx::query(
         "update job set state = 'queued', attempt = 0, run_at_ms = $1, updated_at = $2, finished_at = null, \
@@ -162,7 +162,7 @@ pub async fn retry(ctx: &TenantContext, state: &AppState, job_id: &str) -> Serve
     .execute(&state.db.pool)
     .await?;
     if done.rows_affected() == 0 {
-        content::exists(ctx, state, "job", job_id).await?;
+        content::exists(ctx, state, "job", job_id.as_str()).await?;
         return Err(ServerError::Conflict("Only failed jobs can be retried.".into()));
     }
     state.wake.notify_one();
@@ -171,7 +171,7 @@ pub async fn retry(ctx: &TenantContext, state: &AppState, job_id: &str) -> Serve
 
 /// Forgets a deleted site's jobs (its posts go with the site), inside the
 /// transaction that deletes it.
-pub async fn forget_site(ctx: &TenantContext, conn: &mut AnyConnection, site_id: &str) -> ServerResult<()> {
+pub async fn forget_site(ctx: &TenantContext, conn: &mut AnyConnection, site_id: &SiteId) -> ServerResult<()> {
     sqlx::query("delete from job where tenant_id = $1 and kind = $2 and subject_id = $3")
         .bind(ctx.tenant_id())
         .bind(KIND)

@@ -3,6 +3,7 @@
 //! with.
 
 use super::ScheduleRow;
+use crate::app::types::TenantId;
 use crate::server::auth::TenantContext;
 use crate::server::error::ServerResult;
 use crate::server::state::AppState;
@@ -20,7 +21,7 @@ const PER_TICK: i64 = 200;
 /// One due slot of one schedule.
 #[derive(Debug, Clone)]
 pub struct DueSlot {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub job_kind: String,
     pub subject_id: String,
     /// The slot (unix seconds).

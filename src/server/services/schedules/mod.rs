@@ -10,6 +10,7 @@ mod due;
 
 pub use due::{advance, due, postpone, DueSlot};
 
+use crate::app::types::TenantId;
 use crate::server::auth::TenantContext;
 use crate::server::db::{now, Flag};
 use crate::server::domain::Schedule;
@@ -29,7 +30,7 @@ pub struct Attachment<'a> {
 
 #[derive(sqlx::FromRow)]
 pub(super) struct ScheduleRow {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub job_kind: String,
     pub subject_id: String,
     pub rule_kind: String,

@@ -3,7 +3,7 @@
 //! that pauses a site's schedule after a refusal.
 
 use super::load;
-use crate::app::types::{Connection, ConnectionCheck, Permission};
+use crate::app::types::{Connection, ConnectionCheck, Permission, SiteId};
 use crate::server::auth::throttle::{self, Action};
 use crate::server::auth::TenantContext;
 use crate::server::clients::wordpress::WpError;
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 /// Calls `users/me` and records and names the outcome.
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
-pub async fn test_connection(ctx: &TenantContext, state: &AppState, site_id: &str) -> ServerResult<ConnectionCheck> {
+pub async fn test_connection(ctx: &TenantContext, state: &AppState, site_id: &SiteId) -> ServerResult<ConnectionCheck> {
     ctx.require(Permission::ManageSites)?;
     let row = load(ctx, state, site_id).await?;
     throttle::action(&state.db, ctx, Action::ConnectionTest).await?;
@@ -117,7 +117,7 @@ pub fn describe_failure(e: &WpError) -> ConnectionCheck {
 
 /// Flags a site whose credentials WordPress refused; its schedule skips it
 /// until the credentials are updated and tested.
-pub async fn flag_attention(ctx: &TenantContext, state: &AppState, site_id: &str, detail: &str) -> ServerResult<()> {
+pub async fn flag_attention(ctx: &TenantContext, state: &AppState, site_id: &SiteId, detail: &str) -> ServerResult<()> {
     sqlx::query("update site set connection = 'attention', connection_detail = $1, updated_at = $2 where id = $3 and tenant_id = $4")
         .bind(detail)
         .bind(now())

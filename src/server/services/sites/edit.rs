@@ -2,7 +2,7 @@
 //! here, bound to the site's row, and never read back out.
 
 use super::{binding, load, SiteInput};
-use crate::app::types::Permission;
+use crate::app::types::{Permission, SiteId};
 use crate::server::auth::TenantContext;
 use crate::server::db::{new_id, now};
 use crate::server::domain::Schedule;
@@ -13,12 +13,12 @@ use crate::server::services::schedules::{self, Attachment};
 use crate::server::state::AppState;
 
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
-pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> ServerResult<String> {
+pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> ServerResult<SiteId> {
     ctx.require(Permission::ManageSites)?;
     let password = input
         .password
         .ok_or_else(|| ServerError::Validation("Enter the application password.".into()))?;
-    let id = new_id();
+    let id = SiteId::new(new_id());
     let sealed = state.sealer.seal(&password, &binding(ctx.tenant_id(), &id));
     let mut tx = state.db.begin_write().await?;
     quota::lock(ctx, &mut tx, state.db.backend).await?;
@@ -52,7 +52,7 @@ pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> 
     let schedule = Schedule::parse("daily", "09:00", "", "UTC")?;
     let attachment = Attachment {
         job_kind: publishing::KIND,
-        subject_id: &id,
+        subject_id: id.as_str(),
         schedule: &schedule,
         lead_seconds: 0,
     };
@@ -64,7 +64,7 @@ pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> 
 /// Changes name, address or credentials. New credentials reset the
 /// connection state: they have not been tested yet.
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
-pub async fn update(ctx: &TenantContext, state: &AppState, site_id: &str, input: SiteInput) -> ServerResult<()> {
+pub async fn update(ctx: &TenantContext, state: &AppState, site_id: &SiteId, input: SiteInput) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
     let row = load(ctx, state, site_id).await?;
     // The stored password must never be sent to a host it was not given for.
@@ -106,10 +106,10 @@ pub async fn update(ctx: &TenantContext, state: &AppState, site_id: &str, input:
 /// Deletes the site with its schedule, jobs and stored posts (not the
 /// posts on WordPress).
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
-pub async fn delete(ctx: &TenantContext, state: &AppState, site_id: &str) -> ServerResult<()> {
+pub async fn delete(ctx: &TenantContext, state: &AppState, site_id: &SiteId) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
     let mut tx = state.db.begin_write().await?;
-    schedules::remove(ctx, &mut tx, publishing::KIND, site_id).await?;
+    schedules::remove(ctx, &mut tx, publishing::KIND, site_id.as_str()).await?;
     publishing::forget_site(ctx, &mut tx, site_id).await?;
     let done = sqlx::query("delete from site where id = $1 and tenant_id = $2")
         .bind(site_id)

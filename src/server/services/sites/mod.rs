@@ -14,7 +14,7 @@ pub use connection::{describe_failure, flag_attention, test_connection};
 pub use edit::{create, delete, update};
 pub use settings::{save_settings, set_automation};
 
-use crate::app::types::{Connection, Permission, SiteDetail, SiteSettings, SiteSummary, UpcomingRun};
+use crate::app::types::{Connection, Permission, SiteDetail, SiteId, SiteSettings, SiteSummary, TenantId, UpcomingRun};
 use crate::server::auth::throttle::{self, Action};
 use crate::server::auth::TenantContext;
 use crate::server::clients::wordpress::WordPress;
@@ -57,8 +57,8 @@ impl SiteInput {
 /// build a WordPress client.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SiteRow {
-    pub id: String,
-    pub tenant_id: String,
+    pub id: SiteId,
+    pub tenant_id: TenantId,
     pub name: String,
     pub url: String,
     pub username: String,
@@ -79,11 +79,11 @@ const SITE_SELECT: &str = "select s.id, s.tenant_id, s.name, s.url, s.username, 
      sc.cron as schedule_cron, sc.time_zone, sc.next_run_at \
      from site s join schedule sc on sc.tenant_id = s.tenant_id and sc.job_kind = 'post' and sc.subject_id = s.id";
 
-fn binding<'a>(tenant_id: &'a str, site_id: &'a str) -> Binding<'a> {
+fn binding<'a>(tenant_id: &'a TenantId, site_id: &'a SiteId) -> Binding<'a> {
     Binding {
         purpose: "site-password",
-        tenant_id,
-        row_id: site_id,
+        tenant_id: tenant_id.as_str(),
+        row_id: site_id.as_str(),
     }
 }
 
@@ -122,7 +122,7 @@ impl SiteRow {
 }
 
 /// One site of the caller's workspace; NotFound for any other workspace's id.
-pub async fn load(ctx: &TenantContext, state: &AppState, site_id: &str) -> ServerResult<SiteRow> {
+pub async fn load(ctx: &TenantContext, state: &AppState, site_id: &SiteId) -> ServerResult<SiteRow> {
     sqlx::query_as(&format!("{SITE_SELECT} where s.id = $1 and s.tenant_id = $2"))
         .bind(site_id)
         .bind(ctx.tenant_id())
@@ -132,7 +132,7 @@ pub async fn load(ctx: &TenantContext, state: &AppState, site_id: &str) -> Serve
 }
 
 /// Whether the workspace has this site, inside the caller's transaction.
-pub async fn exists(ctx: &TenantContext, conn: &mut sqlx::AnyConnection, site_id: &str) -> ServerResult<bool> {
+pub async fn exists(ctx: &TenantContext, conn: &mut sqlx::AnyConnection, site_id: &SiteId) -> ServerResult<bool> {
     let (n,): (i64,) = sqlx::query_as("select count(*) from site where id = $1 and tenant_id = $2")
         .bind(site_id)
         .bind(ctx.tenant_id())
@@ -167,7 +167,7 @@ pub async fn list(ctx: &TenantContext, state: &AppState) -> ServerResult<Vec<Sit
 pub async fn detail(
     ctx: &TenantContext,
     state: &AppState,
-    site_id: &str,
+    site_id: &SiteId,
     viewer_zone: &str,
 ) -> ServerResult<SiteDetail> {
     ctx.require(Permission::ViewWorkspace)?;

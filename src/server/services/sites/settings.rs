@@ -4,7 +4,7 @@
 
 use super::edit::lead_seconds;
 use super::load;
-use crate::app::types::{Permission, SiteSettings};
+use crate::app::types::{Permission, SiteId, SiteSettings};
 use crate::server::auth::TenantContext;
 use crate::server::db::now;
 use crate::server::domain::AutomationSettings;
@@ -18,7 +18,7 @@ use crate::server::state::AppState;
 pub async fn save_settings(
     ctx: &TenantContext,
     state: &AppState,
-    site_id: &str,
+    site_id: &SiteId,
     input: &SiteSettings,
 ) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
@@ -47,7 +47,7 @@ pub async fn save_settings(
     }
     let attachment = Attachment {
         job_kind: publishing::KIND,
-        subject_id: site_id,
+        subject_id: site_id.as_str(),
         schedule: &s.schedule,
         lead_seconds: lead_seconds(&s.wp_status),
     };
@@ -59,7 +59,7 @@ pub async fn save_settings(
 /// Starts or stops the schedule. Starting needs settings that describe what
 /// to write and a connection WordPress has not refused.
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
-pub async fn set_automation(ctx: &TenantContext, state: &AppState, site_id: &str, on: bool) -> ServerResult<()> {
+pub async fn set_automation(ctx: &TenantContext, state: &AppState, site_id: &SiteId, on: bool) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
     let row = load(ctx, state, site_id).await?;
     if on {
@@ -71,7 +71,7 @@ pub async fn set_automation(ctx: &TenantContext, state: &AppState, site_id: &str
         AutomationSettings::parse(&row.settings)?;
     }
     let mut tx = state.db.begin_write().await?;
-    schedules::set_active(ctx, &mut tx, publishing::KIND, site_id, on).await?;
+    schedules::set_active(ctx, &mut tx, publishing::KIND, site_id.as_str(), on).await?;
     tx.commit().await?;
     Ok(())
 }
