@@ -12,7 +12,8 @@ pub mod server;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
+    // No panic hook: it would ship the panic formatting machinery (and a
+    // console binding) to every visitor for the sake of a developer's console.
     // Without a client-side router, a server function's redirect is a page load.
     let _ = leptos::server_fn::redirect::set_redirect_hook(|to| {
         if let Some(window) = web_sys::window() {

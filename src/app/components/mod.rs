@@ -2,9 +2,11 @@
 
 mod form;
 mod panels;
+mod post_form;
 
 pub use form::*;
 pub use panels::*;
+pub use post_form::{Fields, PostForm};
 
 use leptos::prelude::*;
 

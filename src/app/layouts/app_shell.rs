@@ -4,7 +4,7 @@
 
 use crate::app::api::auth::ResendVerification;
 use crate::app::api::workspaces::SwitchWorkspace;
-use crate::app::components::{action_error, action_succeeded, reload_on_success, Logo};
+use crate::app::components::{action_error, action_succeeded, reload_on_success, Logo, PostForm};
 use crate::app::types::{BillingAlert, Me, TenantId, WorkspaceSummary};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
@@ -212,11 +212,11 @@ fn ResendVerificationButton() -> impl IntoView {
             when=move || !sent.get()
             fallback=|| view! { <span role="status" class="font-medium">"Sent. Check your inbox."</span> }
         >
-            <ActionForm action>
+            <PostForm action read=|_| ResendVerification {}>
                 <button type="submit" class="font-medium underline disabled:opacity-60" disabled=move || action.pending().get()>
                     "Send it again"
                 </button>
-            </ActionForm>
+            </PostForm>
             <Show when=move || error.get().is_some()>
                 <span role="alert" class="text-red-700">{move || error.get().unwrap_or_default()}</span>
             </Show>

@@ -2,7 +2,9 @@
 //! form is an island (validation errors, pending state, password toggle).
 
 use crate::app::api::auth::{LogIn, RequestPasswordReset, ResetPassword, SignUp, VerifyEmail};
-use crate::app::components::{action_error, action_succeeded, FormError, PasswordField, SubmitButton, TextField};
+use crate::app::components::{
+    action_error, action_succeeded, FormError, PasswordField, PostForm, SubmitButton, TextField,
+};
 use crate::app::layouts::AuthCard;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -28,14 +30,19 @@ pub fn SignUpPage() -> impl IntoView {
 fn SignUpForm() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     view! {
-        <ActionForm action attr:class="space-y-4" attr:data-testid="signup-form">
+        <PostForm action class="space-y-4" testid="signup-form" read=|f| SignUp {
+            name: f.text("name"),
+            email: f.text("email"),
+            password: f.text("password"),
+            workspace: f.text("workspace"),
+        }>
             <TextField label="Your name" name="name" autocomplete="name" maxlength=80/>
             <TextField label="Email" name="email" kind="email" autocomplete="email" placeholder="you@example.com"/>
             <PasswordField label="Password" name="password" autocomplete="new-password"/>
             <TextField label="Workspace name" name="workspace" placeholder="Acme Blog" maxlength=60/>
             <FormError error=action_error(action)/>
             <SubmitButton label="Create account" pending_label="Creating your account…" pending=action.pending()/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -57,12 +64,12 @@ pub fn LogInPage() -> impl IntoView {
 fn LogInForm() -> impl IntoView {
     let action = ServerAction::<LogIn>::new();
     view! {
-        <ActionForm action attr:class="space-y-4" attr:data-testid="login-form">
+        <PostForm action class="space-y-4" testid="login-form" read=|f| LogIn { email: f.text("email"), password: f.text("password") }>
             <TextField label="Email" name="email" kind="email" autocomplete="email"/>
             <PasswordField label="Password" name="password" autocomplete="current-password"/>
             <FormError error=action_error(action)/>
             <SubmitButton label="Log in" pending_label="Checking…" pending=action.pending()/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -85,11 +92,11 @@ fn ForgotPasswordForm() -> impl IntoView {
         <Show
             when=move || sent.get()
             fallback=move || view! {
-                <ActionForm action attr:class="space-y-4">
+                <PostForm action class="space-y-4" read=|f| RequestPasswordReset { email: f.text("email") }>
                     <TextField label="Email" name="email" kind="email" autocomplete="email"/>
                     <FormError error=action_error(action)/>
                     <SubmitButton label="Send reset link" pending_label="Sending…" pending=action.pending()/>
-                </ActionForm>
+                </PostForm>
             }
         >
             <p role="status" class="rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
@@ -125,12 +132,12 @@ pub fn ResetPasswordPage() -> impl IntoView {
 fn ResetPasswordForm(token: String) -> impl IntoView {
     let action = ServerAction::<ResetPassword>::new();
     view! {
-        <ActionForm action attr:class="space-y-4">
+        <PostForm action class="space-y-4" read=|f| ResetPassword { token: f.text("token"), password: f.text("password") }>
             <input type="hidden" name="token" value=token/>
             <PasswordField label="New password" name="password" autocomplete="new-password"/>
             <FormError error=action_error(action)/>
             <SubmitButton label="Set password" pending_label="Saving…" pending=action.pending()/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -151,10 +158,10 @@ pub fn VerifyEmailPage() -> impl IntoView {
 fn VerifyEmailForm(token: String) -> impl IntoView {
     let action = ServerAction::<VerifyEmail>::new();
     view! {
-        <ActionForm action attr:class="space-y-4" attr:data-testid="verify-form">
+        <PostForm action class="space-y-4" testid="verify-form" read=|f| VerifyEmail { token: f.text("token") }>
             <input type="hidden" name="token" value=token/>
             <FormError error=action_error(action)/>
             <SubmitButton label="Confirm my email" pending_label="Confirming…" pending=action.pending()/>
-        </ActionForm>
+        </PostForm>
     }
 }

@@ -2,7 +2,9 @@
 
 use super::content::StepBadge;
 use crate::app::api::content::{get_post, ApprovePosts, EditPost, RejectPost};
-use crate::app::components::{action_error, reload_on_success, ErrorPanel, FormError, SubmitButton, INPUT_CLASS};
+use crate::app::components::{
+    action_error, reload_on_success, ErrorPanel, FormError, PostForm, SubmitButton, INPUT_CLASS,
+};
 use crate::app::types::{PostDetail, PostId, Step};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -45,21 +47,23 @@ fn PostView(post: PostDetail) -> impl IntoView {
                 <div inner_html=post.body_html.clone()></div>
             </article>
             <Show when=move || pending fallback=|| view! { <p class="text-sm text-slate-600">"This post is no longer waiting for review."</p> }>
-                <ReviewForm post=post.clone()/>
+                <ReviewForm post_id=post.id.clone() title=post.title.clone() body_html=post.body_html.clone()/>
             </Show>
         </div>
     }
 }
 
+/// Only what the form needs travels to the browser: every prop an island
+/// takes is decoded there, and each type decoded costs wasm.
 #[island]
-fn ReviewForm(post: PostDetail) -> impl IntoView {
+fn ReviewForm(post_id: PostId, title: String, body_html: String) -> impl IntoView {
     let edit = ServerAction::<EditPost>::new();
     let approve = ServerAction::<ApprovePosts>::new();
     let reject = ServerAction::<RejectPost>::new();
     reload_on_success(edit);
     reload_on_success(approve);
     reload_on_success(reject);
-    let (id1, id2) = (post.id.clone(), post.id.clone());
+    let (id1, id2) = (post_id.clone(), post_id.clone());
     view! {
         <section class="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <div class="flex gap-2">
@@ -71,19 +75,23 @@ fn ReviewForm(post: PostDetail) -> impl IntoView {
             </div>
             <FormError error=action_error(approve)/>
             <FormError error=action_error(reject)/>
-            <ActionForm action=edit attr:class="mt-6 space-y-3">
-                <input type="hidden" name="post_id" value=post.id.to_string()/>
+            <PostForm action=edit class="mt-6 space-y-3" read=|f| EditPost {
+                post_id: PostId::new(f.text("post_id")),
+                title: f.text("title"),
+                body: f.text("body"),
+            }>
+                <input type="hidden" name="post_id" value=post_id.to_string()/>
                 <label class="block">
                     <span class="mb-1 block text-sm font-medium text-slate-700">"Title"</span>
-                    <input class=INPUT_CLASS name="title" value=post.title maxlength="200" required/>
+                    <input class=INPUT_CLASS name="title" value=title maxlength="200" required/>
                 </label>
                 <label class="block">
                     <span class="mb-1 block text-sm font-medium text-slate-700">"Body (HTML)"</span>
-                    <textarea class=format!("{INPUT_CLASS} font-mono") name="body" rows="16" required>{post.body_html}</textarea>
+                    <textarea class=format!("{INPUT_CLASS} font-mono") name="body" rows="16" required>{body_html}</textarea>
                 </label>
                 <FormError error=action_error(edit)/>
                 <SubmitButton label="Save changes" pending_label="Saving…" pending=edit.pending()/>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

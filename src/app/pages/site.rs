@@ -4,9 +4,11 @@ use super::site_settings::SettingsForm;
 use super::sites::ConnectionBadge;
 use crate::app::api::content::RunSiteNow;
 use crate::app::api::sites::{get_site, DeleteSite, SetAutomation, TestConnection, UpdateSite};
-use crate::app::components::{action_error, reload_on_success, ErrorPanel, FormError, SubmitButton, INPUT_CLASS};
+use crate::app::components::{
+    action_error, reload_on_success, ErrorPanel, FormError, PostForm, SubmitButton, INPUT_CLASS,
+};
 use crate::app::layouts::ShellContext;
-use crate::app::types::{Connection, Permission, SiteDetail, SiteId, SiteSummary};
+use crate::app::types::{Connection, Permission, SiteDetail, SiteId};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -53,7 +55,7 @@ fn SiteView(detail: SiteDetail, can_manage: bool) -> impl IntoView {
             </section>
             <section class="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
                 <h2 class="text-base font-semibold">"Connection"</h2>
-                <CredentialsForm site=detail.site.clone() can_manage/>
+                <CredentialsForm site_id=site.id.clone() name=site.name.clone() url=site.url.clone() username=site.username.clone() can_manage/>
             </section>
         </div>
     }
@@ -121,15 +123,21 @@ fn SiteActions(site_id: SiteId, connection: Connection, automation_on: bool, can
 
 /// The password field is write-only: empty keeps the stored password.
 #[island]
-fn CredentialsForm(site: SiteSummary, can_manage: bool) -> impl IntoView {
+fn CredentialsForm(site_id: SiteId, name: String, url: String, username: String, can_manage: bool) -> impl IntoView {
     let action = ServerAction::<UpdateSite>::new();
     reload_on_success(action);
     view! {
-        <ActionForm action attr:class="mt-4 space-y-3">
-            <input type="hidden" name="site_id" value=site.id.to_string()/>
-            <Field label="Name" name="name" value=site.name/>
-            <Field label="Address" name="url" value=site.url/>
-            <Field label="WordPress username" name="username" value=site.username/>
+        <PostForm action class="mt-4 space-y-3" read=|f| UpdateSite {
+            site_id: SiteId::new(f.text("site_id")),
+            name: f.text("name"),
+            url: f.text("url"),
+            username: f.text("username"),
+            password: f.text("password"),
+        }>
+            <input type="hidden" name="site_id" value=site_id.to_string()/>
+            <Field label="Name" name="name" value=name/>
+            <Field label="Address" name="url" value=url/>
+            <Field label="WordPress username" name="username" value=username/>
             <label class="block">
                 <span class="mb-1 block text-sm font-medium text-slate-700">"Application password"</span>
                 <input class=INPUT_CLASS type="password" name="password" autocomplete="new-password" placeholder="Stored — type a new one to replace it" maxlength="200"/>
@@ -138,7 +146,7 @@ fn CredentialsForm(site: SiteSummary, can_manage: bool) -> impl IntoView {
             <Show when=move || can_manage>
                 <SubmitButton label="Save connection" pending_label="Saving…" pending=action.pending()/>
             </Show>
-        </ActionForm>
+        </PostForm>
     }
 }
 

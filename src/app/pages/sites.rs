@@ -1,7 +1,9 @@
 //! The workspace's WordPress sites: the list and adding one.
 
 use crate::app::api::sites::{list_sites, AddSite};
-use crate::app::components::{action_error, ErrorPanel, FormError, PageHeader, SubmitButton, TextField, INPUT_CLASS};
+use crate::app::components::{
+    action_error, ErrorPanel, FormError, PageHeader, PostForm, SubmitButton, TextField, INPUT_CLASS,
+};
 use crate::app::layouts::ShellContext;
 use crate::app::types::{Connection, Permission, SiteSummary};
 use leptos::prelude::*;
@@ -80,7 +82,12 @@ pub fn ConnectionBadge(connection: Connection) -> impl IntoView {
 fn AddSiteForm() -> impl IntoView {
     let action = ServerAction::<AddSite>::new();
     view! {
-        <ActionForm action attr:class="mt-4 space-y-4" attr:data-testid="add-site-form">
+        <PostForm action class="mt-4 space-y-4" testid="add-site-form" read=|f| AddSite {
+            name: f.text("name"),
+            url: f.text("url"),
+            username: f.text("username"),
+            password: f.text("password"),
+        }>
             <TextField label="Name" name="name" placeholder="Garden blog" maxlength=80/>
             <TextField label="Address" name="url" kind="url" placeholder="https://blog.example.com"/>
             <TextField label="WordPress username" name="username" autocomplete="off" maxlength=60/>
@@ -91,6 +98,6 @@ fn AddSiteForm() -> impl IntoView {
             </label>
             <FormError error=action_error(action)/>
             <SubmitButton label="Add site" pending_label="Adding…" pending=action.pending()/>
-        </ActionForm>
+        </PostForm>
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::app::api::workspaces::{list_members, CreateWorkspace, RenameWorkspace};
 use crate::app::components::{
-    action_error, reload_on_success, ErrorPanel, FormError, PageHeader, SubmitButton, TextField, INPUT_CLASS,
+    action_error, reload_on_success, ErrorPanel, FormError, PageHeader, PostForm, SubmitButton, TextField, INPUT_CLASS,
 };
 use crate::app::layouts::ShellContext;
 use crate::app::types::{MemberSummary, Permission, TenantId};
@@ -25,11 +25,11 @@ pub fn NewWorkspacePage() -> impl IntoView {
 fn NewWorkspaceForm() -> impl IntoView {
     let action = ServerAction::<CreateWorkspace>::new();
     view! {
-        <ActionForm action attr:class="space-y-4" attr:data-testid="new-workspace-form">
+        <PostForm action class="space-y-4" testid="new-workspace-form" read=|f| CreateWorkspace { name: f.text("name") }>
             <TextField label="Workspace name" name="name" placeholder="Client: Blue Bakery" maxlength=60/>
             <FormError error=action_error(action)/>
             <SubmitButton label="Create workspace" pending_label="Creating…" pending=action.pending()/>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -54,13 +54,16 @@ fn RenameForm(workspace_id: TenantId, name: String, can_edit: bool) -> impl Into
     view! {
         <section class="mb-8 max-w-xl rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <h2 class="text-base font-semibold">"Workspace name"</h2>
-            <ActionForm action attr:class="mt-4 flex flex-col gap-3 sm:flex-row">
+            <PostForm action class="mt-4 flex flex-col gap-3 sm:flex-row" read=|f| RenameWorkspace {
+                workspace_id: TenantId::new(f.text("workspace_id")),
+                name: f.text("name"),
+            }>
                 <input type="hidden" name="workspace_id" value=workspace_id.to_string()/>
                 <input class=INPUT_CLASS name="name" aria-label="Workspace name" value=name maxlength="60" required disabled=!can_edit/>
                 <div class="sm:w-40">
                     <SubmitButton label="Save" pending_label="Saving…" pending=action.pending()/>
                 </div>
-            </ActionForm>
+            </PostForm>
             <div class="mt-3"><FormError error=action_error(action)/></div>
             <Show when=move || !can_edit>
                 <p class="mt-2 text-xs text-slate-500">"Only owners and admins can rename the workspace."</p>
