@@ -19,6 +19,9 @@ create table schedule (
         constraint schedule_active_flag check (active in (0, 1)),
     -- the next slot (unix seconds); null while inactive
     next_run_at bigint,
+    -- a slot that could not be turned into a job waits until then, so a few
+    -- failing schedules cannot keep the head of the due list
+    retry_at bigint,
     created_at bigint not null,
     updated_at bigint not null,
     constraint schedule_pkey primary key (tenant_id, job_kind, subject_id)

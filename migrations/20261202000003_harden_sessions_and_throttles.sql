@@ -25,12 +25,3 @@ update mail_outbox set expires_at = created_at + 3600
 where status <> 'sent' and subject like 'Reset your%';
 update mail_outbox set expires_at = created_at + 604800
 where status <> 'sent' and subject like 'Confirm your%';
-
--- A post's link is shown only when it leads to the post's own site; links
--- stored before that rule (whatever WordPress reported) are dropped unless
--- they are on the site's address.
-update post set remote_url = null
-where remote_url is not null and not exists (
-    select 1 from site s where s.id = post.site_id
-    and (post.remote_url = s.url or post.remote_url like s.url || '/%' or post.remote_url like s.url || '?%')
-);

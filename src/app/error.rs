@@ -69,12 +69,29 @@ impl FromServerFnError for AppError {
                 tracing::info!(cause = %value, "server function request refused");
             }
             // The function never ran, so nothing else sets the status.
-            if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                let status = axum::http::StatusCode::from_u16(error.status());
-                res.set_status(status.unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR));
-            }
+            set_error_status(&error);
         }
         error
+    }
+}
+
+/// Sets the HTTP status of a server function's error answer, except for a
+/// form the browser posted itself (no wasm): that one is sent back to its
+/// page with the error in the address, and a 4xx status would stop the
+/// browser from following.
+#[cfg(feature = "ssr")]
+pub fn set_error_status(error: &AppError) {
+    use leptos::prelude::use_context;
+    let posted_by_browser = use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.headers.get(axum::http::header::ACCEPT).cloned())
+        .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
+        .unwrap_or(false);
+    if posted_by_browser {
+        return;
+    }
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        let status = axum::http::StatusCode::from_u16(error.status());
+        res.set_status(status.unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR));
     }
 }
 

@@ -62,9 +62,7 @@ impl ServerError {
 impl From<ServerError> for AppError {
     fn from(err: ServerError) -> AppError {
         let app = err.to_app_error();
-        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            res.set_status(StatusCode::from_u16(app.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-        }
+        crate::app::error::set_error_status(&app);
         app
     }
 }

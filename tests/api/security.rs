@@ -3,8 +3,39 @@ use crate::on_both_engines;
 
 on_both_engines!(
     cross_origin_posts_are_refused,
-    pages_carry_security_headers_and_a_nonce_csp
+    pages_carry_security_headers_and_a_nonce_csp,
+    a_form_posted_without_wasm_comes_back_to_its_page_with_the_error,
 );
+
+/// A browser without the wasm posts the form itself: a refusal must send it
+/// back to the page (which shows the error), not leave it on a JSON answer.
+async fn a_form_posted_without_wasm_comes_back_to_its_page_with_the_error(engine: Engine) {
+    let app = spawn(engine).await;
+    let login = app.url("/login");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for form in [
+        vec![("email", "nobody@example.com"), ("password", "wrong password")],
+        vec![("email", "nobody@example.com")],
+    ] {
+        let res = http
+            .post(app.url("/api/auth/log_in"))
+            .header("origin", app.base.as_str())
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", login.as_str())
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+        assert!(status == 302 || status == 303, "{form:?} answered {status}");
+        let location = location.expect("sent back to the form");
+        assert!(location.starts_with(&login) && location.contains("__err"), "{location}");
+    }
+}
 
 fn sign_up_form() -> [(&'static str, &'static str); 4] {
     [

@@ -9,7 +9,8 @@
 //! of what every visitor downloads.
 
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
+use leptos::server_fn::codec::{Json, PostUrl};
+use leptos::server_fn::{Http, ServerFn};
 
 /// The fields of a submitted form, read by name.
 pub struct Fields {
@@ -42,7 +43,8 @@ pub fn PostForm<S>(
     children: Children,
 ) -> impl IntoView
 where
-    S: ServerFn + Clone + Send + Sync + 'static,
+    // Form-encoded input, as a browser posts it without wasm.
+    S: ServerFn<Protocol = Http<PostUrl, Json>> + Clone + Send + Sync + 'static,
     S::Output: Send + Sync + 'static,
     S::Error: Send + Sync + 'static,
 {

@@ -98,7 +98,12 @@ async fn forget(db: &Db, hit: Hit) -> ServerResult<()> {
 /// written as IPv6), IPv6 by its /64, the smallest block a home or server
 /// usually gets, so rotating through it does not escape a limit.
 fn client_key(ip: &str) -> String {
-    match ip.parse::<std::net::IpAddr>() {
+    // Some proxies write the port too ("1.2.3.4:5678", "[2001:db8::1]:443").
+    let address = ip
+        .parse::<std::net::SocketAddr>()
+        .map(|a| a.ip())
+        .or_else(|_| ip.parse::<std::net::IpAddr>());
+    match address {
         Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
             Some(v4) => v4.to_string(),
             None => {
@@ -269,5 +274,7 @@ mod tests {
         assert_eq!(client_key("::ffff:203.0.113.7"), "203.0.113.7");
         assert_eq!(client_key("203.0.113.7"), "203.0.113.7");
         assert_eq!(client_key("unknown"), "unknown");
+        assert_eq!(client_key("203.0.113.7:5678"), "203.0.113.7", "a port is no new client");
+        assert_eq!(client_key("[2001:db8:1:2::1]:443"), "2001:db8:1:2::/64");
     }
 }

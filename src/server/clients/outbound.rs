@@ -60,20 +60,21 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 
 /// IPv6 special-purpose blocks as (address, prefix length).
 const SPECIAL_V6: &[(u128, u8)] = &[
-    (0, 96),                      // unspecified, loopback, IPv4-compatible ::a.b.c.d
-    (0xffff << 32, 96),           // IPv4-mapped ::ffff:a.b.c.d
-    (0x0064_ff9b << 96, 96),      // NAT64 64:ff9b::/96
-    (0x0064_ff9b_0001 << 80, 48), // local-use NAT64 64:ff9b:1::/48
-    (0x0100 << 112, 64),          // discard-only 100::/64
-    (0x2001 << 112, 23),          // IETF protocol assignments, Teredo 2001::/32 among them
-    (0x2001_0db8 << 96, 32),      // documentation
-    (0x2002 << 112, 16),          // 6to4
-    (0x3fff << 112, 20),          // documentation 3fff::/20
-    (0x5f00 << 112, 16),          // segment routing SIDs
-    (0xfc00 << 112, 7),           // unique local
-    (0xfe80 << 112, 10),          // link-local
-    (0xfec0 << 112, 10),          // site-local (deprecated)
-    (0xff00 << 112, 8),           // multicast
+    (0, 96),                           // unspecified, loopback, IPv4-compatible ::a.b.c.d
+    (0xffff << 32, 96),                // IPv4-mapped ::ffff:a.b.c.d
+    (0x0064_ff9b << 96, 96),           // NAT64 64:ff9b::/96
+    (0x0064_ff9b_0001 << 80, 48),      // local-use NAT64 64:ff9b:1::/48
+    (0x0100 << 112, 64),               // discard-only 100::/64
+    (0x0100_0000_0000_0001 << 64, 64), // dummy prefix 100:0:0:1::/64
+    (0x2001 << 112, 23),               // IETF protocol assignments, Teredo 2001::/32 among them
+    (0x2001_0db8 << 96, 32),           // documentation
+    (0x2002 << 112, 16),               // 6to4
+    (0x3fff << 112, 20),               // documentation 3fff::/20
+    (0x5f00 << 112, 16),               // segment routing SIDs
+    (0xfc00 << 112, 7),                // unique local
+    (0xfe80 << 112, 10),               // link-local
+    (0xfec0 << 112, 10),               // site-local (deprecated)
+    (0xff00 << 112, 8),                // multicast
 ];
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
@@ -214,6 +215,7 @@ mod tests {
             "100::1",
             "3fff::1",
             "ff02::1",
+            "100:0:0:1::7",
             "::ffff:8.8.8.8",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip} should be refused");

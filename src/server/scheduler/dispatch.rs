@@ -10,9 +10,12 @@ use crate::server::state::AppState;
 use std::time::Duration;
 
 /// How long a job handed back at shutdown waits before its next attempt,
-/// so a request its aborted attempt sent (30 s at most, the longest remote
-/// create a kind makes) has landed or failed before the retry looks for it.
-pub const SETTLE: Duration = Duration::from_secs(30);
+/// so a request its aborted attempt sent has landed or failed before the
+/// retry looks for it: the longest outbound call a job makes
+/// (WORDPRESS_TIMEOUT_SECONDS, the longest of today's kinds).
+pub(super) fn settle(state: &AppState) -> Duration {
+    state.config.wordpress_timeout
+}
 
 pub(super) async fn run(worker: &Worker, job: ClaimedJob) -> Ended {
     let state = &worker.state;

@@ -146,7 +146,7 @@ impl Worker {
         self.flush(&mut done).await;
         let unfinished: Vec<String> = running.tokens.into_values().collect();
         if !unfinished.is_empty() {
-            match queue::release(&self.state.db, &unfinished, dispatch::SETTLE).await {
+            match queue::release(&self.state.db, &unfinished, dispatch::settle(&self.state)).await {
                 Ok(n) => tracing::info!(released = n, "handed unfinished jobs back to the queue"),
                 Err(e) => tracing::warn!(error = %e, "could not release jobs; their leases will expire"),
             }

@@ -46,8 +46,8 @@ pub async fn view(
         title,
         span: span.into(),
         zone: tz.name().into(),
-        previous: previous.format("%Y-%m-%d").to_string(),
-        next: next.format("%Y-%m-%d").to_string(),
+        previous: within_bounds(previous).format("%Y-%m-%d").to_string(),
+        next: within_bounds(next).format("%Y-%m-%d").to_string(),
         days: lay_out(tz, first, days, anchor, span == "month", &entries),
     })
 }
@@ -74,6 +74,14 @@ fn anchor_date(date: &str, today: NaiveDate) -> ServerResult<NaiveDate> {
         Ok(parsed) if (1970..=9999).contains(&parsed.year()) => Ok(parsed),
         _ => Err(refused()),
     }
+}
+
+/// A neighbour's date kept within the years the calendar shows, so the
+/// links at the ends lead to the first or last month rather than a refusal.
+fn within_bounds(date: NaiveDate) -> NaiveDate {
+    let first = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let last = NaiveDate::from_ymd_opt(9999, 12, 1).unwrap_or_default();
+    date.clamp(first, last)
 }
 
 fn local_midnight(tz: Tz, date: NaiveDate) -> i64 {
@@ -133,6 +141,7 @@ struct CalendarRow {
     title: String,
     step: String,
     remote_url: Option<String>,
+    site_url: String,
 }
 
 /// Posts made between `from` and `to` (unix seconds) at the instant they
@@ -145,7 +154,7 @@ pub async fn entries(ctx: &TenantContext, state: &AppState, from: i64, to: i64) 
     }
     let rows: Vec<CalendarRow> = sqlx::query_as(
         "select coalesce(p.publish_at, p.published_at, p.created_at) as at, p.site_id, s.name as site_name, p.title, \
-         j.step, p.remote_url from post p join site s on s.id = p.site_id join job j on j.id = p.job_id \
+         j.step, p.remote_url, s.url as site_url from post p join site s on s.id = p.site_id join job j on j.id = p.job_id \
          where p.tenant_id = $1 and coalesce(p.publish_at, p.published_at, p.created_at) >= $2 \
          and coalesce(p.publish_at, p.published_at, p.created_at) < $3 order by at",
     )
@@ -162,7 +171,7 @@ pub async fn entries(ctx: &TenantContext, state: &AppState, from: i64, to: i64) 
             site_name: r.site_name,
             title: r.title,
             step: Step::parse(&r.step),
-            remote_url: r.remote_url,
+            remote_url: super::content::shown_link(Some(&r.site_url), r.remote_url),
         })
         .collect();
     let automated = sites::automated(ctx, state).await?;
@@ -229,6 +238,11 @@ mod tests {
             NaiveDate::from_ymd_opt(2027, 1, 31).unwrap()
         );
         assert!(anchor_date("9999-12-31", today).is_ok());
+        // The links at the ends stay inside the years a date may have.
+        let edge = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        assert_eq!(within_bounds(edge - Months::new(1)), edge);
+        let last = NaiveDate::from_ymd_opt(9999, 12, 1).unwrap();
+        assert_eq!(within_bounds(NaiveDate::from_ymd_opt(10000, 1, 1).unwrap()), last);
         for bad in [
             "+262143-12-15",
             "-262143-01-01",

@@ -5,7 +5,7 @@
 use crate::app::types::{JobId, JobPage, JobSummary, Permission, PostDetail, PostId, SiteId, Step, Usage};
 use crate::server::auth::TenantContext;
 use crate::server::error::{ServerError, ServerResult};
-use crate::server::services::quota;
+use crate::server::services::{publishing, quota};
 use crate::server::state::AppState;
 
 pub const PER_PAGE: i64 = 20;
@@ -34,6 +34,7 @@ struct JobRow {
     post_id: Option<PostId>,
     post_title: Option<String>,
     remote_url: Option<String>,
+    site_url: Option<String>,
 }
 
 impl JobRow {
@@ -52,7 +53,7 @@ impl JobRow {
             updated_at: self.updated_at,
             post_id: self.post_id,
             post_title: self.post_title,
-            remote_url: self.remote_url,
+            remote_url: shown_link(self.site_url.as_deref(), self.remote_url),
         }
     }
 }
@@ -73,7 +74,7 @@ pub async fn list_jobs(ctx: &TenantContext, state: &AppState, filter: &JobFilter
     let page = filter.page.clamp(1, 10_000);
     let sql = format!(
         "select j.id, s.id as site_id, s.name as site_name, j.slot, j.state, j.step, j.attempt, j.max_attempts, \
-         j.last_error, j.run_at_ms, j.updated_at, p.id as post_id, p.title as post_title, p.remote_url \
+         j.last_error, j.run_at_ms, j.updated_at, p.id as post_id, p.title as post_title, p.remote_url, s.url as site_url \
          from job j left join site s on s.id = j.subject_id and s.tenant_id = j.tenant_id \
          left join post p on p.job_id = j.id \
          where {conditions} order by j.updated_at desc, j.id desc limit {PER_PAGE} offset {}",
@@ -113,6 +114,7 @@ struct PostRow {
     review: String,
     step: String,
     remote_url: Option<String>,
+    site_url: String,
     created_at: i64,
 }
 
@@ -121,7 +123,7 @@ pub async fn post(ctx: &TenantContext, state: &AppState, post_id: &PostId) -> Se
     ctx.require(Permission::ViewWorkspace)?;
     let row: PostRow = sqlx::query_as(
         "select p.id, p.job_id, p.site_id, s.name as site_name, p.title, p.body_html, p.excerpt, p.tags, p.review, \
-         j.step, p.remote_url, p.created_at from post p join site s on s.id = p.site_id join job j on j.id = p.job_id \
+         j.step, p.remote_url, s.url as site_url, p.created_at from post p join site s on s.id = p.site_id join job j on j.id = p.job_id \
          where p.id = $1 and p.tenant_id = $2",
     )
     .bind(post_id)
@@ -140,7 +142,7 @@ pub async fn post(ctx: &TenantContext, state: &AppState, post_id: &PostId) -> Se
         excerpt: row.excerpt,
         tags: row.tags,
         review: row.review,
-        remote_url: row.remote_url,
+        remote_url: shown_link(Some(&row.site_url), row.remote_url),
         created_at: row.created_at,
     })
 }
@@ -150,6 +152,12 @@ pub async fn usage(ctx: &TenantContext, state: &AppState) -> ServerResult<Usage>
     ctx.require(Permission::ViewWorkspace)?;
     let limits = quota::in_force(ctx, state).await?.limits;
     quota::usage(ctx, state, &limits).await
+}
+
+/// A post's link as pages show it: only when it leads to the post's own
+/// site (see `publishing::own_link`).
+pub(super) fn shown_link(site_url: Option<&str>, link: Option<String>) -> Option<String> {
+    publishing::own_link(site_url?, &link?)
 }
 
 /// NotFound unless the workspace has this row: an action refused for its

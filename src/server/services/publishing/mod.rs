@@ -112,6 +112,23 @@ async fn enqueue_slot(ctx: &TenantContext, state: &AppState, site_id: &SiteId, s
     }
 }
 
+/// The longest post link kept; WordPress permalinks are far shorter.
+const MAX_LINK: usize = 2048;
+
+/// The post's link as WordPress reported it, kept only when it is http(s)
+/// on the site's own host: pages link to it, so it must not lead elsewhere
+/// (a `javascript:` link, another site). Checked when the link is stored
+/// and again whenever it is shown, so links stored before the rule obey it.
+pub fn own_link(site_url: &str, link: &str) -> Option<String> {
+    if link.len() > MAX_LINK {
+        return None;
+    }
+    let site = url::Url::parse(site_url).ok()?;
+    let link = url::Url::parse(link).ok()?;
+    let same_host = link.host_str().is_some() && link.host_str() == site.host_str();
+    (matches!(link.scheme(), "http" | "https") && same_host).then(|| link.to_string())
+}
+
 pub fn quota_message(limit: i64) -> String {
     format!("Quota reached: your plan includes {limit} posts a month. Upgrade or wait for next month.")
 }
@@ -179,4 +196,26 @@ pub async fn forget_site(ctx: &TenantContext, conn: &mut AnyConnection, site_id:
         .execute(conn)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::own_link;
+
+    #[test]
+    fn only_http_links_on_the_site_s_host_are_kept() {
+        let site = "https://blog.example.com";
+        assert_eq!(
+            own_link(site, "https://blog.example.com/2026/12/roses/").as_deref(),
+            Some("https://blog.example.com/2026/12/roses/")
+        );
+        assert!(own_link(site, "http://blog.example.com/?p=7").is_some());
+        assert!(own_link(site, "javascript:alert(1)").is_none());
+        assert!(own_link(site, "https://evil.example/phish").is_none());
+        assert!(own_link(site, "https://blog.example.com.evil.example/").is_none());
+        assert!(own_link(site, "data:text/html,hi").is_none());
+        assert!(own_link(site, "not a url").is_none());
+        let long = format!("https://blog.example.com/{}", "a".repeat(3000));
+        assert!(own_link(site, &long).is_none());
+    }
 }

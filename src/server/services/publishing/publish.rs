@@ -3,6 +3,7 @@
 //! job), and store the remote id the moment it is known.
 
 use super::job::PostRow;
+use super::own_link;
 use crate::app::types::Step;
 use crate::server::auth::TenantContext;
 use crate::server::clients::wordpress::{NewRemotePost, RemotePost, Taxonomy, WordPress, WpError};
@@ -121,16 +122,6 @@ async fn store_remote(
     Ok(())
 }
 
-/// The post's link as WordPress reported it, kept only when it is http(s)
-/// on the site's own host: pages link to it, so it must not lead elsewhere
-/// (a `javascript:` link, another site).
-fn own_link(site_url: &str, link: &str) -> Option<String> {
-    let site = url::Url::parse(site_url).ok()?;
-    let link = url::Url::parse(link).ok()?;
-    let same_host = link.host_str().is_some() && link.host_str() == site.host_str();
-    (matches!(link.scheme(), "http" | "https") && same_host).then(|| link.to_string())
-}
-
 /// Refused credentials stop the job and flag the site at once; passing
 /// trouble is retried (after a lookup); anything else stops.
 async fn wp_failure(ctx: &TenantContext, state: &AppState, site: &SiteRow, e: WpError) -> Failure {
@@ -144,25 +135,5 @@ async fn wp_failure(ctx: &TenantContext, state: &AppState, site: &SiteRow, e: Wp
         Failure::Retry(message)
     } else {
         Failure::Stop(message)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::own_link;
-
-    #[test]
-    fn only_http_links_on_the_site_s_host_are_kept() {
-        let site = "https://blog.example.com";
-        assert_eq!(
-            own_link(site, "https://blog.example.com/2026/12/roses/").as_deref(),
-            Some("https://blog.example.com/2026/12/roses/")
-        );
-        assert!(own_link(site, "http://blog.example.com/?p=7").is_some());
-        assert!(own_link(site, "javascript:alert(1)").is_none());
-        assert!(own_link(site, "https://evil.example/phish").is_none());
-        assert!(own_link(site, "https://blog.example.com.evil.example/").is_none());
-        assert!(own_link(site, "data:text/html,hi").is_none());
-        assert!(own_link(site, "not a url").is_none());
     }
 }

@@ -42,7 +42,7 @@ pub async fn due(state: &AppState, now: i64, kinds: &[&str]) -> ServerResult<Vec
     let sql = format!(
         "select tenant_id, job_kind, subject_id, rule_kind, times, cron, time_zone, next_run_at from schedule \
          where active = 1 and next_run_at is not null and next_run_at <= $1 + lead_seconds \
-         and job_kind in ({}) order by next_run_at limit $2",
+         and (retry_at is null or retry_at <= $1) and job_kind in ({}) order by next_run_at limit $2",
         names.join(", ")
     );
     let mut query = sqlx::query_as::<_, ScheduleRow>(&sql).bind(now).bind(PER_TICK);
@@ -90,7 +90,7 @@ async fn stop(state: &AppState, row: &ScheduleRow) -> ServerResult<()> {
 /// scheduler (or a change of the schedule) has moved it already.
 pub async fn advance(ctx: &TenantContext, state: &AppState, slot: &DueSlot) -> ServerResult<()> {
     sqlx::query(
-        "update schedule set next_run_at = $1 \
+        "update schedule set next_run_at = $1, retry_at = null \
          where tenant_id = $2 and job_kind = $3 and subject_id = $4 and next_run_at = $5",
     )
     .bind(slot.following)
@@ -103,15 +103,15 @@ pub async fn advance(ctx: &TenantContext, state: &AppState, slot: &DueSlot) -> S
     Ok(())
 }
 
-/// Tries a slot that could not be turned into a job again a minute later,
-/// so a few failing schedules cannot keep the head of the due list (and
-/// starve the rest) tick after tick.
+/// Tries a slot that could not be turned into a job again a minute later
+/// (the slot itself stays what it is), so a few failing schedules cannot
+/// keep the head of the due list and starve the rest tick after tick.
 pub async fn postpone(ctx: &TenantContext, state: &AppState, slot: &DueSlot) -> ServerResult<()> {
     sqlx::query(
-        "update schedule set next_run_at = $1 \
+        "update schedule set retry_at = $1 \
          where tenant_id = $2 and job_kind = $3 and subject_id = $4 and next_run_at = $5",
     )
-    .bind(slot.at + RETRY_FAILED_SLOT)
+    .bind(crate::server::db::now() + RETRY_FAILED_SLOT)
     .bind(ctx.tenant_id())
     .bind(&slot.job_kind)
     .bind(&slot.subject_id)

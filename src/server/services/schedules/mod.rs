@@ -56,7 +56,8 @@ pub async fn save(ctx: &TenantContext, conn: &mut AnyConnection, attachment: &At
          active, next_run_at, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, 0, null, $10, $10) \
          on conflict (tenant_id, job_kind, subject_id) do update set rule_kind = excluded.rule_kind, \
          times = excluded.times, cron = excluded.cron, time_zone = excluded.time_zone, \
-         lead_seconds = excluded.lead_seconds, updated_at = excluded.updated_at, \
+         lead_seconds = excluded.lead_seconds, updated_at = excluded.updated_at, retry_at = null, \
+         active = case when schedule.active = 1 and $9 is not null then 1 else 0 end, \
          next_run_at = case when schedule.active = 1 then $9 else null end",
     )
     .bind(ctx.tenant_id())
@@ -94,7 +95,7 @@ pub async fn set_active(
     .ok_or(ServerError::NotFound)?;
     let next = if active { row.rule()?.next_after(now()) } else { None };
     sqlx::query(
-        "update schedule set active = $1, next_run_at = $2, updated_at = $3 \
+        "update schedule set active = $1, next_run_at = $2, updated_at = $3, retry_at = null \
          where tenant_id = $4 and job_kind = $5 and subject_id = $6",
     )
     .bind(Flag(next.is_some()))

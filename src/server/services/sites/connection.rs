@@ -27,7 +27,17 @@ pub async fn test_connection(ctx: &TenantContext, state: &AppState, site_id: &Si
         Ok(user) => ConnectionCheck {
             ok: true,
             outcome: "Connected".into(),
-            detail: format!("Signed in as {} ({}).", user.name, user.roles.join(", ")),
+            // The site's words, kept short: they are stored and shown.
+            detail: format!(
+                "Signed in as {} ({}).",
+                user.name.chars().take(100).collect::<String>(),
+                user.roles
+                    .iter()
+                    .take(5)
+                    .map(|r| r.chars().take(40).collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             connection: Connection::Connected,
         },
         Err(e) => describe_failure(&e),

@@ -109,6 +109,9 @@ pub async fn update(ctx: &TenantContext, state: &AppState, site_id: &SiteId, inp
 pub async fn delete(ctx: &TenantContext, state: &AppState, site_id: &SiteId) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
     let mut tx = state.db.begin_write().await?;
+    // The lock a job's enqueue holds: no job can be added for the site
+    // between its check and this delete.
+    quota::lock(ctx, &mut tx, state.db.backend).await?;
     schedules::remove(ctx, &mut tx, publishing::KIND, site_id.as_str()).await?;
     publishing::forget_site(ctx, &mut tx, site_id).await?;
     let done = sqlx::query("delete from site where id = $1 and tenant_id = $2")
