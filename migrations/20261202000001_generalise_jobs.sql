@@ -82,8 +82,10 @@ drop table job_copy;
 
 -- Two schedulers can never fire one slot of one subject twice.
 create unique index job_subject_slot on job (tenant_id, kind, subject_id, slot);
--- The claim scans across tenants: due queued jobs and expired leases.
-create index job_claim on job (state, run_at_ms);
+-- The claim scans across tenants: due queued jobs in the order it takes
+-- them (run_at_ms, id), so it reads its batch off the index instead of
+-- sorting the whole queue, and expired leases.
+create index job_claim on job (state, run_at_ms, id);
 create index job_tenant_state on job (tenant_id, state, updated_at);
 create index post_tenant_review on post (tenant_id, review, created_at);
 create index post_tenant_created on post (tenant_id, created_at);

@@ -16,6 +16,7 @@ use std::time::Duration;
 on_both_engines!(
     a_worker_killed_mid_publish_leaves_exactly_one_post,
     two_workers_never_claim_one_job_twice,
+    only_the_claim_that_holds_a_job_completes_or_hands_it_back,
     two_apps_on_one_database_publish_each_post_once,
     two_schedulers_fire_a_slot_once,
     the_workspace_cap_lets_other_workspaces_through,
@@ -109,6 +110,51 @@ async fn noop_jobs(app: &crate::helpers::TestApp, tenants: usize, per_tenant: us
     ids
 }
 
+async fn only_the_claim_that_holds_a_job_completes_or_hands_it_back(engine: Engine) {
+    let app = spawn_with(engine, &[("RUN_WORKER", "false")]).await;
+    noop_jobs(&app, 2, 1).await;
+    let limits = ClaimLimits {
+        batch: 10,
+        workspace_cap: 10,
+        lease: Duration::from_secs(60),
+        kinds: &["noop"],
+    };
+    // Claims whose leases then run out, and the claims after them.
+    let stale = queue::claim(&app.db, "w", limits).await.unwrap();
+    assert_eq!(stale.len(), 2);
+    sqlx::query("update job set locked_until_ms = 1")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let fresh = queue::claim(&app.db, "w", limits).await.unwrap();
+    assert_eq!(fresh.len(), 2, "the same process claims them again");
+    let (first, second) = (fresh[0].claim(), fresh[1].claim());
+    assert_ne!(stale[0].claim().token, first.token, "each claim has its own token");
+
+    let late: Vec<_> = stale.iter().map(|j| (j.claim(), Step::Done)).collect();
+    assert_eq!(
+        queue::complete_many(&app.db, &late).await.unwrap(),
+        0,
+        "a stale claim completes nothing"
+    );
+    let stale_claims: Vec<_> = stale.iter().map(|j| j.claim()).collect();
+    assert_eq!(queue::release(&app.db, &stale_claims, Duration::ZERO).await.unwrap(), 0);
+    // One job's id with the other job's token names no claim.
+    let crossed = queue::Claim {
+        job_id: first.job_id.clone(),
+        token: second.token.clone(),
+    };
+    assert_eq!(
+        queue::complete_many(&app.db, &[(crossed, Step::Done)]).await.unwrap(),
+        0
+    );
+
+    assert_eq!(queue::complete_many(&app.db, &[(first, Step::Done)]).await.unwrap(), 1);
+    assert_eq!(queue::release(&app.db, &[second], Duration::ZERO).await.unwrap(), 1);
+    assert_eq!(app.count("select count(*) from job where state = 'done'").await, 1);
+    assert_eq!(app.count("select count(*) from job where state = 'queued'").await, 1);
+}
+
 async fn two_workers_never_claim_one_job_twice(engine: Engine) {
     let app = spawn_with(engine, &[("RUN_WORKER", "false")]).await;
     let all = noop_jobs(&app, 10, 40).await;
@@ -129,7 +175,7 @@ async fn two_workers_never_claim_one_job_twice(engine: Engine) {
                 if batch.is_empty() {
                     return claimed;
                 }
-                let finished: Vec<(String, Step)> = batch.iter().map(|j| (j.lease_token.clone(), Step::Done)).collect();
+                let finished: Vec<_> = batch.iter().map(|j| (j.claim(), Step::Done)).collect();
                 assert_eq!(
                     queue::complete_many(&db, &finished).await.unwrap() as usize,
                     batch.len()

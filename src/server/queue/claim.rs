@@ -2,7 +2,7 @@
 //! back, many rows per statement: that is what carries the queue past a few
 //! thousand jobs a second on one SQLite file.
 
-use super::ClaimedJob;
+use super::{Claim, ClaimedJob};
 use crate::app::types::Step;
 use crate::server::db::{now, now_ms, Backend, Db};
 use crate::server::error::ServerResult;
@@ -126,25 +126,46 @@ fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
-/// Marks many finished jobs done, each with its step, by the tokens of
-/// their claims; a job whose lease passed to another claim is left alone.
-/// Returns how many were completed.
-pub async fn complete_many(db: &Db, finished: &[(String, Step)]) -> ServerResult<u64> {
-    let mut by_step: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for (token, step) in finished {
-        by_step.entry(step.as_str()).or_default().push(token);
+/// `id in (…) and lease_token in (…)` for the claims, numbered from
+/// `first`. A token is `<random>.<job id>`, so it names one job and the two
+/// lists match exactly the claimed pairs; the ids let the database find the
+/// rows by their key instead of scanning every running job.
+fn claimed_rows<'a>(first: usize, claims: impl ExactSizeIterator<Item = &'a Claim>) -> (String, Vec<&'a str>) {
+    let n = claims.len();
+    let mut values: Vec<&str> = Vec::with_capacity(2 * n);
+    let mut tokens = Vec::with_capacity(n);
+    for claim in claims {
+        values.push(claim.job_id.as_str());
+        tokens.push(claim.token.as_str());
+    }
+    values.extend(tokens);
+    let sql = format!(
+        "id in ({}) and lease_token in ({})",
+        placeholders(first, n),
+        placeholders(first + n, n)
+    );
+    (sql, values)
+}
+
+/// Marks many finished jobs done, each with its step, by their claims; a
+/// job whose lease passed to another claim is left alone. Returns how many
+/// were completed.
+pub async fn complete_many(db: &Db, finished: &[(Claim, Step)]) -> ServerResult<u64> {
+    let mut by_step: BTreeMap<&str, Vec<&Claim>> = BTreeMap::new();
+    for (claim, step) in finished {
+        by_step.entry(step.as_str()).or_default().push(claim);
     }
     let at = now();
     let mut completed = 0;
-    for (step, tokens) in by_step {
+    for (step, claims) in by_step {
+        let (rows, values) = claimed_rows(3, claims.into_iter());
         let sql = format!(
             "update job set state = 'done', step = $1, worker_id = null, lease_token = null, locked_until_ms = null, \
-             updated_at = $2, finished_at = $2 where state = 'running' and lease_token in ({})",
-            placeholders(3, tokens.len())
+             updated_at = $2, finished_at = $2 where state = 'running' and {rows}"
         );
         let mut query = sqlx::query(&sql).bind(step).bind(at);
-        for token in tokens {
-            query = query.bind(token);
+        for value in values {
+            query = query.bind(value);
         }
         completed += query.execute(&db.pool).await?.rows_affected();
     }
@@ -155,19 +176,19 @@ pub async fn complete_many(db: &Db, finished: &[(String, Step)]) -> ServerResult
 /// attempt not counted. They wait `settle` first, so a request an aborted
 /// attempt already sent has landed (or failed) before the next attempt
 /// looks for its result.
-pub async fn release(db: &Db, tokens: &[String], settle: Duration) -> ServerResult<u64> {
-    if tokens.is_empty() {
+pub async fn release(db: &Db, claims: &[Claim], settle: Duration) -> ServerResult<u64> {
+    if claims.is_empty() {
         return Ok(0);
     }
+    let (rows, values) = claimed_rows(3, claims.iter());
     let sql = format!(
         "update job set state = 'queued', worker_id = null, lease_token = null, locked_until_ms = null, \
          run_at_ms = $1, attempt = case when attempt > 0 then attempt - 1 else 0 end, updated_at = $2 \
-         where state = 'running' and lease_token in ({})",
-        placeholders(3, tokens.len())
+         where state = 'running' and {rows}"
     );
     let mut query = sqlx::query(&sql).bind(now_ms() + settle.as_millis() as i64).bind(now());
-    for token in tokens {
-        query = query.bind(token);
+    for value in values {
+        query = query.bind(value);
     }
     Ok(query.execute(&db.pool).await?.rows_affected())
 }
@@ -179,5 +200,22 @@ mod tests {
     #[test]
     fn placeholders_number_from_the_first() {
         assert_eq!(placeholders(4, 3), "$4, $5, $6");
+    }
+
+    #[test]
+    fn claimed_rows_lists_ids_then_tokens() {
+        let claims = [
+            Claim {
+                job_id: "a".into(),
+                token: "x.a".into(),
+            },
+            Claim {
+                job_id: "b".into(),
+                token: "y.b".into(),
+            },
+        ];
+        let (sql, values) = claimed_rows(3, claims.iter());
+        assert_eq!(sql, "id in ($3, $4) and lease_token in ($5, $6)");
+        assert_eq!(values, ["a", "b", "x.a", "y.b"]);
     }
 }

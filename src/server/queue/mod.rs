@@ -37,6 +37,24 @@ pub struct ClaimedJob {
     pub locked_until_ms: i64,
 }
 
+impl ClaimedJob {
+    /// This claim of this job, for completing or handing it back later.
+    pub fn claim(&self) -> Claim {
+        Claim {
+            job_id: self.id.clone(),
+            token: self.lease_token.clone(),
+        }
+    }
+}
+
+/// One claim of one job: a write that ends a claim names both, so the row
+/// is found by its key and changed only while the claim still holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub job_id: JobId,
+    pub token: String,
+}
+
 /// A job to add. `(tenant_id, kind, subject_id, slot)` names it: adding the
 /// same one twice adds nothing, so two schedulers never fire a slot twice.
 pub struct NewJob<'a> {

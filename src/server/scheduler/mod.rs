@@ -16,7 +16,7 @@ pub use tick::enqueue_due;
 
 use crate::app::types::Step;
 use crate::server::db::new_id;
-use crate::server::queue::{self, ClaimLimits, Kinds};
+use crate::server::queue::{self, Claim, ClaimLimits, Kinds};
 use crate::server::state::AppState;
 use std::collections::HashMap;
 use std::future::Future;
@@ -37,16 +37,16 @@ pub struct Worker {
 /// How one job's attempt ended, for the loop.
 enum Ended {
     /// Complete the claim with this step, batched with others.
-    Complete(String, Step),
+    Complete(Claim, Step),
     /// The attempt wrote its own outcome (or had nothing to write).
     Written,
 }
 
-/// The running jobs: tasks and the claim token each holds.
+/// The running jobs: tasks and the claim each holds.
 #[derive(Default)]
 struct Running {
     tasks: JoinSet<Ended>,
-    tokens: HashMap<Id, String>,
+    claims: HashMap<Id, Claim>,
 }
 
 impl Worker {
@@ -65,7 +65,7 @@ impl Worker {
         tracing::info!(worker = %self.id, poll = ?config.poll, kinds = ?self.kinds.names(), "worker started");
         tokio::pin!(shutdown);
         let mut running = Running::default();
-        let mut done: Vec<(String, Step)> = Vec::new();
+        let mut done: Vec<(Claim, Step)> = Vec::new();
         let mut poll = tokio::time::interval(config.poll);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -90,7 +90,7 @@ impl Worker {
         self.stop(running, done).await;
     }
 
-    async fn flush(&self, done: &mut Vec<(String, Step)>) {
+    async fn flush(&self, done: &mut Vec<(Claim, Step)>) {
         if done.is_empty() {
             return;
         }
@@ -117,17 +117,17 @@ impl Worker {
         match queue::claim(&self.state.db, &self.id, limits).await {
             Ok(claimed) => {
                 for job in claimed {
-                    let token = job.lease_token.clone();
+                    let claim = job.claim();
                     let worker = self.clone();
                     let task = running.tasks.spawn(async move { dispatch::run(&worker, job).await });
-                    running.tokens.insert(task.id(), token);
+                    running.claims.insert(task.id(), claim);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "could not claim jobs"),
         }
     }
 
-    async fn stop(self, mut running: Running, mut done: Vec<(String, Step)>) {
+    async fn stop(self, mut running: Running, mut done: Vec<(Claim, Step)>) {
         let drain = async {
             while let Some(ended) = running.tasks.join_next_with_id().await {
                 collect(ended, &mut running, &mut done);
@@ -144,7 +144,7 @@ impl Worker {
             }
         }
         self.flush(&mut done).await;
-        let unfinished: Vec<String> = running.tokens.into_values().collect();
+        let unfinished: Vec<Claim> = running.claims.into_values().collect();
         if !unfinished.is_empty() {
             match queue::release(&self.state.db, &unfinished, dispatch::settle(&self.state)).await {
                 Ok(n) => tracing::info!(released = n, "handed unfinished jobs back to the queue"),
@@ -155,17 +155,17 @@ impl Worker {
     }
 }
 
-fn collect(ended: Result<(Id, Ended), tokio::task::JoinError>, running: &mut Running, done: &mut Vec<(String, Step)>) {
+fn collect(ended: Result<(Id, Ended), tokio::task::JoinError>, running: &mut Running, done: &mut Vec<(Claim, Step)>) {
     match ended {
-        Ok((id, Ended::Complete(token, step))) => {
-            running.tokens.remove(&id);
-            done.push((token, step));
+        Ok((id, Ended::Complete(claim, step))) => {
+            running.claims.remove(&id);
+            done.push((claim, step));
         }
         Ok((id, Ended::Written)) => {
-            running.tokens.remove(&id);
+            running.claims.remove(&id);
         }
         Err(e) => {
-            running.tokens.remove(&e.id());
+            running.claims.remove(&e.id());
             tracing::error!(error = %e, "a job task panicked; its lease will expire and it will run again");
         }
     }
