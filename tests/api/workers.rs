@@ -129,7 +129,11 @@ async fn only_the_claim_that_holds_a_job_completes_or_hands_it_back(engine: Engi
     let fresh = queue::claim(&app.db, "w", limits).await.unwrap();
     assert_eq!(fresh.len(), 2, "the same process claims them again");
     let (first, second) = (fresh[0].claim(), fresh[1].claim());
-    assert_ne!(stale[0].claim().token, first.token, "each claim has its own token");
+    let before = stale
+        .iter()
+        .find(|j| j.id == first.job_id)
+        .expect("the same job, claimed before");
+    assert_ne!(before.lease_token, first.token, "each claim of a job has its own token");
 
     let late: Vec<_> = stale.iter().map(|j| (j.claim(), Step::Done)).collect();
     assert_eq!(
