@@ -110,15 +110,20 @@ async fn noop_jobs(app: &crate::helpers::TestApp, tenants: usize, per_tenant: us
     ids
 }
 
+/// Claims of up to `batch` no-op jobs, `workspace_cap` per workspace, held a minute.
+fn noop_limits(batch: usize, workspace_cap: i64) -> ClaimLimits<'static> {
+    ClaimLimits {
+        batch,
+        workspace_cap,
+        lease: Duration::from_secs(60),
+        kinds: &["noop"],
+    }
+}
+
 async fn only_the_claim_that_holds_a_job_completes_or_hands_it_back(engine: Engine) {
     let app = spawn_with(engine, &[("RUN_WORKER", "false")]).await;
     noop_jobs(&app, 2, 1).await;
-    let limits = ClaimLimits {
-        batch: 10,
-        workspace_cap: 10,
-        lease: Duration::from_secs(60),
-        kinds: &["noop"],
-    };
+    let limits = noop_limits(10, 10);
     // Claims whose leases then run out, and the claims after them.
     let stale = queue::claim(&app.db, "w", limits).await.unwrap();
     assert_eq!(stale.len(), 2);
@@ -167,12 +172,7 @@ async fn two_workers_never_claim_one_job_twice(engine: Engine) {
         let db = app.db.clone();
         workers.push(tokio::spawn(async move {
             let id = format!("worker-{w}");
-            let limits = ClaimLimits {
-                batch: 25,
-                workspace_cap: 100,
-                lease: Duration::from_secs(60),
-                kinds: &["noop"],
-            };
+            let limits = noop_limits(25, 100);
             let mut claimed = Vec::new();
             loop {
                 let batch = queue::claim(&db, &id, limits).await.unwrap();
@@ -296,12 +296,7 @@ async fn the_workspace_cap_lets_other_workspaces_through(engine: Engine) {
         .unwrap()
         .unwrap();
     busy.sort();
-    let limits = ClaimLimits {
-        batch: 10,
-        workspace_cap: 2,
-        lease: Duration::from_secs(60),
-        kinds: &["noop"],
-    };
+    let limits = noop_limits(10, 2);
     let first = queue::claim(&app.db, "w1", limits).await.unwrap();
     assert_eq!(
         first.iter().filter(|j| j.tenant_id == "bench-0").count(),

@@ -130,20 +130,15 @@ fn placeholders(first: usize, count: usize) -> String {
 /// `first`. A token is `<random>.<job id>`, so it names one job and the two
 /// lists match exactly the claimed pairs; the ids let the database find the
 /// rows by their key instead of scanning every running job.
-fn claimed_rows<'a>(first: usize, claims: impl ExactSizeIterator<Item = &'a Claim>) -> (String, Vec<&'a str>) {
+fn claimed_rows<'a>(first: usize, claims: impl ExactSizeIterator<Item = &'a Claim> + Clone) -> (String, Vec<&'a str>) {
     let n = claims.len();
-    let mut values: Vec<&str> = Vec::with_capacity(2 * n);
-    let mut tokens = Vec::with_capacity(n);
-    for claim in claims {
-        values.push(claim.job_id.as_str());
-        tokens.push(claim.token.as_str());
-    }
-    values.extend(tokens);
     let sql = format!(
         "id in ({}) and lease_token in ({})",
         placeholders(first, n),
         placeholders(first + n, n)
     );
+    let ids = claims.clone().map(|c| c.job_id.as_str());
+    let values = ids.chain(claims.map(|c| c.token.as_str())).collect();
     (sql, values)
 }
 
@@ -158,7 +153,7 @@ pub async fn complete_many(db: &Db, finished: &[(Claim, Step)]) -> ServerResult<
     let at = now();
     let mut completed = 0;
     for (step, claims) in by_step {
-        let (rows, values) = claimed_rows(3, claims.into_iter());
+        let (rows, values) = claimed_rows(3, claims.iter().copied());
         let sql = format!(
             "update job set state = 'done', step = $1, worker_id = null, lease_token = null, locked_until_ms = null, \
              updated_at = $2, finished_at = $2 where state = 'running' and {rows}"

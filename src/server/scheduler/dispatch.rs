@@ -36,7 +36,7 @@ pub(super) async fn run(worker: &Worker, job: ClaimedJob) -> Ended {
         }
     };
     let written = match outcome {
-        Ok(Done::Complete(step)) => return Ended::Complete(job.claim(), step),
+        Ok(Done::Complete(step)) => return Ended::Complete(step),
         Ok(Done::Ended) | Err(Failure::LeaseLost) => Ok(()),
         Err(Failure::Stop(reason)) => lease.finish(&state.db.pool, "dead", Step::Failed, Some(&reason)).await,
         Err(Failure::Retry(reason)) if job.attempt >= job.max_attempts => {

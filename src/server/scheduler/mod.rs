@@ -36,8 +36,8 @@ pub struct Worker {
 
 /// How one job's attempt ended, for the loop.
 enum Ended {
-    /// Complete the claim with this step, batched with others.
-    Complete(Claim, Step),
+    /// Complete the task's claim with this step, batched with others.
+    Complete(Step),
     /// The attempt wrote its own outcome (or had nothing to write).
     Written,
 }
@@ -157,9 +157,10 @@ impl Worker {
 
 fn collect(ended: Result<(Id, Ended), tokio::task::JoinError>, running: &mut Running, done: &mut Vec<(Claim, Step)>) {
     match ended {
-        Ok((id, Ended::Complete(claim, step))) => {
-            running.claims.remove(&id);
-            done.push((claim, step));
+        Ok((id, Ended::Complete(step))) => {
+            if let Some(claim) = running.claims.remove(&id) {
+                done.push((claim, step));
+            }
         }
         Ok((id, Ended::Written)) => {
             running.claims.remove(&id);
