@@ -42,9 +42,14 @@ test("sign up, log out, log in, add a workspace and switch", async ({ page }) =>
   await expect(page.getByTestId("get-started")).toContainText("Connect a WordPress site");
   await expect(page.getByTestId("user-email")).toHaveText(email);
 
-  // Pages not built yet say so.
+  // Analytics draws its charts even before anything has been published.
   await page.getByRole("link", { name: "Analytics" }).click();
-  await expect(page.getByText("Not built yet", { exact: true })).toBeVisible();
+  await expect(page).toHaveURL(/\/app\/analytics\?tz=/);
+  const chart = page.getByTestId("chart-published");
+  await expect(chart.locator("svg")).toBeVisible();
+  await expect(chart.locator("svg")).toHaveAttribute("aria-label", /0 posts published/);
+  await expect(chart).toContainText("Nothing yet in this period");
+  await expect(page.getByTestId("quota-forecast")).toContainText("No posts yet this month");
   await expect(page.getByRole("link", { name: "Admin" })).toHaveCount(0);
 
   await page.getByRole("button", { name: "Log out" }).click();

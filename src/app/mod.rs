@@ -85,7 +85,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("billing") view=BillingPage/>
                     <Route path=path!("settings") view=SettingsPage/>
                     <Route path=path!("workspaces/new") view=NewWorkspacePage/>
+                    <Route path=path!("audit") view=AuditPage/>
                     <Route path=path!("admin") view=AdminPage/>
+                    <Route path=path!("admin/health") view=AdminHealthPage/>
+                    <Route path=path!("admin/users") view=AdminUsersPage/>
+                    <Route path=path!("admin/workspaces") view=AdminWorkspacesPage/>
+                    <Route path=path!("admin/workspaces/:id") view=AdminWorkspacePage/>
+                    <Route path=path!("admin/jobs") view=AdminJobsPage/>
+                    <Route path=path!("admin/mail") view=AdminMailPage/>
+                    <Route path=path!("admin/audit") view=AdminAuditPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -46,6 +46,9 @@ pub struct Config {
     /// addresses: for local testing against a WordPress on this machine.
     pub outbound_allow_private: bool,
     pub billing: BillingConfig,
+    /// Who members of a suspended workspace should write to.
+    pub support_email: String,
+    pub metrics: MetricsConfig,
 }
 
 /// Plans and payments. Without STRIPE_SECRET_KEY billing can run in test
@@ -157,7 +160,26 @@ impl std::fmt::Debug for Config {
             .field("openai", &self.openai)
             .field("outbound_allow_private", &self.outbound_allow_private)
             .field("billing", &self.billing)
+            .field("metrics", &self.metrics)
             .finish_non_exhaustive()
+    }
+}
+
+/// Where `/metrics` is served: on its own address (METRICS_ADDR, e.g. a
+/// port only the scraper reaches) or on the app's, behind a bearer token
+/// (METRICS_TOKEN). With neither it is not served at all.
+#[derive(Clone, Default)]
+pub struct MetricsConfig {
+    pub addr: Option<SocketAddr>,
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for MetricsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsConfig")
+            .field("addr", &self.addr)
+            .field("token", &self.token.is_some())
+            .finish()
     }
 }
 
@@ -245,6 +267,10 @@ impl Config {
             wordpress_timeout: parse_seconds(&get, "WORDPRESS_TIMEOUT_SECONDS", 30.0, 1.0..=300.0)?,
             outbound_allow_private: parse_bool(&get, "OUTBOUND_ALLOW_PRIVATE", false)?,
             billing,
+            // Never an admin's sign-in address by default: that is not a
+            // contact to hand to every suspended member.
+            support_email: get("SUPPORT_EMAIL").unwrap_or_else(|| "the operator of this service".into()),
+            metrics: metrics_config(&get)?,
         })
     }
 
@@ -300,6 +326,21 @@ fn stripe_config(get: &impl Fn(&str) -> Option<String>) -> Result<Option<StripeC
         price_pro: price("STRIPE_PRICE_PRO")?,
         price_agency: price("STRIPE_PRICE_AGENCY")?,
     }))
+}
+
+fn metrics_config(get: &impl Fn(&str) -> Option<String>) -> Result<MetricsConfig, ConfigError> {
+    let addr = match get("METRICS_ADDR") {
+        Some(v) => Some(
+            v.parse()
+                .map_err(|_| bad("METRICS_ADDR", "must be host:port, e.g. 127.0.0.1:9100"))?,
+        ),
+        None => None,
+    };
+    let token = get("METRICS_TOKEN");
+    if token.as_ref().is_some_and(|t| t.len() < 16) {
+        return Err(bad("METRICS_TOKEN", "must be at least 16 characters"));
+    }
+    Ok(MetricsConfig { addr, token })
 }
 
 /// True when APP_URL names this machine (127.0.0.0/8, ::1 or localhost).

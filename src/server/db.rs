@@ -131,6 +131,98 @@ impl<'q> sqlx::Encode<'q, sqlx::Any> for Flag {
     }
 }
 
+/// A WHERE clause built from the filters in use, so each list query holds
+/// only its live conditions (and can use the index that fits them).
+pub struct Where {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl Where {
+    /// Starts with a condition that is always there, e.g. `at >= ` and its value.
+    pub fn new(condition: &str, value: i64) -> Where {
+        let mut w = Where {
+            sql: String::new(),
+            args: Vec::new(),
+        };
+        w.int(condition, value);
+        w
+    }
+
+    /// `condition` ends where its value goes, e.g. `"tenant_id = "`.
+    pub fn text(&mut self, condition: &str, value: impl Into<String>) -> &mut Where {
+        self.args.push(Arg::Text(value.into()));
+        self.join(condition)
+    }
+
+    pub fn int(&mut self, condition: &str, value: i64) -> &mut Where {
+        self.args.push(Arg::Int(value));
+        self.join(condition)
+    }
+
+    /// `(lower(a) like $n or lower(b) like $n)`: one pattern over columns.
+    pub fn search(&mut self, columns: &[&str], pattern: String) -> &mut Where {
+        self.args.push(Arg::Text(pattern));
+        let n = self.args.len();
+        let any: Vec<String> = columns.iter().map(|c| format!("lower({c}) like ${n}")).collect();
+        self.raw(&format!("({})", any.join(" or ")))
+    }
+
+    /// A condition without a value, e.g. `suspended_at is null`.
+    pub fn raw(&mut self, condition: &str) -> &mut Where {
+        if !self.sql.is_empty() {
+            self.sql.push_str(" and ");
+        }
+        self.sql.push_str(condition);
+        self
+    }
+
+    fn join(&mut self, condition: &str) -> &mut Where {
+        let n = self.args.len();
+        self.raw(&format!("{condition}${n}"))
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// The number the next placeholder after these conditions takes.
+    pub fn next(&self) -> usize {
+        self.args.len() + 1
+    }
+
+    pub fn bind<'q, O>(
+        &self,
+        mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+        for arg in &self.args {
+            query = match arg {
+                Arg::Text(text) => query.bind(text.clone()),
+                Arg::Int(n) => query.bind(*n),
+            };
+        }
+        query
+    }
+}
+
+/// A search term for `lower(x) like $n`: lower-cased, wildcards dropped.
+pub fn like_pattern(term: &str) -> Option<String> {
+    let term = term.trim().replace(['%', '_', '\\'], "").to_lowercase();
+    (!term.is_empty()).then(|| format!("%{term}%"))
+}
+
+/// Pages of `per_page` for `total` rows (at least one page), and `page`
+/// brought into range.
+pub fn paging(total: i64, per_page: i64, page: i64) -> (i64, i64) {
+    let pages = ((total + per_page - 1) / per_page).max(1);
+    (page.clamp(1, pages), pages)
+}
+
 /// Now, in unix seconds: every instant in the database is stored this way.
 pub fn now() -> i64 {
     std::time::SystemTime::now()
@@ -156,6 +248,23 @@ pub fn new_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_where_clause_holds_only_the_conditions_in_use() {
+        let mut w = Where::new("at >= ", 5);
+        w.text("tenant_id = ", "t")
+            .search(&["email", "name"], "%x%".into())
+            .raw("suspended_at is null");
+        assert_eq!(
+            w.sql(),
+            "at >= $1 and tenant_id = $2 and (lower(email) like $3 or lower(name) like $3) and suspended_at is null"
+        );
+        assert_eq!(w.next(), 4);
+        assert_eq!(like_pattern("  Ada%_ "), Some("%ada%".into()));
+        assert_eq!(like_pattern(" %_ "), None);
+        assert_eq!(paging(0, 25, 3), (1, 1));
+        assert_eq!(paging(51, 25, 9), (3, 3));
+    }
 
     #[test]
     fn ids_sort_by_creation() {

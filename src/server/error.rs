@@ -14,6 +14,9 @@ pub enum ServerError {
     Validation(String),
     #[error("not signed in")]
     Unauthorized,
+    /// The user was suspended: their session has ended.
+    #[error("account suspended")]
+    Suspended,
     #[error("forbidden")]
     Forbidden,
     #[error("not found")]
@@ -35,12 +38,22 @@ impl ServerError {
         ServerError::Internal(cause.to_string())
     }
 
-    /// What the client may see. Internal causes are logged here, once.
+    /// The caller's mistake or lack of right, not a fault of the service.
+    pub fn is_client_error(&self) -> bool {
+        !matches!(self, ServerError::Database(_) | ServerError::Internal(_))
+    }
+
+    /// What the client may see. Internal causes are logged here, once, at
+    /// ERROR; what the client did wrong (a wrong password, a missing page)
+    /// is logged below it, so an alert on ERROR means something broke.
     pub fn to_app_error(&self) -> AppError {
+        if self.is_client_error() {
+            tracing::info!(error = %self, "request refused");
+        }
         match self {
             ServerError::BadRequest(m) => AppError::BadRequest(m.clone()),
             ServerError::Validation(m) => AppError::Validation(m.clone()),
-            ServerError::Unauthorized => AppError::Unauthorized,
+            ServerError::Unauthorized | ServerError::Suspended => AppError::Unauthorized,
             ServerError::Forbidden => AppError::Forbidden,
             ServerError::NotFound => AppError::NotFound,
             ServerError::Conflict(m) => AppError::Conflict(m.clone()),

@@ -114,7 +114,32 @@ pub async fn signed_in_pages(State(state): State<AppState>, req: Request, next: 
             parts.extensions.insert(me);
             next.run(Request::from_parts(parts, body)).await
         }
+        // The admin console does not exist for anyone but platform admins,
+        // signed-out visitors included: no redirect hints that it does.
+        Err(ServerError::Unauthorized | ServerError::Suspended) if is_admin_page(path_of(&parts)) => not_found(),
         Err(ServerError::Unauthorized) => (StatusCode::FOUND, [(header::LOCATION, "/login")]).into_response(),
+        Err(ServerError::Suspended) => {
+            (StatusCode::FOUND, [(header::LOCATION, "/login?notice=suspended")]).into_response()
+        }
         Err(e) => e.into_response(),
     }
+}
+
+fn path_of(parts: &axum::http::request::Parts) -> &str {
+    parts.uri.path()
+}
+
+fn is_admin_page(path: &str) -> bool {
+    path == "/app/admin" || path.starts_with("/app/admin/")
+}
+
+/// The answer an unknown address gets, for pages that must not be found.
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found · Autopilot</title></head>\
+         <body><p>404</p><h1>We could not find that page.</h1><p><a href=\"/\">Go home</a></p></body></html>",
+    )
+        .into_response()
 }

@@ -6,7 +6,7 @@ use crate::server::auth::session_store::DbSessionStore;
 use crate::server::config::Config;
 use crate::server::db::Db;
 use crate::server::scheduler::Worker;
-use crate::server::{middleware, rest, services, state::AppState};
+use crate::server::{middleware, rest, services, state::AppState, telemetry};
 use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -17,12 +17,13 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 pub struct Application {
     listener: TcpListener,
+    /// METRICS_ADDR's listener, serving `/metrics` alone.
+    metrics_listener: Option<TcpListener>,
     router: Router,
     state: AppState,
 }
@@ -36,13 +37,27 @@ impl Application {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.bind_addr))?;
         leptos_options.site_addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let metrics_listener = match config.metrics.addr {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .map_err(|e| format!("cannot listen on METRICS_ADDR {addr}: {e}"))?,
+            ),
+            None => None,
+        };
         let state = AppState::new(config, db, leptos_options)?;
         let router = router(state.clone());
         Ok(Application {
             listener,
+            metrics_listener,
             router,
             state,
         })
+    }
+
+    /// Where `/metrics` is served when METRICS_ADDR is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -70,6 +85,20 @@ impl Application {
                     .await
             })
         });
+        let metrics = self.metrics_listener.map(|listener| {
+            let mut stopped = worker_stopped.clone();
+            let router = Router::new()
+                .route("/metrics", axum::routing::get(rest::metrics::on_own_address))
+                .with_state(self.state.clone());
+            tokio::spawn(async move {
+                let stop = async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                };
+                if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(stop).await {
+                    tracing::warn!(error = %e, "the metrics listener stopped");
+                }
+            })
+        });
         let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
         // Responses are streamed in chunks; with Nagle's algorithm on, the
         // last small chunk waits for the client's delayed ACK (~40 ms per
@@ -85,6 +114,9 @@ impl Application {
         if let Some(worker) = worker {
             let _ = worker.await;
         }
+        if let Some(metrics) = metrics {
+            let _ = metrics.await;
+        }
         served
     }
 }
@@ -94,6 +126,9 @@ impl Application {
 pub async fn start_worker(state: AppState) -> Worker {
     if let Err(e) = services::housekeeping::ensure_scheduled(&state).await {
         tracing::warn!(error = %e, "could not schedule housekeeping");
+    }
+    if let Err(e) = services::digest::ensure_scheduled(&state).await {
+        tracing::warn!(error = %e, "could not schedule failure digests");
     }
     Worker::new(state, services::job_kinds())
 }
@@ -146,7 +181,8 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(TraceLayer::new_for_http())
+        // Outermost: the request id and span cover every layer inside.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), telemetry::observe))
         .with_state(state)
 }
 

@@ -26,6 +26,8 @@ pub struct AppState {
     /// Wakes this process's worker when a job is queued here (run now,
     /// approve, retry), so it need not wait for its next poll.
     pub wake: Arc<tokio::sync::Notify>,
+    /// When this process's state was made, for the uptime on the health page.
+    pub started_at: std::time::Instant,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
                 None => None,
             },
             wake: Arc::new(tokio::sync::Notify::new()),
+            started_at: std::time::Instant::now(),
             hasher: PasswordHasher::default(),
             config: Arc::new(config),
             leptos_options,

@@ -77,6 +77,8 @@ pub async fn fresh_database(engine: Engine) -> String {
 
 pub struct TestApp {
     pub base: String,
+    /// METRICS_ADDR's address, when the test set one.
+    pub metrics_base: Option<String>,
     pub db: Db,
     pub database_url: String,
     http: reqwest::Client,
@@ -116,6 +118,7 @@ pub async fn spawn_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp {
         .build();
     let app = Application::build(config, options).await.expect("app starts");
     let base = format!("http://{}", app.local_addr());
+    let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
     let db = app.state().db.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(async move {
@@ -131,6 +134,7 @@ pub async fn spawn_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp {
         .unwrap();
     TestApp {
         base,
+        metrics_base,
         db,
         database_url: database_url.into(),
         http,
@@ -289,6 +293,36 @@ impl TestApp {
         let (status, me) = self.call_json("auth/me", &[]).await;
         assert_eq!(status, 200, "{me}");
         me
+    }
+
+    /// A plain GET with the session, as a script or monitor sends it.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        let mut h = self.headers();
+        for (name, value) in headers {
+            h.insert(
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        self.http.get(self.url(path)).headers(h).send().await.unwrap()
+    }
+
+    /// A form post carrying its own request id.
+    pub async fn http_post_form(&self, path: &str, form: &[(&str, &str)], request_id: &str) -> Response {
+        let mut h = self.headers();
+        h.insert("x-request-id", HeaderValue::from_str(request_id).unwrap());
+        self.http
+            .post(self.url(path))
+            .headers(h)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Switches to another person's browser: their cookie, or none.
+    pub fn as_user(&self, cookie: &Option<String>) {
+        self.set_cookie(cookie.clone());
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

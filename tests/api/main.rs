@@ -3,6 +3,9 @@
 
 mod abuse;
 mod accounts;
+mod admin;
+mod admin_figures;
+mod analytics;
 mod automation;
 mod billing;
 mod billing_events;
@@ -17,6 +20,7 @@ mod helpers;
 mod huge_replies;
 mod leases;
 mod llm;
+mod logs;
 mod mail;
 mod malformed;
 mod operations;

@@ -21,10 +21,10 @@ pub async fn sign_up(name: String, email: String, password: String, workspace: S
 
 #[server(prefix = "/api", endpoint = "auth/log_in")]
 pub async fn log_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::server::{auth::ClientIp, request as api, services::accounts};
+    use crate::server::{auth::Origin, request as api, services::accounts};
     let state = api::state()?;
-    let ip = api::extract::<ClientIp>().await?;
-    let who = accounts::authenticate(&state, &ip.0, &email, &password).await?;
+    let origin = api::extract::<Origin>().await?;
+    let who = accounts::authenticate(&state, &origin, &email, &password).await?;
     api::start_session(&api::session().await?, &who).await?;
     leptos_axum::redirect("/app");
     Ok(())
@@ -67,9 +67,10 @@ pub async fn resend_verification() -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "auth/reset_password")]
 pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
-    use crate::server::{domain::Password, request as api, services::accounts};
+    use crate::server::{auth::Origin, domain::Password, request as api, services::accounts};
     let state = api::state()?;
-    let who = accounts::reset_password(&state, &token, &Password::parse(password)?).await?;
+    let origin = api::extract::<Origin>().await?;
+    let who = accounts::reset_password(&state, &origin, &token, &Password::parse(password)?).await?;
     api::start_session(&api::session().await?, &who).await?;
     leptos_axum::redirect("/app");
     Ok(())
@@ -80,7 +81,7 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
 pub async fn get_me() -> Result<Option<Me>, AppError> {
     use crate::server::{error::ServerError, request as api};
     match api::extract::<Me>().await {
-        Err(ServerError::Unauthorized) => Ok(None),
+        Err(ServerError::Unauthorized | ServerError::Suspended) => Ok(None),
         other => Ok(Some(other?)),
     }
 }

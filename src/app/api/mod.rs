@@ -1,6 +1,9 @@
 //! Server functions, one module per area. Each is a thin adapter: get the
 //! scope, parse input into domain types, call one service, return a DTO.
 
+pub mod admin;
+pub mod analytics;
+pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod content;

@@ -1,9 +1,11 @@
 //! Small building blocks shared by the pages.
 
+mod chart;
 mod form;
 mod panels;
 mod post_form;
 
+pub use chart::BarChart;
 pub use form::*;
 pub use panels::*;
 pub use post_form::{Fields, PostForm};

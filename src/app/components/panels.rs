@@ -1,4 +1,4 @@
-//! Cards, headers and states (loading, empty, error, not built yet).
+//! Cards, headers and states (loading, empty, error).
 
 use crate::app::error::AppError;
 use crate::app::types::grouped;
@@ -52,20 +52,6 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
         <div role="alert" class="rounded-xl border border-red-200 bg-red-50 p-5 text-sm text-red-800">
             <p class="font-medium">"This could not be loaded."</p>
             <p class="mt-1">{error.to_string()}</p>
-        </div>
-    }
-}
-
-/// A page whose capability has not been built yet says so plainly.
-#[component]
-pub fn ComingSoon(title: &'static str, what: &'static str) -> impl IntoView {
-    view! {
-        <PageHeader title=title/>
-        <div class="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center">
-            <p class="inline-block rounded-full bg-amber-100 px-3 py-1 text-xs font-semibold text-amber-800">
-                "Not built yet"
-            </p>
-            <p class="mx-auto mt-4 max-w-lg text-sm text-slate-600">{what}</p>
         </div>
     }
 }

@@ -5,7 +5,7 @@
 use crate::app::api::auth::ResendVerification;
 use crate::app::api::workspaces::SwitchWorkspace;
 use crate::app::components::{action_error, action_succeeded, reload_on_success, Logo, PostForm};
-use crate::app::types::{BillingAlert, Me, TenantId, WorkspaceSummary};
+use crate::app::types::{BillingAlert, Me, Permission, SupportBanner, Suspension, TenantId, WorkspaceSummary};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
@@ -47,6 +47,9 @@ fn Frame(me: Me) -> impl IntoView {
     let verified = me.user.email_verified;
     let email = me.user.email.clone();
     let billing_alert = me.billing_alert.clone();
+    let suspension = me.suspension.clone();
+    let support_view = me.support_view.clone();
+    let sees_audit = me.workspace.role.can(Permission::ViewAudit);
     let role_line = format!("{} · {} plan", me.workspace.role.label(), me.workspace.plan.name());
     view! {
         <div class="min-h-screen lg:flex">
@@ -59,7 +62,7 @@ fn Frame(me: Me) -> impl IntoView {
                         "+ New workspace"
                     </A>
                 </div>
-                <Nav is_admin/>
+                <Nav is_admin sees_audit/>
                 <Account name=me.user.name.clone() email=me.user.email.clone()/>
             </PhoneMenu>
             <main class="flex-1 px-4 py-6 sm:px-8 lg:py-10">
@@ -67,10 +70,36 @@ fn Frame(me: Me) -> impl IntoView {
                     <Show when=move || !verified>
                         <VerifyBanner email=email.clone()/>
                     </Show>
+                    {support_view.map(|view| view! { <SupportViewBanner view/> })}
+                    {suspension.map(|suspension| view! { <SuspensionBanner suspension/> })}
                     {billing_alert.map(|alert| view! { <PaymentBanner alert/> })}
                     <Outlet/>
                 </div>
             </main>
+        </div>
+    }
+}
+
+/// A platform admin's read-only view: on every page, with the way out.
+#[component]
+fn SupportViewBanner(view: SupportBanner) -> impl IntoView {
+    view! {
+        <div role="status" data-testid="support-view-banner" class="mb-6 flex flex-wrap items-center justify-between gap-3 rounded-xl border border-violet-300 bg-violet-50 p-4 text-sm text-violet-900">
+            <span>{format!("Support view of “{}”, read-only: nothing can be changed. Reason: {}", view.workspace_name, view.reason)}</span>
+            <form method="post" action="/api/admin/support-view/close">
+                <button type="submit" class="font-semibold underline">"End support view"</button>
+            </form>
+        </div>
+    }
+}
+
+/// Why the workspace is suspended and whom to write to, on every page.
+#[component]
+fn SuspensionBanner(suspension: Suspension) -> impl IntoView {
+    view! {
+        <div role="alert" data-testid="suspension-banner" class="mb-6 rounded-xl border border-red-200 bg-red-50 p-4 text-sm text-red-900">
+            <p class="font-semibold">"This workspace is suspended; its automation is paused."</p>
+            <p class="mt-1">{format!("Reason: {}. To have it restored, write to {}.", suspension.reason, suspension.contact)}</p>
         </div>
     }
 }
@@ -164,12 +193,15 @@ const NAV: &[(&str, &str)] = &[
 ];
 
 #[component]
-fn Nav(is_admin: bool) -> impl IntoView {
+fn Nav(is_admin: bool, sees_audit: bool) -> impl IntoView {
     let link_class = "block rounded-lg px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 \
                       aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700";
     view! {
         <nav class="space-y-1 px-3" aria-label="Main">
             {NAV.iter().map(|(href, label)| view! { <A href=*href exact=true attr:class=link_class>{*label}</A> }).collect_view()}
+            <Show when=move || sees_audit>
+                <A href="/app/audit" attr:class=link_class>"Audit log"</A>
+            </Show>
             <Show when=move || is_admin>
                 <A href="/app/admin" attr:class=link_class>"Admin"</A>
             </Show>

@@ -51,6 +51,7 @@ pub fn LogInPage() -> impl IntoView {
     view! {
         <Title text="Log in"/>
         <AuthCard title="Log in" subtitle="Welcome back.">
+            <SignedOutNotice/>
             <LogInForm/>
             <div class="mt-6 flex justify-between text-sm">
                 <A href="/forgot-password" attr:class=LINK>"Forgot your password?"</A>
@@ -58,6 +59,19 @@ pub fn LogInPage() -> impl IntoView {
             </div>
         </AuthCard>
     }
+}
+
+/// Why the visitor was sent here, when it was not their choice.
+#[component]
+fn SignedOutNotice() -> impl IntoView {
+    let notice = use_query_map().read_untracked().get("notice").unwrap_or_default();
+    (notice == "suspended").then(|| {
+        view! {
+            <p role="alert" data-testid="login-notice" class="mb-4 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+                "You were signed out: this account has been suspended. Write to the service's support to ask why or to have it restored."
+            </p>
+        }
+    })
 }
 
 #[island]

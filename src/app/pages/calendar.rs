@@ -40,17 +40,19 @@ pub fn CalendarPage() -> impl IntoView {
     }
 }
 
-/// The server does not know the viewer's zone: the browser adds it once.
+/// The server does not know the viewer's zone: the browser adds it to the
+/// page's address once (calendar and analytics lay days out in it).
 #[island]
-fn ZoneSwitch(has_zone: bool) -> impl IntoView {
+pub fn ZoneSwitch(has_zone: bool) -> impl IntoView {
     Effect::new(move |_| {
         let _ = has_zone;
         #[cfg(feature = "hydrate")]
         if let Some(window) = web_sys::window().filter(|_| !has_zone) {
             let search = window.location().search().unwrap_or_default();
+            let path = window.location().pathname().unwrap_or_default();
             let joiner = if search.is_empty() { "?" } else { "&" };
             let _ = window.location().replace(&format!(
-                "/app/calendar{search}{joiner}tz={}",
+                "{path}{search}{joiner}tz={}",
                 String::from(js_sys::encode_uri_component(&super::site_settings::viewer_zone()))
             ));
         }

@@ -1,5 +1,8 @@
 //! One component per route.
 
+pub mod admin;
+mod analytics;
+pub mod audit;
 mod auth;
 mod billing;
 mod calendar;
@@ -8,11 +11,15 @@ mod dashboard;
 mod landing;
 mod not_built;
 mod post;
+pub mod query;
 mod site;
 mod site_settings;
 mod sites;
 mod workspace;
 
+pub use admin::*;
+pub use analytics::AnalyticsPage;
+pub use audit::AuditPage;
 pub use auth::{ForgotPasswordPage, LogInPage, ResetPasswordPage, SignUpPage, VerifyEmailPage};
 pub use billing::BillingPage;
 pub use calendar::CalendarPage;

@@ -1,28 +1,8 @@
-//! Pages whose capability comes in later issues: each says so plainly.
+//! The page for addresses that lead nowhere.
 
-use crate::app::components::ComingSoon;
-use crate::app::layouts::ShellContext;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-
-#[component]
-pub fn AnalyticsPage() -> impl IntoView {
-    view! { <Title text="Analytics"/><ComingSoon title="Analytics" what="Charts of posts generated, published and failed over time are not built yet."/> }
-}
-
-/// Platform admins only; everyone else gets the 404 page.
-#[component]
-pub fn AdminPage() -> impl IntoView {
-    let shell = expect_context::<ShellContext>();
-    let is_admin = shell.me.user.is_platform_admin;
-    view! {
-        <Title text="Admin"/>
-        <Show when=move || is_admin fallback=NotFoundPage>
-            <ComingSoon title="Admin" what="Platform administration (tenants, jobs, the mail outbox) is not built yet. Until then, `autopilot admin outbox` prints recent mail."/>
-        </Show>
-    }
-}
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {

@@ -11,6 +11,22 @@ pub struct Me {
     pub workspaces: Vec<WorkspaceSummary>,
     /// A payment that needs attention, shown on every page.
     pub billing_alert: Option<super::BillingAlert>,
+    /// Why a platform admin suspended the workspace, and whom to write to.
+    pub suspension: Option<Suspension>,
+    /// Set while a platform admin looks at the workspace read-only.
+    pub support_view: Option<SupportBanner>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Suspension {
+    pub reason: String,
+    pub contact: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupportBanner {
+    pub workspace_name: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

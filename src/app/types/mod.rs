@@ -1,5 +1,8 @@
 //! Types shared by the browser and the server: DTOs, roles, plans.
 
+mod admin;
+mod analytics;
+mod audit;
 mod automation;
 mod billing;
 mod dto;
@@ -7,6 +10,9 @@ mod ids;
 mod plan;
 mod role;
 
+pub use admin::*;
+pub use analytics::{Analytics, AnalyticsQuery};
+pub use audit::{AuditAction, AuditEntry, AuditFilter, AuditPage};
 pub use automation::*;
 pub use billing::*;
 pub use dto::*;

@@ -27,6 +27,8 @@ pub enum Permission {
     ManageBilling,
     ManageWorkspace,
     DeleteWorkspace,
+    /// The workspace's audit log, read-only.
+    ViewAudit,
 }
 
 /// The permission table: each permission names the weakest role that holds it.
@@ -41,7 +43,18 @@ const TABLE: &[(Permission, Role)] = &[
     (Permission::ManageBilling, Role::Admin),
     (Permission::ManageWorkspace, Role::Admin),
     (Permission::DeleteWorkspace, Role::Owner),
+    (Permission::ViewAudit, Role::Admin),
 ];
+
+impl Permission {
+    /// Permissions that only look; an admin's support view holds these alone.
+    pub fn is_read_only(self) -> bool {
+        matches!(
+            self,
+            Permission::ViewWorkspace | Permission::ViewBilling | Permission::ViewAudit
+        )
+    }
+}
 
 impl Role {
     pub const ALL: [Role; 5] = [Role::Owner, Role::Admin, Role::Manager, Role::Member, Role::Viewer];
@@ -100,6 +113,7 @@ mod tests {
             Permission::ManageBilling,
             Permission::ManageWorkspace,
             Permission::DeleteWorkspace,
+            Permission::ViewAudit,
         ] {
             assert!(TABLE.iter().any(|(q, _)| *q == p), "{p:?} missing");
         }
@@ -123,6 +137,8 @@ mod tests {
         assert!(!Role::Member.can(Permission::ViewBilling));
         assert!(Role::Manager.can(Permission::ManageSites));
         assert!(!Role::Member.can(Permission::ReviewContent));
+        assert!(Role::Admin.can(Permission::ViewAudit));
+        assert!(!Role::Manager.can(Permission::ViewAudit));
     }
 
     #[test]

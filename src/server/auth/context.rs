@@ -10,7 +10,23 @@ use crate::server::error::{ServerError, ServerResult};
 pub struct TenantContext {
     tenant_id: TenantId,
     actor: Actor,
+    origin: Origin,
+    /// A platform admin suspended the workspace: it may be read, not changed.
+    suspended: bool,
 }
+
+/// Where an action came from, for the audit log: the client's address and
+/// the request's id. Empty for the job runner and the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub ip: String,
+    pub request_id: String,
+}
+
+/// What a member of a suspended workspace is told when they try a change.
+pub const SUSPENDED: &str =
+    "This workspace is suspended, so nothing in it can be changed and its automation is paused. \
+     The banner at the top of the page says whom to write to.";
 
 #[derive(Debug, Clone)]
 enum Actor {
@@ -18,6 +34,9 @@ enum Actor {
     Member { user_id: UserId, role: Role },
     /// The job runner doing the workspace's own automation.
     System,
+    /// A platform admin looking at the workspace as its owner would, for
+    /// support: every permission that changes something is refused.
+    Support { admin_id: Option<UserId> },
 }
 
 impl TenantContext {
@@ -26,7 +45,40 @@ impl TenantContext {
         TenantContext {
             tenant_id,
             actor: Actor::Member { user_id, role },
+            origin: Origin::default(),
+            suspended: false,
         }
+    }
+
+    /// Built by `auth` for a platform admin who opened a support view.
+    pub(super) fn for_support(tenant_id: TenantId, admin_id: UserId) -> TenantContext {
+        TenantContext {
+            tenant_id,
+            actor: Actor::Support {
+                admin_id: Some(admin_id),
+            },
+            origin: Origin::default(),
+            suspended: false,
+        }
+    }
+
+    pub(super) fn suspended(mut self, suspended: bool) -> TenantContext {
+        self.suspended = suspended;
+        self
+    }
+
+    pub(super) fn with_origin(mut self, origin: Origin) -> TenantContext {
+        self.origin = origin;
+        self
+    }
+
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// True in an admin's read-only support view.
+    pub fn is_support_view(&self) -> bool {
+        matches!(self.actor, Actor::Support { .. })
     }
 
     /// The scope the job runner works in for one workspace's job: the
@@ -35,6 +87,8 @@ impl TenantContext {
         TenantContext {
             tenant_id,
             actor: Actor::System,
+            origin: Origin::default(),
+            suspended: false,
         }
     }
 
@@ -42,42 +96,55 @@ impl TenantContext {
         &self.tenant_id
     }
 
-    /// The member acting; None for the job runner.
+    /// The person acting (a member, or the admin in a support view); None
+    /// for the job runner.
     pub fn user_id(&self) -> Option<&UserId> {
         match &self.actor {
             Actor::Member { user_id, .. } => Some(user_id),
+            Actor::Support { admin_id } => admin_id.as_ref(),
             Actor::System => None,
         }
     }
 
-    /// The member's role; None for the job runner.
+    /// The role the pages show: the member's, or the owner's in a support
+    /// view (which still changes nothing); None for the job runner.
     pub fn role(&self) -> Option<Role> {
         match &self.actor {
             Actor::Member { role, .. } => Some(*role),
+            Actor::Support { .. } => Some(Role::Owner),
             Actor::System => None,
         }
     }
 
     /// Whether this scope may do `permission`, by the one permission table.
+    /// A support view may only look.
     pub fn can(&self, permission: Permission) -> bool {
         match &self.actor {
             Actor::Member { role, .. } => role.can(permission),
+            Actor::Support { .. } => permission.is_read_only(),
             Actor::System => true,
         }
     }
 
+    /// Refuses what the role does not allow, and every change in a
+    /// suspended workspace (reading it stays allowed).
     pub fn require(&self, permission: Permission) -> ServerResult<()> {
-        if self.can(permission) {
-            Ok(())
-        } else {
+        if !self.can(permission) {
             Err(ServerError::Forbidden)
+        } else if self.suspended && !permission.is_read_only() {
+            Err(ServerError::Conflict(SUSPENDED.into()))
+        } else {
+            Ok(())
         }
     }
 
     /// The acting member, for actions only a person can take (reviewing,
     /// paying); the job runner is refused.
     pub fn member(&self) -> ServerResult<&UserId> {
-        self.user_id().ok_or(ServerError::Forbidden)
+        match &self.actor {
+            Actor::Member { user_id, .. } => Ok(user_id),
+            _ => Err(ServerError::Forbidden),
+        }
     }
 }
 
@@ -87,16 +154,42 @@ impl TenantContext {
 #[derive(Debug, Clone)]
 pub struct PlatformAdmin {
     user_id: Option<UserId>,
+    origin: Origin,
 }
 
 impl PlatformAdmin {
-    pub(super) fn of_user(user_id: UserId) -> PlatformAdmin {
-        PlatformAdmin { user_id: Some(user_id) }
+    pub(super) fn of_user(user_id: UserId, origin: Origin) -> PlatformAdmin {
+        PlatformAdmin {
+            user_id: Some(user_id),
+            origin,
+        }
     }
 
     /// Whoever runs `autopilot admin …` on the server is its operator.
     pub(in crate::server) fn operator() -> PlatformAdmin {
-        PlatformAdmin { user_id: None }
+        PlatformAdmin {
+            user_id: None,
+            origin: Origin {
+                ip: "command line".into(),
+                request_id: String::new(),
+            },
+        }
+    }
+
+    /// A read-only view of one workspace, for the admin pages' reads.
+    pub fn view_of(&self, tenant_id: TenantId) -> TenantContext {
+        TenantContext {
+            tenant_id,
+            actor: Actor::Support {
+                admin_id: self.user_id.clone(),
+            },
+            origin: self.origin.clone(),
+            suspended: false,
+        }
+    }
+
+    pub fn origin(&self) -> &Origin {
+        &self.origin
     }
 
     /// The admin's user; None for the operator's command line.
@@ -124,5 +217,39 @@ mod tests {
         assert!(runner.can(Permission::CreateContent));
         assert!(runner.user_id().is_none() && runner.role().is_none());
         assert!(runner.member().is_err(), "the runner is nobody's stand-in");
+    }
+
+    #[test]
+    fn a_support_view_sees_as_the_owner_and_changes_nothing() {
+        let support = TenantContext::for_support("t".into(), "admin".into());
+        assert_eq!(support.role(), Some(Role::Owner));
+        assert!(support.can(Permission::ViewWorkspace) && support.can(Permission::ViewBilling));
+        for change in [
+            Permission::CreateContent,
+            Permission::ReviewContent,
+            Permission::ManageSites,
+            Permission::ManageMembers,
+            Permission::ManageBilling,
+            Permission::ManageWorkspace,
+            Permission::DeleteWorkspace,
+        ] {
+            assert!(support.require(change).is_err(), "{change:?} is refused");
+        }
+        assert!(support.member().is_err(), "nor does it pay or review as anyone");
+    }
+
+    #[test]
+    fn a_suspended_workspace_is_read_not_changed() {
+        let owner = TenantContext::of_member("t".into(), "u".into(), Role::Owner).suspended(true);
+        assert!(owner.require(Permission::ViewWorkspace).is_ok());
+        assert!(owner.require(Permission::ViewAudit).is_ok());
+        assert!(matches!(
+            owner.require(Permission::ManageSites),
+            Err(ServerError::Conflict(_))
+        ));
+        assert!(matches!(
+            owner.require(Permission::CreateContent),
+            Err(ServerError::Conflict(_))
+        ));
     }
 }

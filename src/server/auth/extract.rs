@@ -3,7 +3,7 @@
 //! the session's user and that user's membership of the session's workspace,
 //! read afresh on every request.
 
-use super::{keys, PlatformAdmin, TenantContext};
+use super::{keys, Origin, PlatformAdmin, TenantContext};
 use crate::app::types::{Role, TenantId, UserId};
 use crate::server::db::Db;
 use crate::server::error::{ServerError, ServerResult};
@@ -47,20 +47,45 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    email: String,
+    name: String,
+    is_platform_admin: crate::server::db::Flag,
+    email_verified_at: Option<i64>,
+    session_epoch: i64,
+    suspended_at: Option<i64>,
+}
+
 /// Resolved once per request: the page middleware's result is reused by the
 /// server functions the page then calls (both cached in the extensions).
 async fn load_user(parts: &mut Parts, state: &AppState) -> ServerResult<CurrentUser> {
     let session = session_of(parts, state).await?;
     let user_id: UserId = get(&session, keys::USER_ID).await?.ok_or(ServerError::Unauthorized)?;
     let epoch: i64 = get(&session, keys::EPOCH).await?.unwrap_or(-1);
-    let row: Option<(String, String, crate::server::db::Flag, Option<i64>, i64)> = sqlx::query_as(
-        "select email, name, is_platform_admin, email_verified_at, session_epoch from app_user where id = $1",
+    let row: Option<UserRow> = sqlx::query_as(
+        "select email, name, is_platform_admin, email_verified_at, session_epoch, suspended_at from app_user \
+         where id = $1",
     )
     .bind(&user_id)
     .fetch_optional(&state.db.pool)
     .await?;
     match row {
-        Some((email, name, admin, verified_at, current_epoch)) if current_epoch == epoch => Ok(CurrentUser {
+        Some(UserRow {
+            suspended_at: Some(_), ..
+        }) => {
+            // Suspended since the session opened: it ends here.
+            let _ = session.flush().await;
+            Err(ServerError::Suspended)
+        }
+        Some(UserRow {
+            email,
+            name,
+            is_platform_admin: admin,
+            email_verified_at: verified_at,
+            session_epoch: current_epoch,
+            ..
+        }) if current_epoch == epoch => Ok(CurrentUser {
             user_id,
             email,
             name,
@@ -89,12 +114,46 @@ impl FromRequestParts<AppState> for TenantContext {
     }
 }
 
+/// A platform admin's support view, kept in their session while it lasts
+/// (SUPPORT_VIEW_SECONDS at most).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SupportView {
+    pub tenant_id: TenantId,
+    pub reason: String,
+    pub opened_at: i64,
+}
+
+/// How long a support view lasts before it closes by itself.
+pub const SUPPORT_VIEW_SECONDS: i64 = 4 * 3600;
+
+async fn support_view_holds(state: &AppState, view: &SupportView) -> ServerResult<bool> {
+    if view.opened_at + SUPPORT_VIEW_SECONDS < crate::server::db::now() {
+        return Ok(false);
+    }
+    let (n,): (i64,) = sqlx::query_as("select count(*) from tenant where id = $1 and id <> $2")
+        .bind(&view.tenant_id)
+        .bind(crate::server::services::housekeeping::PLATFORM_TENANT)
+        .fetch_one(&state.db.pool)
+        .await?;
+    Ok(n == 1)
+}
+
 async fn load_context(parts: &mut Parts, state: &AppState) -> ServerResult<TenantContext> {
     let user = CurrentUser::from_request_parts(parts, state).await?;
+    let origin = Origin::from_request_parts(parts, state).await?;
+    if user.is_platform_admin {
+        if let Some(view) = get::<SupportView>(&user.session, keys::SUPPORT).await? {
+            if support_view_holds(state, &view).await? {
+                return Ok(TenantContext::for_support(view.tenant_id, user.user_id).with_origin(origin));
+            }
+            // Expired, or the workspace is gone: back to the admin's own.
+            let _ = user.session.remove::<SupportView>(keys::SUPPORT).await;
+        }
+    }
     let wanted: Option<TenantId> = get(&user.session, keys::TENANT_ID).await?;
     if let Some(tenant_id) = wanted {
         if let Some(ctx) = membership(&state.db, &user.user_id, Some(&tenant_id)).await? {
-            return Ok(ctx);
+            return Ok(ctx.with_origin(origin));
         }
     }
     // No workspace chosen, or the user left it: fall back to their first.
@@ -105,7 +164,7 @@ async fn load_context(parts: &mut Parts, state: &AppState) -> ServerResult<Tenan
         .insert(keys::TENANT_ID, first.tenant_id())
         .await
         .map_err(ServerError::internal)?;
-    Ok(first)
+    Ok(first.with_origin(origin))
 }
 
 /// The user's membership of `tenant_id`, or of their oldest workspace when
@@ -115,17 +174,17 @@ pub async fn membership(
     user_id: &UserId,
     tenant_id: Option<&TenantId>,
 ) -> ServerResult<Option<TenantContext>> {
-    let row: Option<(TenantId, String)> = sqlx::query_as(
-        "select tenant_id, role from membership where user_id = $1 and ($2 is null or tenant_id = $2) \
-         order by created_at, tenant_id limit 1",
+    let row: Option<(TenantId, String, Option<i64>)> = sqlx::query_as(
+        "select m.tenant_id, m.role, t.suspended_at from membership m join tenant t on t.id = m.tenant_id \
+         where m.user_id = $1 and ($2 is null or m.tenant_id = $2) order by m.created_at, m.tenant_id limit 1",
     )
     .bind(user_id)
     .bind(tenant_id)
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|(tenant_id, role)| {
+    row.map(|(tenant_id, role, suspended_at)| {
         let role = Role::parse(&role).ok_or_else(|| ServerError::internal(format!("unknown role {role:?}")))?;
-        Ok(TenantContext::of_member(tenant_id, user_id.clone(), role))
+        Ok(TenantContext::of_member(tenant_id, user_id.clone(), role).suspended(suspended_at.is_some()))
     })
     .transpose()
 }
@@ -137,8 +196,11 @@ impl FromRequestParts<AppState> for PlatformAdmin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ServerResult<PlatformAdmin> {
         match CurrentUser::from_request_parts(parts, state).await {
-            Ok(user) if user.is_platform_admin => Ok(PlatformAdmin::of_user(user.user_id)),
-            Ok(_) | Err(ServerError::Unauthorized) => Err(ServerError::NotFound),
+            Ok(user) if user.is_platform_admin => {
+                let origin = Origin::from_request_parts(parts, state).await?;
+                Ok(PlatformAdmin::of_user(user.user_id, origin))
+            }
+            Ok(_) | Err(ServerError::Unauthorized | ServerError::Suspended) => Err(ServerError::NotFound),
             Err(e) => Err(e),
         }
     }
@@ -176,5 +238,20 @@ impl FromRequestParts<AppState> for ClientIp {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ci| ci.0.ip().to_string());
         Ok(ClientIp(peer.unwrap_or_else(|| "unknown".into())))
+    }
+}
+
+/// The client's address and the request's id, for the audit log.
+impl FromRequestParts<AppState> for Origin {
+    type Rejection = ServerError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ServerResult<Origin> {
+        let ip = ClientIp::from_request_parts(parts, state).await?.0;
+        let request_id = parts
+            .extensions
+            .get::<crate::server::telemetry::RequestId>()
+            .map(|id| id.0.clone())
+            .unwrap_or_default();
+        Ok(Origin { ip, request_id })
     }
 }

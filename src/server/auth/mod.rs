@@ -9,12 +9,14 @@ pub mod password;
 pub mod session_store;
 pub mod throttle;
 
-pub use context::{PlatformAdmin, TenantContext};
-pub use extract::{membership, ClientIp, CurrentUser};
+pub use context::{Origin, PlatformAdmin, TenantContext};
+pub use extract::{membership, ClientIp, CurrentUser, SupportView};
 
 /// Keys this app stores in a session.
 pub mod keys {
     pub const USER_ID: &str = "uid";
     pub const EPOCH: &str = "epoch";
     pub const TENANT_ID: &str = "tid";
+    /// A platform admin's read-only support view of a workspace.
+    pub const SUPPORT: &str = "support";
 }

@@ -197,6 +197,21 @@ pub fn format_in_zone(unix: i64, tz: Tz) -> String {
     }
 }
 
+/// The first instant of `date` in `tz` (unix seconds).
+pub fn local_midnight(tz: Tz, date: NaiveDate) -> i64 {
+    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+    // A zone whose clocks skip midnight (e.g. America/Santiago in spring)
+    // starts its day at the first wall-clock minute that exists, which is
+    // the instant of the jump.
+    (0..24 * 60)
+        .find_map(|minute| {
+            tz.from_local_datetime(&(midnight + chrono::Duration::minutes(minute)))
+                .earliest()
+        })
+        .map(|t| t.timestamp())
+        .unwrap_or_else(|| tz.from_utc_datetime(&midnight).timestamp())
+}
+
 /// A day as billing mail and pages name it, e.g. "21 Dec 2026" (UTC).
 pub fn format_day(unix: i64) -> String {
     match DateTime::<Utc>::from_timestamp(unix, 0) {

@@ -61,7 +61,7 @@ pub async fn claim(db: &Db, worker_id: &str, limits: ClaimLimits<'_>) -> ServerR
     let sql = format!(
         "update job set state = 'running', worker_id = $1, lease_token = cast($2 as text) || '.' || id, \
          locked_until_ms = $3, attempt = attempt + 1, updated_at = $4 where state = 'queued' and id in ({}) \
-         returning id, tenant_id, kind, subject_id, slot, step, attempt, max_attempts, lease_token, locked_until_ms",
+         returning id, tenant_id, kind, subject_id, slot, step, run_at_ms, attempt, max_attempts, lease_token, locked_until_ms",
         placeholders(5, chosen.len())
     );
     let mut query = sqlx::query_as::<_, ClaimedJob>(&sql)
@@ -78,7 +78,8 @@ pub async fn claim(db: &Db, worker_id: &str, limits: ClaimLimits<'_>) -> ServerR
 }
 
 /// The ids to claim: due queued jobs of known kinds, oldest first, leaving
-/// out workspaces that already run as many as their cap allows.
+/// out workspaces that already run as many as their cap allows and
+/// suspended workspaces (their jobs wait until the suspension is lifted).
 async fn choose(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     now: i64,
@@ -96,7 +97,8 @@ async fn choose(
     let sql = format!(
         "select id, tenant_id from job where state = 'queued' and run_at_ms <= $1 and kind in ({}) \
          and tenant_id not in (select tenant_id from job where state = 'running' group by tenant_id \
-         having count(*) >= $2) order by run_at_ms, id limit $3{skip_locked}",
+         having count(*) >= $2) and tenant_id not in (select id from tenant where suspended_at is not null) \
+         order by run_at_ms, id limit $3{skip_locked}",
         placeholders(4, limits.kinds.len())
     );
     let mut query = sqlx::query_as::<_, (String, String)>(&sql)

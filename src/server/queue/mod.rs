@@ -9,6 +9,7 @@ mod backoff;
 mod claim;
 mod kind;
 mod lease;
+pub mod workers;
 
 pub use backoff::backoff;
 pub use claim::{claim, complete_many, release, ClaimLimits};
@@ -29,6 +30,8 @@ pub struct ClaimedJob {
     pub subject_id: String,
     pub slot: i64,
     pub step: String,
+    /// When the job was due (unix ms): how late it starts is a metric.
+    pub run_at_ms: i64,
     pub attempt: i64,
     pub max_attempts: i64,
     /// This claim's token: every write of the claim must match it.

@@ -2,7 +2,10 @@
 //! other services call (the versioned REST API comes next). Handlers are
 //! thin adapters over services, like server functions.
 
+mod admin;
+mod exports;
 mod health;
+pub mod metrics;
 mod webhooks;
 
 use crate::server::state::AppState;
@@ -14,4 +17,7 @@ pub fn routes() -> Router<AppState> {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/webhooks/stripe", post(webhooks::stripe::receive))
+        .route("/admin/health", get(admin::health))
+        .route("/metrics", get(metrics::on_app))
+        .route("/app/audit/export.csv", get(exports::audit_csv))
 }

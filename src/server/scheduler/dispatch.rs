@@ -5,8 +5,10 @@
 use super::{Ended, Worker};
 use crate::app::types::Step;
 use crate::server::auth::TenantContext;
+use crate::server::db::now_ms;
 use crate::server::queue::{backoff, is_lease_lost, ClaimedJob, Done, Failure, Lease};
 use crate::server::state::AppState;
+use crate::server::telemetry;
 use std::time::Duration;
 
 /// How long a job handed back at shutdown waits before its next attempt,
@@ -18,6 +20,15 @@ pub(super) fn settle(state: &AppState) -> Duration {
 }
 
 pub(super) async fn run(worker: &Worker, job: ClaimedJob) -> Ended {
+    let started = std::time::Instant::now();
+    telemetry::job_started(&job.kind, now_ms() - job.run_at_ms);
+    let (kind, ended) = (job.kind.clone(), attempt(worker, job).await);
+    telemetry::job_finished(&kind, ended.1, started.elapsed());
+    ended.0
+}
+
+/// Runs the attempt and names its outcome for the metrics.
+async fn attempt(worker: &Worker, job: ClaimedJob) -> (Ended, &'static str) {
     let state = &worker.state;
     let lease = Lease::of(&job, state.config.worker.lease);
     let outcome = match worker.kinds.get(&job.kind) {
@@ -35,24 +46,31 @@ pub(super) async fn run(worker: &Worker, job: ClaimedJob) -> Ended {
             }
         }
     };
-    let written = match outcome {
-        Ok(Done::Complete(step)) => return Ended::Complete(step),
-        Ok(Done::Ended) | Err(Failure::LeaseLost) => Ok(()),
-        Err(Failure::Stop(reason)) => lease.finish(&state.db.pool, "dead", Step::Failed, Some(&reason)).await,
+    let (written, outcome) = match outcome {
+        Ok(Done::Complete(step)) => return (Ended::Complete(step), "done"),
+        Ok(Done::Ended) => (Ok(()), "ended"),
+        Err(Failure::LeaseLost) => (Ok(()), "lease_lost"),
+        Err(Failure::Stop(reason)) => (
+            lease.finish(&state.db.pool, "dead", Step::Failed, Some(&reason)).await,
+            "dead",
+        ),
         Err(Failure::Retry(reason)) if job.attempt >= job.max_attempts => {
             let reason = format!("{reason} Gave up after {} attempts.", job.attempt);
-            lease.finish(&state.db.pool, "dead", Step::Failed, Some(&reason)).await
+            (
+                lease.finish(&state.db.pool, "dead", Step::Failed, Some(&reason)).await,
+                "dead",
+            )
         }
         Err(Failure::Retry(reason)) => {
             let config = &state.config.worker;
             let delay = backoff(job.attempt, config.retry_base, config.retry_max);
-            lease.retry_later(&state.db, &reason, delay).await
+            (lease.retry_later(&state.db, &reason, delay).await, "retry")
         }
     };
     if let Err(e) = written {
         tracing::info!(job_id = %job.id, error = %e, "job result not written");
     }
-    Ended::Written
+    (Ended::Written, outcome)
 }
 
 /// Renews the lease every third of its length and returns only when the

@@ -23,6 +23,9 @@ use std::future::Future;
 use std::time::Duration;
 use tokio::task::{Id, JoinSet};
 
+/// How often a worker says it is alive (at most; it says so on a poll).
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+
 /// How long running jobs get to finish at shutdown before they are handed back.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -68,7 +71,15 @@ impl Worker {
         let mut done: Vec<(Claim, Step)> = Vec::new();
         let mut poll = tokio::time::interval(config.poll);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let started_at = crate::server::db::now();
+        let mut last_beat: Option<std::time::Instant> = None;
         loop {
+            if last_beat.is_none_or(|at| at.elapsed() >= HEARTBEAT_EVERY) {
+                if let Err(e) = queue::workers::beat(&self.state.db, &self.id, started_at).await {
+                    tracing::warn!(error = %e, "could not record the worker's heartbeat");
+                }
+                last_beat = Some(std::time::Instant::now());
+            }
             self.flush(&mut done).await;
             self.fill(&mut running).await;
             tokio::select! {
@@ -150,6 +161,9 @@ impl Worker {
                 Ok(n) => tracing::info!(released = n, "handed unfinished jobs back to the queue"),
                 Err(e) => tracing::warn!(error = %e, "could not release jobs; their leases will expire"),
             }
+        }
+        if let Err(e) = queue::workers::gone(&self.state.db, &self.id).await {
+            tracing::debug!(error = %e, "could not take the worker off the list");
         }
         tracing::info!(worker = %self.id, "worker stopped");
     }

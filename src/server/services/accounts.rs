@@ -1,11 +1,12 @@
 //! Accounts: sign-up (user + first workspace), sign-in, email confirmation,
 //! password reset and the platform-admin flag.
 
-use crate::app::types::{Role, TenantId, UserId};
-use crate::server::auth::throttle;
+use crate::app::types::{AuditAction, Role, TenantId, UserId};
+use crate::server::auth::{throttle, Origin};
 use crate::server::db::{new_id, now, Db, Flag};
 use crate::server::domain::{Email, Password, PersonName, WorkspaceName};
 use crate::server::error::{ServerError, ServerResult};
+use crate::server::services::audit::{self, Event};
 use crate::server::services::email_links::{self, Purpose};
 use crate::server::state::AppState;
 use sqlx::{Any, Transaction};
@@ -35,7 +36,7 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 /// Creates the user and their first workspace, and mails a confirmation
 /// link. Saying that an address is taken is a deliberate trade-off: every
 /// sign-up form has to, and sign-in and reset still reveal nothing.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn sign_up(state: &AppState, ip: &str, input: NewAccount) -> ServerResult<SignedIn> {
     throttle::allow_sign_up(&state.db, ip).await?;
     let hash = state.hasher.hash(&input.password).await?;
@@ -70,28 +71,73 @@ pub async fn sign_up(state: &AppState, ip: &str, input: NewAccount) -> ServerRes
 }
 
 /// Checks credentials with throttling per address and per account. Unknown
-/// email and wrong password give the same error, in the same time.
-#[tracing::instrument(skip_all, err)]
-pub async fn authenticate(state: &AppState, ip: &str, email: &str, password: &str) -> ServerResult<SignedIn> {
+/// email and wrong password give the same error, in the same time. Only
+/// the right password learns that an account is suspended. Each outcome
+/// is in the audit log.
+#[tracing::instrument(skip_all, err(level = "debug"))]
+pub async fn authenticate(state: &AppState, origin: &Origin, email: &str, password: &str) -> ServerResult<SignedIn> {
     let email = email.trim().to_lowercase();
-    let attempt = throttle::begin_sign_in(&state.db, ip, &email).await?;
-    let row: Option<(UserId, String, i64)> =
-        sqlx::query_as("select id, password_hash, session_epoch from app_user where email = $1")
+    let attempt = throttle::begin_sign_in(&state.db, &origin.ip, &email).await?;
+    let row: Option<(UserId, String, i64, Option<i64>)> =
+        sqlx::query_as("select id, password_hash, session_epoch, suspended_at from app_user where email = $1")
             .bind(&email)
             .fetch_optional(&state.db.pool)
             .await?;
     let ok = state.hasher.verify(password, row.as_ref().map(|r| r.1.clone())).await?;
+    let user_id = row.as_ref().map(|r| r.0.clone());
+    let actor = audit::Actor {
+        user_id: user_id.as_ref(),
+        origin,
+    };
+    let nobody = audit::Actor { user_id: None, origin };
     match row {
-        Some((user_id, _, session_epoch)) if ok => {
+        Some((user_id, _, session_epoch, None)) if ok => {
             throttle::succeeded(&state.db, attempt).await?;
+            audit::insert(
+                &state.db.pool,
+                None,
+                &actor,
+                Event::new(AuditAction::SignedIn, "user", user_id.as_str()),
+            )
+            .await?;
             Ok(SignedIn {
                 user_id,
                 session_epoch,
                 tenant_id: None,
             })
         }
-        _ => Err(ServerError::Validation("The email or password is incorrect.".into())),
+        // A failed attempt is nobody's act: the account it named is its target.
+        Some((user_id, _, _, Some(_))) if ok => {
+            let event = Event::new(AuditAction::SignInFailed, "user", user_id.as_str()).detail("account suspended");
+            audit::insert(&state.db.pool, None, &nobody, event).await?;
+            Err(ServerError::Validation(suspended_message(state)))
+        }
+        Some((user_id, ..)) => {
+            let event = Event::new(AuditAction::SignInFailed, "user", user_id.as_str()).detail("wrong password");
+            audit::insert(&state.db.pool, None, &nobody, event).await?;
+            Err(ServerError::Validation("The email or password is incorrect.".into()))
+        }
+        None => {
+            // What was typed is kept only if it looks like an address: a
+            // password pasted into the email field must not be stored.
+            let typed = if email.contains('@') && email.len() <= 254 && !email.contains(char::is_whitespace) {
+                email.as_str()
+            } else {
+                "(not an email address)"
+            };
+            let event = Event::new(AuditAction::SignInFailed, "email", typed).detail("no such account");
+            audit::insert(&state.db.pool, None, &nobody, event).await?;
+            Err(ServerError::Validation("The email or password is incorrect.".into()))
+        }
     }
+}
+
+/// What a suspended user is told when they sign in.
+pub fn suspended_message(state: &AppState) -> String {
+    format!(
+        "This account is suspended. To ask why or to have it restored, write to {}.",
+        state.config.support_email
+    )
 }
 
 /// Records that the user controls their address, and grants what waits for
@@ -115,7 +161,7 @@ async fn mark_verified(tx: &mut Transaction<'static, Any>, state: &AppState, use
     Ok(())
 }
 
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn verify_email(state: &AppState, token: &str) -> ServerResult<()> {
     let mut tx = state.db.pool.begin().await?;
     let user_id = email_links::spend(&mut tx, token, Purpose::Verify).await?;
@@ -127,8 +173,13 @@ pub async fn verify_email(state: &AppState, token: &str) -> ServerResult<()> {
 /// Spends a reset token and sets the new password. Every existing session of
 /// the user is signed out (the epoch moves on). The mailed link also proves
 /// the address.
-#[tracing::instrument(skip_all, err)]
-pub async fn reset_password(state: &AppState, token: &str, password: &Password) -> ServerResult<SignedIn> {
+#[tracing::instrument(skip_all, err(level = "debug"))]
+pub async fn reset_password(
+    state: &AppState,
+    origin: &Origin,
+    token: &str,
+    password: &Password,
+) -> ServerResult<SignedIn> {
     let hash = state.hasher.hash(password).await?;
     let mut tx = state.db.pool.begin().await?;
     let user_id = email_links::spend(&mut tx, token, Purpose::Reset).await?;
@@ -141,6 +192,17 @@ pub async fn reset_password(state: &AppState, token: &str, password: &Password) 
     .fetch_one(&mut *tx)
     .await?;
     mark_verified(&mut tx, state, &user_id).await?;
+    let actor = audit::Actor {
+        user_id: Some(&user_id),
+        origin,
+    };
+    audit::insert(
+        &mut *tx,
+        None,
+        &actor,
+        Event::new(AuditAction::PasswordReset, "user", user_id.as_str()),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(%user_id, "password reset");
     Ok(SignedIn {

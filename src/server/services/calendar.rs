@@ -4,7 +4,7 @@
 use crate::app::types::{CalendarDay, CalendarEntry, CalendarView, Permission, PlannedRun, SiteId, Step};
 use crate::server::auth::TenantContext;
 use crate::server::db::now;
-use crate::server::domain::{format_in_zone, parse_time_zone};
+use crate::server::domain::{format_in_zone, local_midnight, parse_time_zone};
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::sites::{self, SiteRow};
 use crate::server::state::AppState;
@@ -12,7 +12,7 @@ use chrono::{Datelike, Days, Months, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
 /// `span` is "month" or "week"; `date` (YYYY-MM-DD) picks the month or week shown.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn view(
     ctx: &TenantContext,
     state: &AppState,
@@ -84,20 +84,6 @@ fn within_bounds(date: NaiveDate) -> NaiveDate {
     date.clamp(first, last)
 }
 
-fn local_midnight(tz: Tz, date: NaiveDate) -> i64 {
-    let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
-    // A zone whose clocks skip midnight (e.g. America/Santiago in spring)
-    // starts its day at the first wall-clock minute that exists, which is
-    // the instant of the jump.
-    (0..24 * 60)
-        .find_map(|minute| {
-            tz.from_local_datetime(&(midnight + chrono::Duration::minutes(minute)))
-                .earliest()
-        })
-        .map(|t| t.timestamp())
-        .unwrap_or_else(|| tz.from_utc_datetime(&midnight).timestamp())
-}
-
 fn lay_out(
     tz: Tz,
     first: NaiveDate,
@@ -146,7 +132,7 @@ struct CalendarRow {
 
 /// Posts made between `from` and `to` (unix seconds) at the instant they
 /// went (or go) live, and the runs the schedules will make in that span.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn entries(ctx: &TenantContext, state: &AppState, from: i64, to: i64) -> ServerResult<Vec<CalendarEntry>> {
     ctx.require(Permission::ViewWorkspace)?;
     if to <= from || to - from > 45 * 86_400 {
@@ -190,7 +176,7 @@ pub async fn entries(ctx: &TenantContext, state: &AppState, from: i64, to: i64) 
 
 /// The next runs of the workspace's running schedules over the coming
 /// fortnight, soonest first, each shown in its site's zone.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn upcoming(ctx: &TenantContext, state: &AppState, limit: usize) -> ServerResult<Vec<PlannedRun>> {
     ctx.require(Permission::ViewWorkspace)?;
     let automated = sites::automated(ctx, state).await?;

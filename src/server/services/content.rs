@@ -58,7 +58,7 @@ impl JobRow {
     }
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn list_jobs(ctx: &TenantContext, state: &AppState, filter: &JobFilter) -> ServerResult<JobPage> {
     ctx.require(Permission::ViewWorkspace)?;
     let mut conditions = String::from("j.tenant_id = $1 and j.kind = 'post'");
@@ -118,7 +118,7 @@ struct PostRow {
     created_at: i64,
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn post(ctx: &TenantContext, state: &AppState, post_id: &PostId) -> ServerResult<PostDetail> {
     ctx.require(Permission::ViewWorkspace)?;
     let row: PostRow = sqlx::query_as(
@@ -147,7 +147,7 @@ pub async fn post(ctx: &TenantContext, state: &AppState, post_id: &PostId) -> Se
     })
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn usage(ctx: &TenantContext, state: &AppState) -> ServerResult<Usage> {
     ctx.require(Permission::ViewWorkspace)?;
     let limits = quota::in_force(ctx, state).await?.limits;

@@ -140,7 +140,7 @@ pub fn mail_in_background(state: &AppState, user_id: UserId, email: String, purp
 
 /// Mails a reset link if the address has an account. Answers the same, in
 /// the same time, either way; at most a few mails per address per window.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn request_password_reset(state: &AppState, email: &Email) -> ServerResult<()> {
     if !throttle::allow_mail(&state.db, email.as_str()).await? {
         tracing::warn!("reset mail throttled");

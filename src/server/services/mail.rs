@@ -4,8 +4,10 @@
 //! they are never logged, a delivered mail's body is not kept, and a kept
 //! one is blanked once the link in it has expired (housekeeping).
 
+use crate::app::types::OutboxEntry;
 use crate::server::auth::PlatformAdmin;
 use crate::server::db::{new_id, now};
+use crate::server::domain::format_in_zone;
 use crate::server::error::ServerResult;
 use crate::server::state::AppState;
 
@@ -36,6 +38,7 @@ pub async fn send(state: &AppState, mail: &Mail<'_>) -> ServerResult<()> {
             }
         },
     };
+    crate::server::telemetry::mail_handled(status);
     let kept_body = if status == "sent" { DELIVERED } else { mail.body };
     sqlx::query(
         "insert into mail_outbox (id, to_address, subject, body_text, status, created_at, expires_at) \
@@ -88,4 +91,33 @@ pub async fn recent(_admin: &PlatformAdmin, state: &AppState, limit: i64) -> Ser
     .bind(EXPIRED)
     .fetch_all(&state.db.pool)
     .await?)
+}
+
+/// The newest mails for the admin pages. A body whose link still works is
+/// not shown: a sign-in or reset link on a page would let whoever sees it
+/// act as the recipient (the operator's command line still shows it).
+pub async fn outbox(admin: &PlatformAdmin, state: &AppState, limit: i64) -> ServerResult<Vec<OutboxEntry>> {
+    let rows: Vec<(String, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "select to_address, subject, body_text, status, created_at, expires_at from mail_outbox \
+         order by created_at desc, id desc limit $1",
+    )
+    .bind(limit.clamp(1, 1_000))
+    .fetch_all(&state.db.pool)
+    .await?;
+    let _ = admin;
+    let at = now();
+    Ok(rows
+        .into_iter()
+        .map(|(to, subject, body, status, created_at, expires_at)| OutboxEntry {
+            to,
+            subject,
+            status,
+            created: format_in_zone(created_at, chrono_tz::UTC),
+            body: match expires_at {
+                Some(expires) if expires > at => None,
+                Some(_) => Some(EXPIRED.into()),
+                None => Some(body),
+            },
+        })
+        .collect())
 }

@@ -5,9 +5,13 @@
 //! instead of the state.
 
 pub mod accounts;
+pub mod admin;
+pub mod analytics;
+pub mod audit;
 pub mod billing;
 pub mod calendar;
 pub mod content;
+pub mod digest;
 pub mod email_links;
 pub mod housekeeping;
 pub mod mail;
@@ -24,5 +28,9 @@ use std::sync::Arc;
 /// Every job kind, registered by the module that owns the work: the one
 /// table the runner dispatches from.
 pub fn job_kinds() -> Kinds {
-    Kinds::new(vec![Arc::new(publishing::PostJob), Arc::new(housekeeping::Sweep)])
+    Kinds::new(vec![
+        Arc::new(publishing::PostJob),
+        Arc::new(housekeeping::Sweep),
+        Arc::new(digest::FailureDigest),
+    ])
 }

@@ -10,7 +10,7 @@ use crate::server::state::AppState;
 use crate::server::writing::sanitize::{plain_text, sanitize_html};
 
 /// Edits a post still waiting for review. The body is sanitised like a generated one.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn edit_post(
     ctx: &TenantContext,
     state: &AppState,
@@ -72,7 +72,7 @@ async fn decide(
 
 /// Approves posts waiting for review; their jobs go on to publishing.
 /// Returns how many were approved (others had been handled already).
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[PostId]) -> ServerResult<usize> {
     ctx.require(Permission::ReviewContent)?;
     if post_ids.is_empty() || post_ids.len() > 100 {
@@ -100,7 +100,7 @@ pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[PostId])
     Ok(approved)
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn reject(ctx: &TenantContext, state: &AppState, post_id: &PostId) -> ServerResult<()> {
     ctx.require(Permission::ReviewContent)?;
     let mut tx = state.db.begin_write().await?;

@@ -1,9 +1,10 @@
 //! Workspaces (tenants) and memberships.
 
 use crate::app::types::{
-    DashboardSummary, Me, MemberSummary, Permission, Plan, Role, TenantId, UserId, UserSummary, WorkspaceSummary,
+    DashboardSummary, Me, MemberSummary, Permission, Plan, Role, SupportBanner, Suspension, TenantId, UserId,
+    UserSummary, WorkspaceSummary,
 };
-use crate::server::auth::{CurrentUser, TenantContext};
+use crate::server::auth::{keys, CurrentUser, SupportView, TenantContext};
 use crate::server::db::{new_id, now, Backend};
 use crate::server::domain::WorkspaceName;
 use crate::server::error::{ServerError, ServerResult};
@@ -71,7 +72,7 @@ pub async fn insert_with_owner(
 }
 
 /// A further workspace for a signed-in user, who becomes its owner.
-#[tracing::instrument(skip_all, fields(user_id = %user.user_id), err)]
+#[tracing::instrument(skip_all, fields(user_id = %user.user_id), err(level = "debug"))]
 pub async fn create(user: &CurrentUser, state: &AppState, name: &WorkspaceName) -> ServerResult<TenantId> {
     let tenant_id = TenantId::new(new_id());
     let mut tx = state.db.begin_write().await?;
@@ -107,7 +108,7 @@ async fn lock_user(tx: &mut Transaction<'static, Any>, state: &AppState, user_id
     Ok(())
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn rename(
     ctx: &TenantContext,
     state: &AppState,
@@ -126,7 +127,7 @@ pub async fn rename(
     Ok(())
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn dashboard(ctx: &TenantContext, state: &AppState) -> ServerResult<DashboardSummary> {
     let (members, created_at, workspace_name): (i64, i64, String) = sqlx::query_as(
         "select (select count(*) from membership where tenant_id = $1), created_at, name from tenant where id = $1",
@@ -159,7 +160,7 @@ struct MemberRow {
     created_at: i64,
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn members(ctx: &TenantContext, state: &AppState) -> ServerResult<Vec<MemberSummary>> {
     ctx.require(Permission::ViewWorkspace)?;
     let rows: Vec<MemberRow> = sqlx::query_as(
@@ -183,14 +184,43 @@ pub async fn members(ctx: &TenantContext, state: &AppState) -> ServerResult<Vec<
         .collect()
 }
 
-/// What the signed-in shell needs: the user, the active workspace, the rest.
+/// What the signed-in shell needs: the user, the active workspace, the
+/// rest. In a support view the workspace is the one looked at, as its
+/// owner sees it, and there is nothing to switch to.
 pub async fn me(user: &CurrentUser, ctx: &TenantContext, state: &AppState) -> ServerResult<Me> {
-    let workspaces = list_for_user(user, state).await?;
-    let workspace = workspaces
-        .iter()
-        .find(|w| w.id == *ctx.tenant_id())
-        .cloned()
-        .ok_or(ServerError::NotFound)?;
+    let (workspace, workspaces, support_view) = if ctx.is_support_view() {
+        let view: SupportView = user
+            .session
+            .get(keys::SUPPORT)
+            .await
+            .map_err(ServerError::internal)?
+            .ok_or(ServerError::NotFound)?;
+        let (name, plan): (String, String) = sqlx::query_as("select name, plan from tenant where id = $1")
+            .bind(ctx.tenant_id())
+            .fetch_optional(&state.db.pool)
+            .await?
+            .ok_or(ServerError::NotFound)?;
+        let summary = WorkspaceRow {
+            id: ctx.tenant_id().clone(),
+            name: name.clone(),
+            plan,
+            role: Role::Owner.as_str().into(),
+        }
+        .into_summary()?;
+        let banner = SupportBanner {
+            workspace_name: name,
+            reason: view.reason,
+        };
+        (summary.clone(), vec![summary], Some(banner))
+    } else {
+        let workspaces = list_for_user(user, state).await?;
+        let workspace = workspaces
+            .iter()
+            .find(|w| w.id == *ctx.tenant_id())
+            .cloned()
+            .ok_or(ServerError::NotFound)?;
+        (workspace, workspaces, None)
+    };
     Ok(Me {
         user: UserSummary {
             id: user.user_id.clone(),
@@ -202,5 +232,20 @@ pub async fn me(user: &CurrentUser, ctx: &TenantContext, state: &AppState) -> Se
         workspace,
         workspaces,
         billing_alert: billing::alert(ctx, state).await?,
+        suspension: suspension(ctx, state).await?.map(|reason| Suspension {
+            reason,
+            contact: state.config.support_email.clone(),
+        }),
+        support_view,
     })
+}
+
+/// Why the workspace is suspended, when a platform admin has suspended it.
+pub async fn suspension(ctx: &TenantContext, state: &AppState) -> ServerResult<Option<String>> {
+    let row: Option<(Option<i64>, String)> =
+        sqlx::query_as("select suspended_at, suspended_reason from tenant where id = $1")
+            .bind(ctx.tenant_id())
+            .fetch_optional(&state.db.pool)
+            .await?;
+    Ok(row.and_then(|(at, reason)| at.map(|_| reason)))
 }

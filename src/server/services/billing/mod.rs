@@ -14,13 +14,15 @@ pub mod webhook;
 pub use change::{checkout_result, choose_plan, portal};
 
 use crate::app::types::{
-    BillingAlert, BillingOverview, InvoiceLine, InvoicePage, Permission, Plan, PlanSummary, TenantId, UsageBar,
+    AuditAction, BillingAlert, BillingOverview, InvoiceLine, InvoicePage, Permission, Plan, PlanSummary, TenantId,
+    UsageBar,
 };
 use crate::server::auth::{PlatformAdmin, TenantContext};
 use crate::server::config::Config;
 use crate::server::db::Db;
 use crate::server::domain::format_day;
 use crate::server::error::{ServerError, ServerResult};
+use crate::server::services::audit::{self, Event};
 use crate::server::services::mail;
 use crate::server::services::quota::{self, InForce};
 use crate::server::state::AppState;
@@ -68,7 +70,7 @@ pub fn plans(config: &Config) -> Vec<PlanSummary> {
         .collect()
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn overview(ctx: &TenantContext, state: &AppState, invoice_page: i64) -> ServerResult<BillingOverview> {
     ctx.require(Permission::ViewBilling)?;
     let (db, config) = (&state.db, &state.config);
@@ -268,7 +270,7 @@ pub struct Overrides {
 
 /// Sets a workspace's limit overrides: a platform admin's word about one workspace.
 pub async fn set_overrides(
-    _admin: &PlatformAdmin,
+    admin: &PlatformAdmin,
     state: &AppState,
     tenant_id: &TenantId,
     o: &Overrides,
@@ -282,6 +284,7 @@ pub async fn set_overrides(
             "A limit must be between 0 and 1,000,000.".into(),
         ));
     }
+    let mut tx = state.db.pool.begin().await?;
     let done = sqlx::query(
         "update tenant set posts_limit_override = $2, sites_limit_override = $3, members_limit_override = $4 \
          where id = $1",
@@ -290,10 +293,19 @@ pub async fn set_overrides(
     .bind(o.posts)
     .bind(o.sites)
     .bind(o.members)
-    .execute(&state.db.pool)
+    .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
         return Err(ServerError::NotFound);
     }
+    let shown = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_else(|| "plan's".into());
+    let event = Event::new(AuditAction::LimitsOverridden, "workspace", tenant_id.as_str()).detail(format!(
+        "posts a month: {}, sites: {}, members: {}",
+        shown(o.posts),
+        shown(o.sites),
+        shown(o.members)
+    ));
+    audit::by_admin(admin, &mut *tx, Some(tenant_id), event).await?;
+    tx.commit().await?;
     Ok(())
 }

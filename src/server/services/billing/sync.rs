@@ -3,12 +3,14 @@
 //! so applying it twice changes nothing and a late event cannot bring back
 //! an older state.
 
-use crate::app::types::{Plan, TenantId};
+use crate::app::types::{AuditAction, Plan, TenantId};
+use crate::server::auth::{Origin, TenantContext};
 use crate::server::clients::stripe::{Stripe, StripeError, Subscription};
 use crate::server::config::StripeConfig;
 use crate::server::db::now_ms;
-use crate::server::db::{now, Db};
+use crate::server::db::{new_id, now, Db};
 use crate::server::error::ServerResult;
+use crate::server::services::audit::{self, Event};
 use sqlx::{Any, Transaction};
 
 pub type Tx = Transaction<'static, Any>;
@@ -174,7 +176,7 @@ pub async fn write_subscription(
     if done.rows_affected() == 0 {
         return Ok(None);
     }
-    set_plan(tx, tenant_id, plan_of(stripe, tenant_id, sub)).await?;
+    set_plan(tx, tenant_id, plan_of(stripe, tenant_id, sub), None).await?;
     Ok(Some(Written {
         dunning_started: overdue && stored.payment_failed_at.is_none(),
     }))
@@ -251,13 +253,46 @@ fn plan_of(stripe: &StripeConfig, tenant_id: &TenantId, sub: &Subscription) -> P
     })
 }
 
-pub async fn set_plan(tx: &mut Tx, tenant_id: &TenantId, plan: Plan) -> ServerResult<()> {
+/// Puts the workspace on `plan`. A real change is kept in the plan history
+/// (for the business figures) and the audit log, naming the member who
+/// chose it, or no one when Stripe's word made it.
+pub async fn set_plan(tx: &mut Tx, tenant_id: &TenantId, plan: Plan, by: Option<&TenantContext>) -> ServerResult<()> {
+    let from: Option<(String,)> = sqlx::query_as("select plan from tenant where id = $1")
+        .bind(tenant_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some((from,)) = from.filter(|(p,)| p != plan.as_str()) else {
+        return Ok(());
+    };
     sqlx::query("update tenant set plan = $1 where id = $2")
         .bind(plan.as_str())
         .bind(tenant_id)
         .execute(&mut **tx)
         .await?;
-    Ok(())
+    sqlx::query("insert into plan_change (id, tenant_id, from_plan, to_plan, at) values ($1, $2, $3, $4, $5)")
+        .bind(new_id())
+        .bind(tenant_id)
+        .bind(&from)
+        .bind(plan.as_str())
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    let event = Event::new(AuditAction::PlanChanged, "workspace", tenant_id.as_str())
+        .detail(format!("{from} → {}", plan.as_str()));
+    match by {
+        Some(ctx) => audit::by_member(ctx, &mut **tx, event).await,
+        None => {
+            let origin = Origin {
+                ip: String::new(),
+                request_id: "stripe".into(),
+            };
+            let actor = audit::Actor {
+                user_id: None,
+                origin: &origin,
+            };
+            audit::insert(&mut **tx, Some(tenant_id), &actor, event).await
+        }
+    }
 }
 
 /// The workspace whose Stripe customer this is.

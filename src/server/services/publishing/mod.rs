@@ -134,7 +134,7 @@ pub fn quota_message(limit: i64) -> String {
 }
 
 /// "Run now": a job for this instant, whether or not automation is on.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn run_now(ctx: &TenantContext, state: &AppState, site_id: &SiteId) -> ServerResult<JobId> {
     ctx.require(Permission::CreateContent)?;
     sites::load(ctx, state, site_id).await?;
@@ -162,7 +162,7 @@ pub async fn run_now(ctx: &TenantContext, state: &AppState, site_id: &SiteId) ->
 /// Puts a failed (dead) post job back in the queue with fresh attempts. A
 /// job whose post exists resumes at publishing; the lookup by slug then
 /// keeps it from posting twice.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn retry(ctx: &TenantContext, state: &AppState, job_id: &JobId) -> ServerResult<()> {
     ctx.require(Permission::CreateContent)?;
     let done = sqlx::query(

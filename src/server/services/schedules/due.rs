@@ -32,7 +32,9 @@ pub struct DueSlot {
 }
 
 /// The due slots of active schedules of the given kinds, soonest first
-/// (a schedule's slot is due `lead_seconds` before it). A schedule whose
+/// (a schedule's slot is due `lead_seconds` before it). A suspended
+/// workspace's schedules are passed over: its slots wait, and once the
+/// suspension is lifted the missed ones are skipped like any missed slot. A schedule whose
 /// rule no longer parses is stopped here and left out.
 pub async fn due(state: &AppState, now: i64, kinds: &[&str]) -> ServerResult<Vec<DueSlot>> {
     if kinds.is_empty() {
@@ -42,7 +44,9 @@ pub async fn due(state: &AppState, now: i64, kinds: &[&str]) -> ServerResult<Vec
     let sql = format!(
         "select tenant_id, job_kind, subject_id, rule_kind, times, cron, time_zone, next_run_at from schedule \
          where active = 1 and next_run_at is not null and next_run_at <= $1 + lead_seconds \
-         and (retry_at is null or retry_at <= $1) and job_kind in ({}) order by next_run_at limit $2",
+         and (retry_at is null or retry_at <= $1) and job_kind in ({}) \
+         and tenant_id not in (select id from tenant where suspended_at is not null) \
+         order by next_run_at limit $2",
         names.join(", ")
     );
     let mut query = sqlx::query_as::<_, ScheduleRow>(&sql).bind(now).bind(PER_TICK);

@@ -13,7 +13,7 @@ use crate::server::state::AppState;
 use std::time::Duration;
 
 /// Calls `users/me` and records and names the outcome.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn test_connection(ctx: &TenantContext, state: &AppState, site_id: &SiteId) -> ServerResult<ConnectionCheck> {
     ctx.require(Permission::ManageSites)?;
     let row = load(ctx, state, site_id).await?;

@@ -2,17 +2,18 @@
 //! here, bound to the site's row, and never read back out.
 
 use super::{binding, load, SiteInput};
-use crate::app::types::{Permission, SiteId};
+use crate::app::types::{AuditAction, Permission, SiteId};
 use crate::server::auth::TenantContext;
 use crate::server::db::{new_id, now};
 use crate::server::domain::Schedule;
 use crate::server::error::{ServerError, ServerResult};
+use crate::server::services::audit::{self, Event};
 use crate::server::services::publishing;
 use crate::server::services::quota;
 use crate::server::services::schedules::{self, Attachment};
 use crate::server::state::AppState;
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> ServerResult<SiteId> {
     ctx.require(Permission::ManageSites)?;
     let password = input
@@ -57,13 +58,20 @@ pub async fn create(ctx: &TenantContext, state: &AppState, input: SiteInput) -> 
         lead_seconds: 0,
     };
     schedules::save(ctx, &mut tx, &attachment).await?;
+    let event = Event::new(AuditAction::SiteAdded, "site", id.as_str()).detail(format!(
+        "{} at {} as {}",
+        input.name.as_str(),
+        input.url.as_str(),
+        input.username
+    ));
+    audit::by_member(ctx, &mut *tx, event).await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Changes name, address or credentials. New credentials reset the
 /// connection state: they have not been tested yet.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn update(ctx: &TenantContext, state: &AppState, site_id: &SiteId, input: SiteInput) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
     let row = load(ctx, state, site_id).await?;
@@ -85,6 +93,7 @@ pub async fn update(ctx: &TenantContext, state: &AppState, site_id: &SiteId, inp
     } else {
         (row.connection.as_str(), row.connection_detail.as_str())
     };
+    let mut tx = state.db.pool.begin().await?;
     sqlx::query(
         "update site set name = $1, url = $2, username = $3, password_sealed = $4, connection = $5, \
          connection_detail = $6, updated_at = $7 where id = $8 and tenant_id = $9",
@@ -98,14 +107,31 @@ pub async fn update(ctx: &TenantContext, state: &AppState, site_id: &SiteId, inp
     .bind(now())
     .bind(site_id)
     .bind(ctx.tenant_id())
-    .execute(&state.db.pool)
+    .execute(&mut *tx)
     .await?;
+    if credentials_changed {
+        let changed: Vec<&str> = [
+            (row.url != input.url.as_str(), "address"),
+            (row.username != input.username, "username"),
+            (input.password.is_some(), "application password"),
+        ]
+        .into_iter()
+        .filter_map(|(yes, what)| yes.then_some(what))
+        .collect();
+        let event = Event::new(AuditAction::SiteCredentialsChanged, "site", site_id.as_str()).detail(format!(
+            "{}: {} changed",
+            input.name.as_str(),
+            changed.join(", ")
+        ));
+        audit::by_member(ctx, &mut *tx, event).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
 /// Deletes the site with its schedule, jobs and stored posts (not the
 /// posts on WordPress).
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn delete(ctx: &TenantContext, state: &AppState, site_id: &SiteId) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
     let mut tx = state.db.begin_write().await?;
@@ -122,6 +148,12 @@ pub async fn delete(ctx: &TenantContext, state: &AppState, site_id: &SiteId) -> 
     if done.rows_affected() == 0 {
         return Err(ServerError::NotFound);
     }
+    audit::by_member(
+        ctx,
+        &mut *tx,
+        Event::new(AuditAction::SiteRemoved, "site", site_id.as_str()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -151,7 +151,7 @@ pub async fn automated(ctx: &TenantContext, state: &AppState) -> ServerResult<Ve
     .await?)
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn list(ctx: &TenantContext, state: &AppState) -> ServerResult<Vec<SiteSummary>> {
     ctx.require(Permission::ViewWorkspace)?;
     let rows: Vec<SiteRow> = sqlx::query_as(&format!(
@@ -163,7 +163,7 @@ pub async fn list(ctx: &TenantContext, state: &AppState) -> ServerResult<Vec<Sit
     Ok(rows.iter().map(SiteRow::summary).collect())
 }
 
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn detail(
     ctx: &TenantContext,
     state: &AppState,
@@ -181,7 +181,7 @@ pub async fn detail(
 }
 
 /// The next five runs of a schedule being edited, before it is saved.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn preview(
     ctx: &TenantContext,
     state: &AppState,

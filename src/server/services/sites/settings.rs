@@ -14,7 +14,7 @@ use crate::server::services::schedules::{self, Attachment};
 use crate::server::state::AppState;
 
 /// Saves the automation settings; a running schedule moves to its new next slot.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn save_settings(
     ctx: &TenantContext,
     state: &AppState,
@@ -58,7 +58,7 @@ pub async fn save_settings(
 
 /// Starts or stops the schedule. Starting needs settings that describe what
 /// to write and a connection WordPress has not refused.
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err)]
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn set_automation(ctx: &TenantContext, state: &AppState, site_id: &SiteId, on: bool) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
     let row = load(ctx, state, site_id).await?;
