@@ -67,5 +67,7 @@ alter table tenant add column digest_sent_at bigint not null default 0;
 -- so a busy workspace's 90 days are counted from the index alone, without
 -- visiting thousands of table rows (post rows carry whole articles).
 create index job_tenant_finished on job (tenant_id, finished_at, kind, state, step, subject_id);
+-- The covering index is built before the narrower one it replaces is
+-- dropped: a drop locks the table until the migration commits.
+create index post_tenant_published_cover on post (tenant_id, published_at, site_id, created_at);
 drop index post_tenant_published;
-create index post_tenant_published on post (tenant_id, published_at, site_id, created_at);

@@ -341,6 +341,18 @@ mod tests {
     }
 
     #[test]
+    fn a_zone_that_skips_midnight_gets_a_short_day_of_its_own() {
+        // Santiago moves its clocks from 00:00 to 01:00 in early September.
+        let tz: Tz = "America/Santiago".parse().unwrap();
+        let first = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+        let all = stretches(tz, first, 14);
+        assert!(all.windows(2).all(|w| w[0].end == w[1].start), "{all:?}");
+        assert_eq!(all.iter().filter(|s| s.len == DAY - 3_600).count(), 1, "{all:?}");
+        let days: i64 = all.iter().map(|s| (s.end - s.start) / s.len).sum();
+        assert_eq!(days, 14);
+    }
+
+    #[test]
     fn percentiles_take_the_nearest_rank() {
         let each_once = |values: &[i64]| values.iter().map(|v| (*v, 1)).collect::<Vec<_>>();
         assert_eq!(percentile(&[], 50), None);
