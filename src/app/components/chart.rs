@@ -10,14 +10,29 @@
 use crate::app::types::grouped;
 use leptos::prelude::*;
 
-const WIDTH: f64 = 640.0;
+/// The two drawings of every chart: wide for screens from `sm` up, narrow
+/// for phones and half-width cards. The SVG scales with its box, text
+/// included, so one drawing cannot keep 11 px labels both at 900 px and
+/// at 300 px; each drawing is sized for the width it is shown at.
+#[derive(Clone, Copy)]
+struct Frame {
+    width: f64,
+    /// At most this many labels under the x axis; the rest are skipped.
+    x_labels: usize,
+}
+const WIDE: Frame = Frame {
+    width: 640.0,
+    x_labels: 8,
+};
+const NARROW: Frame = Frame {
+    width: 320.0,
+    x_labels: 4,
+};
 const HEIGHT: f64 = 240.0;
 const LEFT: f64 = 44.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 36.0;
-/// At most this many labels under the x axis; the rest are skipped.
-const MAX_X_LABELS: usize = 8;
 
 /// The smallest "nice" ceiling (1, 2, 2.5 or 5 × a power of ten) at or above `max`.
 pub fn nice_ceiling(max: f64) -> f64 {
@@ -33,8 +48,8 @@ pub fn nice_ceiling(max: f64) -> f64 {
 }
 
 /// Where each of `n` bars starts and how wide it is, inside the plot area.
-fn bar_slots(n: usize) -> (f64, f64) {
-    let plot = WIDTH - LEFT - RIGHT;
+fn bar_slots(n: usize, frame: Frame) -> (f64, f64) {
+    let plot = frame.width - LEFT - RIGHT;
     let slot = plot / n.max(1) as f64;
     // A lone bar (a single day) stays a bar, not a slab.
     let width = (slot * 0.7).clamp(1.0, 48.0);
@@ -42,19 +57,48 @@ fn bar_slots(n: usize) -> (f64, f64) {
 }
 
 /// A bar chart of labelled values, e.g. posts per day. `summary` is the
-/// accessible name (what the chart shows, with its key figure).
+/// accessible name (what the chart shows, with its key figure). `half`
+/// charts sit two to a row from `lg` up, and take the narrow drawing there.
 #[component]
 pub fn BarChart(
     #[prop(into)] title: String,
     #[prop(into)] summary: String,
     points: Vec<(String, i64)>,
     #[prop(optional)] testid: &'static str,
+    #[prop(optional)] half: bool,
 ) -> impl IntoView {
+    let (wide, narrow) = if half {
+        (
+            "hidden h-auto w-full sm:block lg:hidden",
+            "h-auto w-full sm:hidden lg:block",
+        )
+    } else {
+        ("hidden h-auto w-full sm:block", "h-auto w-full sm:hidden")
+    };
+    let wide = drawing(&points, &summary, WIDE, wide);
+    let phone = drawing(&points, &summary, NARROW, narrow);
+    view! {
+        <figure class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-testid=testid>
+            <figcaption class="mb-2 text-sm font-semibold text-slate-900">{title}</figcaption>
+            {wide}
+            {phone}
+            <table class="sr-only">
+                <caption>"Figures behind the chart"</caption>
+                <tbody>
+                    {points.into_iter().map(|(label, value)| view! { <tr><th scope="row">{label}</th><td>{grouped(value)}</td></tr> }).collect_view()}
+                </tbody>
+            </table>
+        </figure>
+    }
+}
+
+fn drawing(points: &[(String, i64)], summary: &str, frame: Frame, class: &'static str) -> impl IntoView {
+    let width = frame.width;
     let max = points.iter().map(|(_, v)| *v).max().unwrap_or(0);
     let ceiling = nice_ceiling(max as f64);
     let plot_h = HEIGHT - TOP - BOTTOM;
-    let (slot, bar_w) = bar_slots(points.len());
-    let every = points.len().div_ceil(MAX_X_LABELS).max(1);
+    let (slot, bar_w) = bar_slots(points.len(), frame);
+    let every = points.len().div_ceil(frame.x_labels).max(1);
     let y = move |v: f64| TOP + plot_h - v / ceiling * plot_h;
     let ticks: Vec<f64> = (0..=4).map(|i| ceiling * i as f64 / 4.0).collect();
     let bars = points
@@ -76,31 +120,21 @@ pub fn BarChart(
         })
         .collect_view();
     let empty = points.iter().all(|(_, v)| *v == 0);
-    let rows = points.clone();
     view! {
-        <figure class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-testid=testid>
-            <figcaption class="mb-2 text-sm font-semibold text-slate-900">{title}</figcaption>
-            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") class="h-auto w-full" role="img" aria-label=summary preserveAspectRatio="xMidYMid meet">
-                {ticks.into_iter().map(|t| view! {
-                    <g>
-                        <line x1=format!("{LEFT}") x2=format!("{}", WIDTH - RIGHT) y1=format!("{:.1}", y(t)) y2=format!("{:.1}", y(t)) class="stroke-slate-200" stroke-width="1"/>
-                        <text x=format!("{}", LEFT - 6.0) y=format!("{:.1}", y(t) + 4.0) text-anchor="end" class="fill-slate-500 text-[11px]">{axis_number(t)}</text>
-                    </g>
-                }).collect_view()}
-                <line x1=format!("{LEFT}") x2=format!("{LEFT}") y1=format!("{TOP}") y2=format!("{:.1}", TOP + plot_h) class="stroke-slate-400" stroke-width="1"/>
-                <line x1=format!("{LEFT}") x2=format!("{}", WIDTH - RIGHT) y1=format!("{:.1}", TOP + plot_h) y2=format!("{:.1}", TOP + plot_h) class="stroke-slate-400" stroke-width="1"/>
-                {bars}
-                {empty.then(|| view! {
-                    <text x=format!("{:.1}", LEFT + (WIDTH - LEFT - RIGHT) / 2.0) y=format!("{:.1}", TOP + plot_h / 2.0) text-anchor="middle" class="fill-slate-400 text-[13px]">"Nothing yet in this period"</text>
-                })}
-            </svg>
-            <table class="sr-only">
-                <caption>"Figures behind the chart"</caption>
-                <tbody>
-                    {rows.into_iter().map(|(label, value)| view! { <tr><th scope="row">{label}</th><td>{grouped(value)}</td></tr> }).collect_view()}
-                </tbody>
-            </table>
-        </figure>
+        <svg viewBox=format!("0 0 {width} {HEIGHT}") class=class role="img" aria-label=summary.to_owned() preserveAspectRatio="xMidYMid meet">
+            {ticks.into_iter().map(|t| view! {
+                <g>
+                    <line x1=format!("{LEFT}") x2=format!("{}", width - RIGHT) y1=format!("{:.1}", y(t)) y2=format!("{:.1}", y(t)) class="stroke-slate-200" stroke-width="1"/>
+                    <text x=format!("{}", LEFT - 6.0) y=format!("{:.1}", y(t) + 4.0) text-anchor="end" class="fill-slate-500 text-[11px]">{axis_number(t)}</text>
+                </g>
+            }).collect_view()}
+            <line x1=format!("{LEFT}") x2=format!("{LEFT}") y1=format!("{TOP}") y2=format!("{:.1}", TOP + plot_h) class="stroke-slate-400" stroke-width="1"/>
+            <line x1=format!("{LEFT}") x2=format!("{}", width - RIGHT) y1=format!("{:.1}", TOP + plot_h) y2=format!("{:.1}", TOP + plot_h) class="stroke-slate-400" stroke-width="1"/>
+            {bars}
+            {empty.then(|| view! {
+                <text x=format!("{:.1}", LEFT + (width - LEFT - RIGHT) / 2.0) y=format!("{:.1}", TOP + plot_h / 2.0) text-anchor="middle" class="fill-slate-400 text-[13px]">"Nothing yet in this period"</text>
+            })}
+        </svg>
     }
 }
 
@@ -147,9 +181,9 @@ mod tests {
 
     #[test]
     fn a_single_bar_keeps_a_bar_width() {
-        let (slot, width) = bar_slots(1);
+        let (slot, width) = bar_slots(1, WIDE);
         assert!(slot > 500.0 && width <= 48.0);
-        let (_, width) = bar_slots(90);
+        let (_, width) = bar_slots(90, NARROW);
         assert!(width >= 1.0);
     }
 

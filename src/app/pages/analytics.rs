@@ -104,8 +104,8 @@ fn Report(a: Analytics) -> impl IntoView {
         <div class="mt-6 grid gap-4">
             <BarChart title="Posts published per day" testid="chart-published" summary=per_day_summary points=a.published_per_day.clone()/>
             <div class="grid gap-4 lg:grid-cols-2">
-                <BarChart title="Published per site" testid="chart-sites" summary=format!("Published per site: {site_summary}") points=a.per_site.clone()/>
-                <BarChart title="Failures by reason" testid="chart-failures" summary=failures_summary points=a.failures_by_reason.clone()/>
+                <BarChart half=true title="Published per site" testid="chart-sites" summary=format!("Published per site: {site_summary}") points=a.per_site.clone()/>
+                <BarChart half=true title="Failures by reason" testid="chart-failures" summary=failures_summary points=a.failures_by_reason.clone()/>
             </div>
         </div>
     }

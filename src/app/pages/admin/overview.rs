@@ -55,10 +55,10 @@ fn FigureCharts(f: BusinessFigures) -> impl IntoView {
             <StatCard label="Sign-ups (30 days)" value=month.as_ref().map(|m| grouped(m.sign_ups)).unwrap_or_default() hint="New workspaces"/>
         </div>
         <div class="mt-6 grid gap-4 lg:grid-cols-2">
-            <BarChart title="Workspaces per plan" testid="chart-plans"
+            <BarChart half=true title="Workspaces per plan" testid="chart-plans"
                 summary=format!("Workspaces per plan: {}", plans.iter().map(|(p, n)| format!("{p} {n}")).collect::<Vec<_>>().join(", "))
                 points=plans.clone()/>
-            <BarChart title="Sign-ups per day, last 90 days" testid="chart-sign-ups"
+            <BarChart half=true title="Sign-ups per day, last 90 days" testid="chart-sign-ups"
                 summary=format!("{total_sign_ups} sign-ups in the last 90 days")
                 points=f.sign_ups_by_day.clone()/>
             {movements.into_iter().map(|m| {
@@ -72,7 +72,7 @@ fn FigureCharts(f: BusinessFigures) -> impl IntoView {
                     "Last {} days: {} sign-ups, {} upgrades, {} downgrades, {} cancellations, churn {:.1}%",
                     m.days, m.sign_ups, m.upgrades, m.downgrades, m.cancellations, m.churn_percent
                 );
-                view! { <BarChart title=format!("Plan movements, last {} days (churn {:.1}%)", m.days, m.churn_percent) summary points/> }
+                view! { <BarChart half=true title=format!("Plan movements, last {} days (churn {:.1}%)", m.days, m.churn_percent) summary points/> }
             }).collect_view()}
         </div>
     }
