@@ -6,7 +6,7 @@
 
 use crate::app::types::{Analytics, AnalyticsQuery, Permission, SiteId};
 use crate::server::auth::TenantContext;
-use crate::server::db::now;
+use crate::server::db::{now, Where};
 use crate::server::domain::{local_midnight, parse_time_zone};
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::publishing::KIND;
@@ -141,25 +141,34 @@ async fn published_per_site_day(
     Ok(counted)
 }
 
+/// One workspace's rows whose `at` falls in the period, of one site when
+/// one is chosen.
+fn period(ctx: &TenantContext, (from, to): (i64, i64), at: &str, site_column: &str, site: Option<&SiteId>) -> Where {
+    let mut clause = Where::new(&format!("{at} >= "), from);
+    clause
+        .int(&format!("{at} < "), to)
+        .text("tenant_id = ", ctx.tenant_id().as_str());
+    if let Some(site) = site {
+        clause.text(&format!("{site_column} = "), site.as_str());
+    }
+    clause
+}
+
 /// Minutes from generation to publication, each with how many posts took
 /// that long, shortest first.
 async fn minutes_to_publish(
     ctx: &TenantContext,
     state: &AppState,
-    (from, to): (i64, i64),
+    span: (i64, i64),
     site: Option<&SiteId>,
 ) -> ServerResult<Vec<(i64, i64)>> {
+    let clause = period(ctx, span, "published_at", "site_id", site);
     let sql = format!(
         "select w, count(*) from (select case when published_at > created_at \
-         then (published_at - created_at) / 60 else 0 end as w from post \
-         where tenant_id = $1 and published_at >= $2 and published_at < $3{}) p group by w order by w",
-        if site.is_some() { " and site_id = $4" } else { "" }
+         then (published_at - created_at) / 60 else 0 end as w from post where {}) p group by w order by w",
+        clause.sql()
     );
-    let mut query = sqlx::query_as(&sql).bind(ctx.tenant_id()).bind(from).bind(to);
-    if let Some(site) = site {
-        query = query.bind(site);
-    }
-    Ok(query.fetch_all(&state.db.pool).await?)
+    Ok(clause.bind(sqlx::query_as(&sql)).fetch_all(&state.db.pool).await?)
 }
 
 /// Finished post jobs of the period: how many published, how many died,
@@ -169,53 +178,21 @@ async fn minutes_to_publish(
 async fn job_outcomes(
     ctx: &TenantContext,
     state: &AppState,
-    (from, to): (i64, i64),
+    span: (i64, i64),
     site: Option<&SiteId>,
 ) -> ServerResult<(i64, i64, Vec<(String, i64)>)> {
-    let sql = |select: &str, rest: &str| {
-        format!(
-            "select {select}, count(*) from job where tenant_id = $1 and finished_at >= $2 \
-             and finished_at < $3 and kind = $4 and {}{rest}",
-            if site.is_some() { "subject_id = $5 and " } else { "" }
-        )
-    };
-    async fn fetch<O>(
-        sql: &str,
-        ctx: &TenantContext,
-        state: &AppState,
-        span: (i64, i64),
-        site: Option<&SiteId>,
-    ) -> ServerResult<Vec<O>>
-    where
-        O: Send + Unpin + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
-    {
-        let mut query = sqlx::query_as(sql)
-            .bind(ctx.tenant_id())
-            .bind(span.0)
-            .bind(span.1)
-            .bind(KIND);
-        if let Some(site) = site {
-            query = query.bind(site);
-        }
-        Ok(query.fetch_all(&state.db.pool).await?)
-    }
-    let span = (from, to);
-    let done: Vec<(String, String, i64)> = fetch(
-        &sql("state, step", "state in ('done', 'dead') group by state, step"),
-        ctx,
-        state,
-        span,
-        site,
-    )
-    .await?;
-    let errors: Vec<(Option<String>, i64)> = fetch(
-        &sql("last_error", "state = 'dead' group by last_error"),
-        ctx,
-        state,
-        span,
-        site,
-    )
-    .await?;
+    let mut clause = period(ctx, span, "finished_at", "subject_id", site);
+    clause.text("kind = ", KIND);
+    let sql = format!(
+        "select state, step, count(*) from job where {} and state in ('done', 'dead') group by state, step",
+        clause.sql()
+    );
+    let done: Vec<(String, String, i64)> = clause.bind(sqlx::query_as(&sql)).fetch_all(&state.db.pool).await?;
+    let sql = format!(
+        "select last_error, count(*) from job where {} and state = 'dead' group by last_error",
+        clause.sql()
+    );
+    let errors: Vec<(Option<String>, i64)> = clause.bind(sqlx::query_as(&sql)).fetch_all(&state.db.pool).await?;
     let count = |state: &str, step: Option<&str>| -> i64 {
         done.iter()
             .filter(|o| o.0 == state && step.is_none_or(|s| o.1 == s))
