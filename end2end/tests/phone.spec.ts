@@ -15,8 +15,9 @@ test("the signed-in shell works at phone width", async ({ page }) => {
   await expect(sidebar).toBeHidden();
   await page.getByTestId("menu-toggle").click();
   await expect(sidebar).toBeVisible();
-  await sidebar.getByRole("link", { name: "Settings" }).click();
-  await expect(page.getByRole("heading", { name: "Settings" })).toBeVisible();
+  await sidebar.getByRole("link", { name: "Members" }).click();
+  await expect(page.getByRole("heading", { name: "Members", level: 1 })).toBeVisible();
   await expect(sidebar).toBeHidden();
-  await expect(page.getByText("Owner", { exact: true })).toBeVisible();
+  await expect(page.getByTestId("member-role-select")).toHaveValue("owner");
+  await expect(page.getByTestId("member-role-select")).toBeVisible();
 });

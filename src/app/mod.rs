@@ -70,6 +70,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/forgot-password") view=ForgotPasswordPage/>
                 <Route path=path!("/reset-password") view=ResetPasswordPage/>
                 <Route path=path!("/verify-email") view=VerifyEmailPage/>
+                <Route path=path!("/invite") view=InvitationPage/>
+                <Route path=path!("/no-workspace") view=NoWorkspacePage/>
                 // Default out-of-order streaming. SsrMode::Async hung about one in ten
                 // concurrent renders of a page with an island and a resource here
                 // (leptos 0.8.23); the user is resolved in middleware, so nothing on
@@ -84,6 +86,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("analytics") view=AnalyticsPage/>
                     <Route path=path!("billing") view=BillingPage/>
                     <Route path=path!("settings") view=SettingsPage/>
+                    <Route path=path!("members") view=MembersPage/>
+                    <Route path=path!("api-keys") view=ApiKeysPage/>
                     <Route path=path!("workspaces/new") view=NewWorkspacePage/>
                     <Route path=path!("audit") view=AuditPage/>
                     <Route path=path!("admin") view=AdminPage/>

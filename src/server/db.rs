@@ -154,6 +154,16 @@ impl Where {
         w
     }
 
+    /// Starts with a text condition, e.g. `tenant_id = ` and the workspace.
+    pub fn new_text(condition: &str, value: impl Into<String>) -> Where {
+        let mut w = Where {
+            sql: String::new(),
+            args: Vec::new(),
+        };
+        w.text(condition, value);
+        w
+    }
+
     /// `condition` ends where its value goes, e.g. `"tenant_id = "`.
     pub fn text(&mut self, condition: &str, value: impl Into<String>) -> &mut Where {
         self.args.push(Arg::Text(value.into()));

@@ -11,8 +11,10 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// Paths that receive signed calls from other services, not from browsers.
-const ORIGIN_EXEMPT_PREFIXES: &[&str] = &["/webhooks/"];
+/// Paths that receive signed calls from other services, not from browsers,
+/// and the REST API, which takes no cookies (only bearer credentials), so
+/// a cross-site request has nothing to ride on.
+const ORIGIN_EXEMPT_PREFIXES: &[&str] = &["/webhooks/", "/api/v1/"];
 
 /// Refuses cross-site non-GET requests (server functions included).
 ///
@@ -121,6 +123,8 @@ pub async fn signed_in_pages(State(state): State<AppState>, req: Request, next: 
         Err(ServerError::Suspended) => {
             (StatusCode::FOUND, [(header::LOCATION, "/login?notice=suspended")]).into_response()
         }
+        // Signed in, but a member of no workspace (removed from their last).
+        Err(ServerError::Forbidden) => (StatusCode::FOUND, [(header::LOCATION, "/no-workspace")]).into_response(),
         Err(e) => e.into_response(),
     }
 }

@@ -3,9 +3,11 @@
 
 pub mod admin;
 pub mod analytics;
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod billing;
 pub mod content;
+pub mod members;
 pub mod sites;
 pub mod workspaces;

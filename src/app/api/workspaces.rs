@@ -1,5 +1,5 @@
 use crate::app::error::AppError;
-use crate::app::types::{DashboardSummary, MemberSummary, TenantId};
+use crate::app::types::{DashboardSummary, TenantId};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "workspaces/create")]
@@ -48,12 +48,4 @@ pub async fn get_dashboard() -> Result<DashboardSummary, AppError> {
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
     Ok(workspaces::dashboard(&ctx, &state).await?)
-}
-
-#[server(prefix = "/api", endpoint = "workspaces/members")]
-pub async fn list_members() -> Result<Vec<MemberSummary>, AppError> {
-    use crate::server::{auth::TenantContext, request as api, services::workspaces};
-    let state = api::state()?;
-    let ctx = api::extract::<TenantContext>().await?;
-    Ok(workspaces::members(&ctx, &state).await?)
 }

@@ -131,3 +131,46 @@ pub fn SubmitButton(
         </button>
     }
 }
+
+/// The error a plain form (one posted without wasm) came back with: the
+/// server function redirects back to the page with it in the address
+/// (`__err`), and the server renders it here, in plain words.
+#[component]
+pub fn UrlError() -> impl IntoView {
+    use leptos::server_fn::error::ServerFnUrlError;
+    let encoded = leptos_router::hooks::use_query_map().read_untracked().get("__err");
+    encoded.map(|e| {
+        let message = ServerFnUrlError::<AppError>::decode_err(&e).to_string();
+        view! {
+            <p role="alert" data-testid="form-error" class="mb-4 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-700">
+                {message}
+            </p>
+        }
+    })
+}
+
+/// A destructive post behind a confirmation, with no wasm: the details
+/// element opens the question, and only its button posts.
+#[component]
+pub fn ConfirmedPost(
+    /// The server function's address.
+    action: String,
+    /// Hidden fields: the server function's arguments.
+    fields: Vec<(&'static str, String)>,
+    label: &'static str,
+    question: &'static str,
+    confirm: &'static str,
+    #[prop(optional)] testid: &'static str,
+) -> impl IntoView {
+    view! {
+        <details class="group relative" data-testid=testid>
+            <summary class="cursor-pointer list-none rounded-lg px-3 py-1.5 text-sm font-medium text-red-700 hover:bg-red-50">{label}</summary>
+            <form method="post" action=action role="alertdialog" aria-label=question
+                class="mt-2 flex flex-wrap items-center gap-2 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">
+                {fields.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()}
+                <span>{question}</span>
+                <button type="submit" class="rounded-md bg-red-600 px-2 py-1 font-medium text-white">{confirm}</button>
+            </form>
+        </details>
+    }
+}

@@ -50,6 +50,7 @@ fn Frame(me: Me) -> impl IntoView {
     let suspension = me.suspension.clone();
     let support_view = me.support_view.clone();
     let sees_audit = me.workspace.role.can(Permission::ViewAudit);
+    let makes_keys = me.workspace.role.can(Permission::ManageApiKeys);
     let role_line = format!("{} · {} plan", me.workspace.role.label(), me.workspace.plan.name());
     view! {
         <div class="min-h-screen lg:flex">
@@ -62,7 +63,7 @@ fn Frame(me: Me) -> impl IntoView {
                         "+ New workspace"
                     </A>
                 </div>
-                <Nav is_admin sees_audit/>
+                <Nav is_admin sees_audit makes_keys/>
                 <Account name=me.user.name.clone() email=me.user.email.clone()/>
             </PhoneMenu>
             <main class="flex-1 px-4 py-6 sm:px-8 lg:py-10">
@@ -189,16 +190,20 @@ const NAV: &[(&str, &str)] = &[
     ("/app/calendar", "Calendar"),
     ("/app/analytics", "Analytics"),
     ("/app/billing", "Billing"),
+    ("/app/members", "Members"),
     ("/app/settings", "Settings"),
 ];
 
 #[component]
-fn Nav(is_admin: bool, sees_audit: bool) -> impl IntoView {
+fn Nav(is_admin: bool, sees_audit: bool, makes_keys: bool) -> impl IntoView {
     let link_class = "block rounded-lg px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-100 \
                       aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700";
     view! {
         <nav class="space-y-1 px-3" aria-label="Main">
             {NAV.iter().map(|(href, label)| view! { <A href=*href exact=true attr:class=link_class>{*label}</A> }).collect_view()}
+            <Show when=move || makes_keys>
+                <A href="/app/api-keys" attr:class=link_class>"API keys"</A>
+            </Show>
             <Show when=move || sees_audit>
                 <A href="/app/audit" attr:class=link_class>"Audit log"</A>
             </Show>

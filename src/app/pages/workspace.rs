@@ -1,11 +1,11 @@
 //! Creating a workspace, and the workspace's settings.
 
-use crate::app::api::workspaces::{list_members, CreateWorkspace, RenameWorkspace};
+use crate::app::api::workspaces::{CreateWorkspace, RenameWorkspace};
 use crate::app::components::{
-    action_error, reload_on_success, ErrorPanel, FormError, PageHeader, PostForm, SubmitButton, TextField, INPUT_CLASS,
+    action_error, reload_on_success, FormError, PageHeader, PostForm, SubmitButton, TextField, INPUT_CLASS,
 };
-use crate::app::layouts::ShellContext;
-use crate::app::types::{MemberSummary, Permission, TenantId};
+use crate::app::layouts::{AuthCard, ShellContext};
+use crate::app::types::{Permission, TenantId};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -17,6 +17,21 @@ pub fn NewWorkspacePage() -> impl IntoView {
         <div class="max-w-md rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <NewWorkspaceForm/>
         </div>
+    }
+}
+
+/// Where a signed-in user who belongs to no workspace lands (removed from
+/// their last one): they may start one, or follow an invitation.
+#[component]
+pub fn NoWorkspacePage() -> impl IntoView {
+    view! {
+        <Title text="Create a workspace"/>
+        <AuthCard title="You are not in any workspace" subtitle="You are not a member of any workspace now. Create one of your own, or open an invitation link you were sent.">
+            <NewWorkspaceForm/>
+            <form method="post" action="/api/auth/log_out" class="mt-4">
+                <button type="submit" class="text-sm font-medium text-slate-600 hover:text-slate-900">"Log out"</button>
+            </form>
+        </AuthCard>
     }
 }
 
@@ -74,31 +89,11 @@ fn RenameForm(workspace_id: TenantId, name: String, can_edit: bool) -> impl Into
 
 #[component]
 fn Members() -> impl IntoView {
-    let members = Resource::new(|| (), |_| list_members());
     view! {
-        <section class="rounded-2xl border border-slate-200 bg-white shadow-sm">
-            <h2 class="border-b border-slate-200 px-6 py-4 text-base font-semibold">"Members"</h2>
-            <Suspense fallback=|| view! { <p class="px-6 py-4 text-sm text-slate-500">"Loading members…"</p> }>
-                {move || Suspend::new(async move {
-                    match members.await {
-                        Ok(list) => view! { <ul class="divide-y divide-slate-100">{list.into_iter().map(|m| view! { <MemberRow m/> }).collect_view()}</ul> }.into_any(),
-                        Err(error) => view! { <div class="p-6"><ErrorPanel error/></div> }.into_any(),
-                    }
-                })}
-            </Suspense>
+        <section class="max-w-xl rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+            <h2 class="text-base font-semibold">"Members"</h2>
+            <p class="mt-1 text-sm text-slate-600">"Invite people, change their roles or remove them on the members page."</p>
+            <a class="mt-3 inline-block text-sm font-medium text-indigo-600 hover:text-indigo-800" href="/app/members">"Open members"</a>
         </section>
-    }
-}
-
-#[component]
-fn MemberRow(m: MemberSummary) -> impl IntoView {
-    view! {
-        <li class="flex items-center justify-between gap-4 px-6 py-3">
-            <div class="min-w-0">
-                <p class="truncate text-sm font-medium">{m.name}</p>
-                <p class="truncate text-xs text-slate-500">{m.email}</p>
-            </div>
-            <span class="rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700">{m.role.label()}</span>
-        </li>
     }
 }

@@ -23,10 +23,19 @@ pub enum AuditAction {
     SupportViewEnded,
     JobRetried,
     JobCancelled,
+    MemberInvited,
+    InvitationResent,
+    InvitationRevoked,
+    MemberJoined,
+    MemberRoleChanged,
+    MemberRemoved,
+    MemberLeft,
+    ApiKeyCreated,
+    ApiKeyRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::PasswordReset,
@@ -43,6 +52,15 @@ impl AuditAction {
         AuditAction::SupportViewEnded,
         AuditAction::JobRetried,
         AuditAction::JobCancelled,
+        AuditAction::MemberInvited,
+        AuditAction::InvitationResent,
+        AuditAction::InvitationRevoked,
+        AuditAction::MemberJoined,
+        AuditAction::MemberRoleChanged,
+        AuditAction::MemberRemoved,
+        AuditAction::MemberLeft,
+        AuditAction::ApiKeyCreated,
+        AuditAction::ApiKeyRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +89,15 @@ impl AuditAction {
             AuditAction::SupportViewEnded => ("support_view_ended", "Support view closed"),
             AuditAction::JobRetried => ("job_retried", "Job retried by an admin"),
             AuditAction::JobCancelled => ("job_cancelled", "Job cancelled by an admin"),
+            AuditAction::MemberInvited => ("member_invited", "Member invited"),
+            AuditAction::InvitationResent => ("invitation_resent", "Invitation resent"),
+            AuditAction::InvitationRevoked => ("invitation_revoked", "Invitation revoked"),
+            AuditAction::MemberJoined => ("member_joined", "Member joined"),
+            AuditAction::MemberRoleChanged => ("member_role_changed", "Member's role changed"),
+            AuditAction::MemberRemoved => ("member_removed", "Member removed"),
+            AuditAction::MemberLeft => ("member_left", "Member left"),
+            AuditAction::ApiKeyCreated => ("api_key_created", "API key created"),
+            AuditAction::ApiKeyRevoked => ("api_key_revoked", "API key revoked"),
         }
     }
 

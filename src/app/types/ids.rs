@@ -97,6 +97,8 @@ typed_ids! {
     JobId;
     /// A generated post.
     PostId;
+    /// An invitation to join a workspace.
+    InvitationId;
 }
 
 #[cfg(test)]

@@ -2,20 +2,24 @@
 
 mod admin;
 mod analytics;
+mod api_keys;
 mod audit;
 mod automation;
 mod billing;
 mod dto;
 mod ids;
+mod members;
 mod plan;
 mod role;
 
 pub use admin::*;
 pub use analytics::{Analytics, AnalyticsQuery};
+pub use api_keys::{ApiKeyList, ApiKeySummary, CreatedApiKey};
 pub use audit::{AuditAction, AuditEntry, AuditFilter, AuditPage};
 pub use automation::*;
 pub use billing::*;
 pub use dto::*;
-pub use ids::{JobId, PostId, SiteId, TenantId, UserId};
+pub use ids::{InvitationId, JobId, PostId, SiteId, TenantId, UserId};
+pub use members::*;
 pub use plan::{grouped, Plan, PlanLimits, PlanSummary};
-pub use role::{Permission, Role};
+pub use role::{MemberChange, Permission, Role, Scope};

@@ -29,6 +29,9 @@ pub enum Permission {
     DeleteWorkspace,
     /// The workspace's audit log, read-only.
     ViewAudit,
+    /// Create API keys that act as oneself (admins also see and revoke
+    /// everyone's).
+    ManageApiKeys,
 }
 
 /// The permission table: each permission names the weakest role that holds it.
@@ -44,6 +47,7 @@ const TABLE: &[(Permission, Role)] = &[
     (Permission::ManageWorkspace, Role::Admin),
     (Permission::DeleteWorkspace, Role::Owner),
     (Permission::ViewAudit, Role::Admin),
+    (Permission::ManageApiKeys, Role::Member),
 ];
 
 impl Permission {
@@ -56,6 +60,80 @@ impl Permission {
     }
 }
 
+/// What an API key may reach, on top of its creator's role. Each scope
+/// includes the ones below it: `write` can read, `admin` can do both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    Read,
+    Write,
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::Admin];
+
+    /// The scope a permission needs: looking needs `read`; content, review
+    /// and sites need `write`; members, billing, the workspace and its audit
+    /// log need `admin`.
+    pub fn needed_for(permission: Permission) -> Scope {
+        match permission {
+            Permission::ViewWorkspace | Permission::ViewBilling => Scope::Read,
+            Permission::CreateContent | Permission::ReviewContent | Permission::ManageSites => Scope::Write,
+            Permission::ManageMembers
+            | Permission::ManageBilling
+            | Permission::ManageWorkspace
+            | Permission::DeleteWorkspace
+            | Permission::ViewAudit
+            | Permission::ManageApiKeys => Scope::Admin,
+        }
+    }
+
+    /// Whether a key holding `scopes` may use `permission`.
+    pub fn covers(scopes: &[Scope], permission: Permission) -> bool {
+        let needed = Scope::needed_for(permission);
+        scopes.iter().any(|s| *s >= needed)
+    }
+
+    /// Whether `role` may give a key this scope: a key never carries a
+    /// scope its creator's role has no use for (so a later promotion does
+    /// not quietly widen an old key).
+    pub fn fits(self, role: Role) -> bool {
+        self <= Scope::widest_for(role)
+    }
+
+    pub fn widest_for(role: Role) -> Scope {
+        match role {
+            Role::Owner | Role::Admin => Scope::Admin,
+            Role::Manager | Role::Member => Scope::Write,
+            Role::Viewer => Scope::Read,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Write => "write",
+            Scope::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// A change to who belongs to a workspace, decided by the permission table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    /// Invite someone with this role, or resend or revoke such an invitation.
+    Invite(Role),
+    /// Give a member another role.
+    ChangeRole { from: Role, to: Role },
+    /// Remove a member who has this role.
+    Remove(Role),
+}
+
 impl Role {
     pub const ALL: [Role; 5] = [Role::Owner, Role::Admin, Role::Manager, Role::Member, Role::Viewer];
 
@@ -64,6 +142,18 @@ impl Role {
             .iter()
             .find(|(p, _)| *p == permission)
             .is_some_and(|(_, weakest)| self >= *weakest)
+    }
+
+    /// Whether this role may make `change` to someone's membership: only
+    /// roles that manage members change anything, and nobody grants, takes
+    /// away or acts on a role above their own. (That a workspace keeps an
+    /// owner is a rule about the whole workspace; the service checks it.)
+    pub fn may(self, change: MemberChange) -> bool {
+        self.can(Permission::ManageMembers)
+            && match change {
+                MemberChange::Invite(role) | MemberChange::Remove(role) => role <= self,
+                MemberChange::ChangeRole { from, to } => from <= self && to <= self,
+            }
     }
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +204,7 @@ mod tests {
             Permission::ManageWorkspace,
             Permission::DeleteWorkspace,
             Permission::ViewAudit,
+            Permission::ManageApiKeys,
         ] {
             assert!(TABLE.iter().any(|(q, _)| *q == p), "{p:?} missing");
         }
@@ -139,6 +230,61 @@ mod tests {
         assert!(!Role::Member.can(Permission::ReviewContent));
         assert!(Role::Admin.can(Permission::ViewAudit));
         assert!(!Role::Manager.can(Permission::ViewAudit));
+    }
+
+    #[test]
+    fn only_admins_and_owners_change_members_and_never_above_themselves() {
+        for actor in Role::ALL {
+            let manages = actor >= Role::Admin;
+            for a in Role::ALL {
+                assert_eq!(
+                    actor.may(MemberChange::Invite(a)),
+                    manages && a <= actor,
+                    "{actor} invites {a}"
+                );
+                assert_eq!(
+                    actor.may(MemberChange::Remove(a)),
+                    manages && a <= actor,
+                    "{actor} removes {a}"
+                );
+                for b in Role::ALL {
+                    let change = MemberChange::ChangeRole { from: a, to: b };
+                    assert_eq!(
+                        actor.may(change),
+                        manages && a <= actor && b <= actor,
+                        "{actor}: {a} to {b}"
+                    );
+                }
+            }
+        }
+        assert!(Role::Owner.may(MemberChange::Invite(Role::Owner)));
+        assert!(!Role::Admin.may(MemberChange::Invite(Role::Owner)));
+        assert!(!Role::Admin.may(MemberChange::ChangeRole {
+            from: Role::Owner,
+            to: Role::Viewer
+        }));
+        assert!(!Role::Manager.may(MemberChange::Remove(Role::Viewer)));
+    }
+
+    #[test]
+    fn each_scope_includes_the_ones_below_it() {
+        use Permission::*;
+        assert!(Scope::covers(&[Scope::Read], ViewWorkspace));
+        assert!(!Scope::covers(&[Scope::Read], ManageSites));
+        assert!(Scope::covers(&[Scope::Write], ViewBilling));
+        assert!(Scope::covers(&[Scope::Write], ReviewContent));
+        assert!(!Scope::covers(&[Scope::Write], ManageMembers));
+        assert!(Scope::covers(&[Scope::Admin], ManageBilling));
+        assert!(Scope::covers(&[Scope::Read, Scope::Admin], ViewAudit));
+        assert!(
+            !Scope::covers(&[], ViewWorkspace),
+            "a key without scopes reaches nothing"
+        );
+        for s in Scope::ALL {
+            assert_eq!(Scope::parse(s.as_str()), Some(s));
+        }
+        assert!(Scope::Admin.fits(Role::Admin) && !Scope::Admin.fits(Role::Manager));
+        assert!(Scope::Write.fits(Role::Member) && !Scope::Write.fits(Role::Viewer));
     }
 
     #[test]

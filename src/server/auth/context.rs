@@ -3,7 +3,7 @@
 //! request (`extract`), or by `for_system_job`, when the job runner works
 //! for a workspace. Its fields are private, so no other code can forge one.
 
-use crate::app::types::{Permission, Role, TenantId, UserId};
+use crate::app::types::{Permission, Role, Scope, TenantId, UserId};
 use crate::server::error::{ServerError, ServerResult};
 
 #[derive(Debug, Clone)]
@@ -13,6 +13,15 @@ pub struct TenantContext {
     origin: Origin,
     /// A platform admin suspended the workspace: it may be read, not changed.
     suspended: bool,
+    /// The API key acting, when the request carried one: its scopes limit
+    /// the member's role further.
+    key: Option<KeyUse>,
+}
+
+#[derive(Debug, Clone)]
+struct KeyUse {
+    id: String,
+    scopes: Vec<Scope>,
 }
 
 /// Where an action came from, for the audit log: the client's address and
@@ -47,7 +56,28 @@ impl TenantContext {
             actor: Actor::Member { user_id, role },
             origin: Origin::default(),
             suspended: false,
+            key: None,
         }
+    }
+
+    /// Built by `auth` from an API key and its creator's membership: the key
+    /// acts as its creator, with at most their role, within its scopes.
+    pub(super) fn of_api_key(
+        tenant_id: TenantId,
+        user_id: UserId,
+        role: Role,
+        key_id: String,
+        scopes: Vec<Scope>,
+    ) -> TenantContext {
+        TenantContext {
+            key: Some(KeyUse { id: key_id, scopes }),
+            ..TenantContext::of_member(tenant_id, user_id, role)
+        }
+    }
+
+    /// The API key acting, if any.
+    pub fn api_key_id(&self) -> Option<&str> {
+        self.key.as_ref().map(|k| k.id.as_str())
     }
 
     /// Built by `auth` for a platform admin who opened a support view.
@@ -59,6 +89,7 @@ impl TenantContext {
             },
             origin: Origin::default(),
             suspended: false,
+            key: None,
         }
     }
 
@@ -89,6 +120,7 @@ impl TenantContext {
             actor: Actor::System,
             origin: Origin::default(),
             suspended: false,
+            key: None,
         }
     }
 
@@ -120,7 +152,9 @@ impl TenantContext {
     /// A support view may only look.
     pub fn can(&self, permission: Permission) -> bool {
         match &self.actor {
-            Actor::Member { role, .. } => role.can(permission),
+            Actor::Member { role, .. } => {
+                role.can(permission) && self.key.as_ref().is_none_or(|k| Scope::covers(&k.scopes, permission))
+            }
             Actor::Support { .. } => permission.is_read_only(),
             Actor::System => true,
         }
@@ -185,6 +219,7 @@ impl PlatformAdmin {
             },
             origin: self.origin.clone(),
             suspended: false,
+            key: None,
         }
     }
 
@@ -236,6 +271,29 @@ mod tests {
             assert!(support.require(change).is_err(), "{change:?} is refused");
         }
         assert!(support.member().is_err(), "nor does it pay or review as anyone");
+    }
+
+    #[test]
+    fn an_api_key_acts_within_both_its_creator_s_role_and_its_scopes() {
+        let key = |role, scopes: &[Scope]| {
+            TenantContext::of_api_key("t".into(), "u".into(), role, "k".into(), scopes.to_vec())
+        };
+        assert!(key(Role::Owner, &[Scope::Read]).can(Permission::ViewBilling));
+        assert!(
+            !key(Role::Owner, &[Scope::Read]).can(Permission::ManageSites),
+            "the scope limits"
+        );
+        assert!(
+            !key(Role::Member, &[Scope::Admin]).can(Permission::ManageSites),
+            "the role limits"
+        );
+        assert!(key(Role::Manager, &[Scope::Write]).can(Permission::ManageSites));
+        assert_eq!(key(Role::Viewer, &[Scope::Read]).api_key_id(), Some("k"));
+        assert_eq!(
+            key(Role::Viewer, &[Scope::Read]).member().unwrap(),
+            "u",
+            "it acts as its creator"
+        );
     }
 
     #[test]

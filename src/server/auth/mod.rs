@@ -3,6 +3,7 @@
 //! membership in `extract`, or for the job runner by `for_system_job`).
 //! `auth` depends on no service: services take its context as their scope.
 
+pub mod api_key;
 pub mod context;
 pub mod extract;
 pub mod password;

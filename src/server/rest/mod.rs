@@ -1,11 +1,13 @@
 //! Plain HTTP endpoints beside the pages: health probes and the webhooks
-//! other services call (the versioned REST API comes next). Handlers are
+//! other services call, and the versioned REST API (`v1`). Handlers are
 //! thin adapters over services, like server functions.
 
 mod admin;
 mod exports;
 mod health;
 pub mod metrics;
+mod new_key;
+pub mod v1;
 mod webhooks;
 
 use crate::server::state::AppState;
@@ -20,4 +22,6 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/health", get(admin::health))
         .route("/metrics", get(metrics::on_app))
         .route("/app/audit/export.csv", get(exports::audit_csv))
+        .route(new_key::PATH, post(new_key::create))
+        .merge(v1::routes())
 }

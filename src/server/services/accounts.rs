@@ -42,23 +42,7 @@ pub async fn sign_up(state: &AppState, ip: &str, input: NewAccount) -> ServerRes
     let hash = state.hasher.hash(&input.password).await?;
     let (user_id, tenant_id, at) = (UserId::new(new_id()), TenantId::new(new_id()), now());
     let mut tx = state.db.pool.begin().await?;
-    let inserted =
-        sqlx::query("insert into app_user (id, email, name, password_hash, created_at) values ($1, $2, $3, $4, $5)")
-            .bind(&user_id)
-            .bind(input.email.as_str())
-            .bind(input.name.as_str())
-            .bind(&hash)
-            .bind(at)
-            .execute(&mut *tx)
-            .await;
-    match inserted {
-        Err(e) if is_unique_violation(&e) => {
-            return Err(ServerError::Conflict(
-                "An account with this email already exists. Sign in instead.".into(),
-            ))
-        }
-        other => other?,
-    };
+    insert_user(&mut tx, &user_id, &input.name, &input.email, &hash, at).await?;
     crate::server::services::workspaces::insert_with_owner(&mut tx, &tenant_id, &input.workspace, &user_id, at).await?;
     tx.commit().await?;
     tracing::info!(%user_id, %tenant_id, "account created");
@@ -68,6 +52,33 @@ pub async fn sign_up(state: &AppState, ip: &str, input: NewAccount) -> ServerRes
         session_epoch: 0,
         tenant_id: Some(tenant_id),
     })
+}
+
+/// Adds a user inside the caller's transaction; an address that has an
+/// account already is a conflict the form can show.
+pub(super) async fn insert_user(
+    tx: &mut Transaction<'static, Any>,
+    user_id: &UserId,
+    name: &PersonName,
+    email: &Email,
+    password_hash: &str,
+    at: i64,
+) -> ServerResult<()> {
+    let inserted =
+        sqlx::query("insert into app_user (id, email, name, password_hash, created_at) values ($1, $2, $3, $4, $5)")
+            .bind(user_id)
+            .bind(email.as_str())
+            .bind(name.as_str())
+            .bind(password_hash)
+            .bind(at)
+            .execute(&mut **tx)
+            .await;
+    match inserted {
+        Err(e) if is_unique_violation(&e) => Err(ServerError::Conflict(
+            "An account with this email already exists. Sign in instead.".into(),
+        )),
+        other => other.map(|_| ()).map_err(Into::into),
+    }
 }
 
 /// Checks credentials with throttling per address and per account. Unknown
@@ -142,7 +153,11 @@ pub fn suspended_message(state: &AppState) -> String {
 
 /// Records that the user controls their address, and grants what waits for
 /// that proof: platform admin when the address is in ADMIN_EMAILS.
-async fn mark_verified(tx: &mut Transaction<'static, Any>, state: &AppState, user_id: &UserId) -> ServerResult<()> {
+pub(super) async fn mark_verified(
+    tx: &mut Transaction<'static, Any>,
+    state: &AppState,
+    user_id: &UserId,
+) -> ServerResult<()> {
     let (email,): (String,) = sqlx::query_as(
         "update app_user set email_verified_at = coalesce(email_verified_at, $1) where id = $2 returning email",
     )

@@ -55,6 +55,13 @@ pub async fn by_member<'c>(
         user_id: ctx.user_id(),
         origin: ctx.origin(),
     };
+    let event = match ctx.api_key_id() {
+        Some(key) => {
+            let detail = format!("{} (by API key {key})", event.detail).trim_start().to_owned();
+            event.detail(detail)
+        }
+        None => event,
+    };
     insert(exec, Some(ctx.tenant_id()), &actor, event).await
 }
 

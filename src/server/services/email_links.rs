@@ -63,12 +63,19 @@ impl Purpose {
     }
 }
 
-fn token_hash(token: &str) -> String {
+/// What is stored of a mailed token: its SHA-256, so a copy of the
+/// database opens no link.
+pub(super) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.trim().as_bytes()))
 }
 
+/// A new link token: 32 random bytes as hex.
+pub(super) fn new_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
 async fn issue(db: &Db, user_id: &UserId, purpose: Purpose) -> ServerResult<String> {
-    let token = hex::encode(rand::random::<[u8; 32]>());
+    let token = new_token();
     let at = now();
     let mut tx = db.pool.begin().await?;
     sqlx::query("delete from email_token where user_id = $1 and purpose = $2 and used_at is null")

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod analytics;
+pub mod api_keys;
 pub mod audit;
 pub mod billing;
 pub mod calendar;
@@ -15,6 +16,7 @@ pub mod digest;
 pub mod email_links;
 pub mod housekeeping;
 pub mod mail;
+pub mod members;
 pub mod publishing;
 pub mod quota;
 pub mod review;

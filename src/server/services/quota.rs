@@ -2,7 +2,7 @@
 //! counts when it is generated, since that is when the work is spent;
 //! rejecting it later does not give the post back.
 
-use crate::app::types::{Plan, PlanLimits, SiteId, Usage};
+use crate::app::types::{Plan, PlanLimits, SiteId, TenantId, Usage};
 use crate::server::auth::TenantContext;
 use crate::server::config::Config;
 use crate::server::db::{now, Backend};
@@ -50,9 +50,14 @@ pub async fn posts_committed(ctx: &TenantContext, conn: &mut AnyConnection, now:
 /// nothing to do, the write transaction (BEGIN IMMEDIATE) already excludes
 /// every other writer.
 pub async fn lock(ctx: &TenantContext, conn: &mut AnyConnection, backend: Backend) -> ServerResult<()> {
+    lock_tenant(ctx.tenant_id(), conn, backend).await
+}
+
+/// `lock` for a workspace named before anyone acts in it.
+pub async fn lock_tenant(tenant_id: &TenantId, conn: &mut AnyConnection, backend: Backend) -> ServerResult<()> {
     if backend == Backend::Postgres {
         sqlx::query("select pg_advisory_xact_lock(7340002, hashtext($1))")
-            .bind(ctx.tenant_id())
+            .bind(tenant_id)
             .execute(conn)
             .await?;
     }
@@ -112,11 +117,17 @@ pub async fn in_force(ctx: &TenantContext, state: &AppState) -> ServerResult<InF
 /// `in_force` inside the caller's transaction, so a decision and what it
 /// rests on are read together.
 pub async fn in_force_in(ctx: &TenantContext, config: &Config, conn: &mut AnyConnection) -> ServerResult<InForce> {
+    in_force_of(ctx.tenant_id(), config, conn).await
+}
+
+/// `in_force_in` for a workspace named before anyone acts in it (a person
+/// accepting an invitation is not a member yet).
+pub async fn in_force_of(tenant_id: &TenantId, config: &Config, conn: &mut AnyConnection) -> ServerResult<InForce> {
     let row: LimitRow = sqlx::query_as(
         "select t.plan, t.posts_limit_override, t.sites_limit_override, t.members_limit_override, \
          b.payment_failed_at from tenant t left join billing b on b.tenant_id = t.id where t.id = $1",
     )
-    .bind(ctx.tenant_id())
+    .bind(tenant_id)
     .fetch_one(conn)
     .await?;
     Ok(row.in_force(config, now()))

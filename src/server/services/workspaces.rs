@@ -1,8 +1,8 @@
 //! Workspaces (tenants) and memberships.
 
 use crate::app::types::{
-    DashboardSummary, Me, MemberSummary, Permission, Plan, Role, SupportBanner, Suspension, TenantId, UserId,
-    UserSummary, WorkspaceSummary,
+    DashboardSummary, Me, Permission, Plan, Role, SupportBanner, Suspension, TenantId, UserId, UserSummary,
+    WorkspaceSummary,
 };
 use crate::server::auth::{keys, CurrentUser, SupportView, TenantContext};
 use crate::server::db::{new_id, now, Backend};
@@ -98,7 +98,11 @@ pub async fn create(user: &CurrentUser, state: &AppState, name: &WorkspaceName) 
 
 /// Serialises one user's workspace creations, so parallel requests cannot
 /// all pass the count. SQLite's write transaction already does.
-async fn lock_user(tx: &mut Transaction<'static, Any>, state: &AppState, user_id: &UserId) -> ServerResult<()> {
+pub(super) async fn lock_user(
+    tx: &mut Transaction<'static, Any>,
+    state: &AppState,
+    user_id: &UserId,
+) -> ServerResult<()> {
     if state.db.backend == Backend::Postgres {
         sqlx::query("select pg_advisory_xact_lock(7340003, hashtext($1))")
             .bind(user_id)
@@ -149,39 +153,6 @@ pub async fn dashboard(ctx: &TenantContext, state: &AppState) -> ServerResult<Da
         created_at,
         usage: quota::usage(ctx, state, &in_force.limits).await?,
     })
-}
-
-#[derive(sqlx::FromRow)]
-struct MemberRow {
-    user_id: UserId,
-    name: String,
-    email: String,
-    role: String,
-    created_at: i64,
-}
-
-#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
-pub async fn members(ctx: &TenantContext, state: &AppState) -> ServerResult<Vec<MemberSummary>> {
-    ctx.require(Permission::ViewWorkspace)?;
-    let rows: Vec<MemberRow> = sqlx::query_as(
-        "select u.id as user_id, u.name, u.email, m.role, m.created_at from membership m \
-         join app_user u on u.id = m.user_id where m.tenant_id = $1 order by m.created_at, u.id",
-    )
-    .bind(ctx.tenant_id())
-    .fetch_all(&state.db.pool)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(MemberSummary {
-                role: Role::parse(&r.role)
-                    .ok_or_else(|| ServerError::internal(format!("unknown role {:?}", r.role)))?,
-                user_id: r.user_id,
-                name: r.name,
-                email: r.email,
-                joined_at: r.created_at,
-            })
-        })
-        .collect()
 }
 
 /// What the signed-in shell needs: the user, the active workspace, the

@@ -17,7 +17,7 @@ use crate::server::domain::format_day;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::audit::{self, Event};
 use crate::server::services::housekeeping::PLATFORM_TENANT;
-use crate::server::services::{billing, quota, workspaces};
+use crate::server::services::{billing, members, quota};
 use crate::server::state::AppState;
 
 pub const PER_PAGE: i64 = 25;
@@ -226,7 +226,7 @@ pub async fn workspace(
             sites: overrides.1,
             members: overrides.2,
         },
-        members: workspaces::members(&view, state).await?,
+        members: members::list(&view, state, "", 1).await?.members,
         sites: sites
             .into_iter()
             .map(|(id, name, url, connection)| AdminSite {

@@ -123,6 +123,7 @@ impl SiteRow {
 
 /// One site of the caller's workspace; NotFound for any other workspace's id.
 pub async fn load(ctx: &TenantContext, state: &AppState, site_id: &SiteId) -> ServerResult<SiteRow> {
+    ctx.require(Permission::ViewWorkspace)?;
     sqlx::query_as(&format!("{SITE_SELECT} where s.id = $1 and s.tenant_id = $2"))
         .bind(site_id)
         .bind(ctx.tenant_id())

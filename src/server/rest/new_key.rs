@@ -1,0 +1,83 @@
+//! The page a new API key is shown on, once. The keys page's form posts
+//! here as a plain form; the answer is a small page holding the key, so
+//! the key never travels in an address, never sits in a session, and the
+//! keys page ships no wasm. A refusal goes back to the keys page with the
+//! error in the address, as a server function's would.
+
+use crate::app::error::AppError;
+use crate::server::auth::TenantContext;
+use crate::server::services::api_keys::{self, NewApiKey};
+use crate::server::state::AppState;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use leptos::server_fn::error::ServerFnUrlError;
+use serde::Deserialize;
+
+pub const PATH: &str = "/app/api-keys/new";
+const BACK: &str = "/app/api-keys";
+
+#[derive(Debug, Deserialize)]
+pub(super) struct NewKeyForm {
+    name: String,
+    scopes: String,
+    #[serde(default)]
+    expires_in_days: String,
+}
+
+pub(super) async fn create(
+    ctx: TenantContext,
+    State(state): State<AppState>,
+    Form(form): Form<NewKeyForm>,
+) -> Response {
+    let made = match NewApiKey::parse(&form.name, &[form.scopes], &form.expires_in_days) {
+        Ok(input) => api_keys::create(&ctx, &state, input).await,
+        Err(e) => Err(e),
+    };
+    match made {
+        Ok(created) => shown_once(&created.key),
+        Err(e) => back_with(e.to_app_error()),
+    }
+}
+
+/// Back to the keys page, relative to this host, with the error encoded as
+/// a server function's would be (`UrlError` shows it).
+fn back_with(error: AppError) -> Response {
+    let to = ServerFnUrlError::new(PATH, error)
+        .to_url(&format!("http://app{BACK}"))
+        .map(|u| format!("{}?{}", u.path(), u.query().unwrap_or_default()))
+        .unwrap_or_else(|_| BACK.into());
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+}
+
+/// The key is 'ap_live_' and hex, so it needs no escaping in HTML.
+fn shown_once(key: &str) -> Response {
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\" class=\"h-full\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Your new API key · Autopilot</title><link rel=\"stylesheet\" href=\"/pkg/autopilot.css\"></head>\
+         <body class=\"h-full bg-slate-50 text-slate-900\"><main class=\"mx-auto max-w-xl px-4 py-16\">\
+         <div class=\"rounded-2xl border border-emerald-200 bg-white p-6 shadow-sm\" data-testid=\"new-key\">\
+         <h1 class=\"text-xl font-semibold tracking-tight\">Your new API key</h1>\
+         <p class=\"mt-2 text-sm text-slate-700\">Copy this key now. It is not shown again, and Autopilot keeps only \
+         a fingerprint of it.</p>\
+         <input class=\"mt-4 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 font-mono text-xs\" \
+         readonly aria-label=\"The new key\" value=\"{key}\">\
+         <p class=\"mt-3 text-sm text-slate-600\">Send it as <code>Authorization: Bearer …</code> to <code>/api/v1</code>.</p>\
+         <a class=\"mt-4 inline-block text-sm font-medium text-indigo-600 underline\" href=\"{BACK}\">Done</a>\
+         </div></main></body></html>"
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        ],
+        page,
+    )
+        .into_response()
+}
