@@ -2,6 +2,7 @@
 //! reached through `sqlx::Any` with one set of queries and one migrations
 //! folder; the few places where the engines differ branch on `Backend` here.
 
+use crate::app::types::Paged;
 use crate::server::error::ServerResult;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -217,6 +218,44 @@ impl Where {
             };
         }
         query
+    }
+}
+
+impl Where {
+    /// One page of `select {columns} {from} where … order by {order}`: the
+    /// rows matching these conditions counted first, the page brought into
+    /// range, then that page fetched. Every paged list reads this way.
+    pub async fn fetch_page<O>(
+        &self,
+        pool: &AnyPool,
+        (columns, from, order): (&str, &str, &str),
+        per_page: i64,
+        page: i64,
+    ) -> ServerResult<Paged<O>>
+    where
+        O: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let count_sql = format!("select count(*) {from} where {}", self.sql);
+        let (total,): (i64,) = self.bind(sqlx::query_as(&count_sql)).fetch_one(pool).await?;
+        let (page, pages) = paging(total, per_page, page);
+        let next = self.next();
+        let sql = format!(
+            "select {columns} {from} where {} order by {order} limit ${next} offset ${}",
+            self.sql,
+            next + 1
+        );
+        let rows: Vec<O> = self
+            .bind(sqlx::query_as(&sql))
+            .bind(per_page)
+            .bind((page - 1) * per_page)
+            .fetch_all(pool)
+            .await?;
+        Ok(Paged {
+            rows,
+            page,
+            pages,
+            total,
+        })
     }
 }
 

@@ -12,6 +12,18 @@ pub struct Paged<T> {
     pub total: i64,
 }
 
+impl<T> Paged<T> {
+    /// The same page with each row turned into what the page shows.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged {
+            rows: self.rows.into_iter().map(f).collect(),
+            page: self.page,
+            pages: self.pages,
+            total: self.total,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdminUser {
     pub id: UserId,

@@ -6,7 +6,7 @@
 use crate::app::types::{ApiKeyList, ApiKeySummary, AuditAction, CreatedApiKey, Permission, Scope, UserId};
 use crate::server::auth::api_key::{key_hash, new_key, parse_scopes};
 use crate::server::auth::TenantContext;
-use crate::server::db::{new_id, now, paging, Where};
+use crate::server::db::{new_id, now, Where};
 use crate::server::domain::format_in_zone;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::audit::{self, Event};
@@ -168,32 +168,25 @@ pub async fn list(ctx: &TenantContext, state: &AppState, page: i64) -> ServerRes
     if !sees_all {
         clause.text("k.created_by = ", viewer.as_str());
     }
-    let count_sql = format!("select count(*) from api_key k where {}", clause.sql());
-    let (total,): (i64,) = clause
-        .bind(sqlx::query_as(&count_sql))
-        .fetch_one(&state.db.pool)
-        .await?;
-    let (page, pages) = paging(total, PER_PAGE, page);
-    let next = clause.next();
-    let sql = format!(
-        "select k.id, k.name, k.prefix, k.scopes, k.created_by, u.email as creator, k.created_at, k.expires_at, \
-         k.last_used_at, k.last_used_ip, k.revoked_at from api_key k join app_user u on u.id = k.created_by \
-         where {} order by k.created_at desc, k.id desc limit ${next} offset ${}",
-        clause.sql(),
-        next + 1
+    let query = (
+        "k.id, k.name, k.prefix, k.scopes, k.created_by, u.email as creator, k.created_at, k.expires_at, \
+         k.last_used_at, k.last_used_ip, k.revoked_at",
+        "from api_key k join app_user u on u.id = k.created_by",
+        "k.created_at desc, k.id desc",
     );
-    let rows: Vec<KeyRow> = clause
-        .bind(sqlx::query_as(&sql))
-        .bind(PER_PAGE)
-        .bind((page - 1) * PER_PAGE)
-        .fetch_all(&state.db.pool)
+    let found = clause
+        .fetch_page::<KeyRow>(&state.db.pool, query, PER_PAGE, page)
         .await?;
     let at = now();
     Ok(ApiKeyList {
-        keys: rows.into_iter().map(|r| r.summary(&viewer, sees_all, at)).collect(),
-        total,
-        page,
-        pages,
+        keys: found
+            .rows
+            .into_iter()
+            .map(|r| r.summary(&viewer, sees_all, at))
+            .collect(),
+        total: found.total,
+        page: found.page,
+        pages: found.pages,
         sees_all,
         can_create: ctx.can(Permission::ManageApiKeys) && !ctx.is_support_view(),
         max_scope: ctx.role().map(Scope::widest_for).unwrap_or(Scope::Read),

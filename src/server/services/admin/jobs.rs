@@ -5,7 +5,7 @@
 use super::PER_PAGE;
 use crate::app::types::{AdminJob, AdminJobFilter, AuditAction, JobId, Paged, TenantId};
 use crate::server::auth::PlatformAdmin;
-use crate::server::db::{now, now_ms, paging, Where};
+use crate::server::db::{now, now_ms, Where};
 use crate::server::domain::format_in_zone;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::audit::{self, Event};
@@ -50,49 +50,29 @@ pub async fn list(
             clause.text(column, value.trim());
         }
     }
-    let count_sql = format!("select count(*) from job j where {}", clause.sql());
-    let (total,): (i64,) = clause
-        .bind(sqlx::query_as(&count_sql))
-        .fetch_one(&state.db.pool)
-        .await?;
-    let (page, pages) = paging(total, PER_PAGE, page);
-    let next = clause.next();
-    let sql = format!(
-        "select j.id, j.tenant_id, t.name, j.kind, j.subject_id, j.state, j.step, j.attempt, j.max_attempts, \
-         j.last_error, j.run_at_ms, j.updated_at from job j left join tenant t on t.id = j.tenant_id \
-         where {} order by j.updated_at desc, j.id desc limit ${next} offset ${}",
-        clause.sql(),
-        next + 1
+    let query = (
+        "j.id, j.tenant_id, t.name, j.kind, j.subject_id, j.state, j.step, j.attempt, j.max_attempts, \
+         j.last_error, j.run_at_ms, j.updated_at",
+        "from job j left join tenant t on t.id = j.tenant_id",
+        "j.updated_at desc, j.id desc",
     );
-    let rows: Vec<JobRow> = clause
-        .bind(sqlx::query_as(&sql))
-        .bind(PER_PAGE)
-        .bind((page - 1) * PER_PAGE)
-        .fetch_all(&state.db.pool)
+    let found = clause
+        .fetch_page::<JobRow>(&state.db.pool, query, PER_PAGE, page)
         .await?;
-    let rows = rows
-        .into_iter()
-        .map(|r| AdminJob {
-            id: r.id,
-            workspace_id: r.tenant_id,
-            workspace_name: r.name.unwrap_or_default(),
-            kind: r.kind,
-            subject_id: r.subject_id,
-            state: r.state,
-            step: r.step,
-            attempt: r.attempt,
-            max_attempts: r.max_attempts,
-            last_error: r.last_error,
-            due: format_in_zone(r.run_at_ms / 1000, chrono_tz::UTC),
-            updated: format_in_zone(r.updated_at, chrono_tz::UTC),
-        })
-        .collect();
-    Ok(Paged {
-        rows,
-        page,
-        pages,
-        total,
-    })
+    Ok(found.map(|r| AdminJob {
+        id: r.id,
+        workspace_id: r.tenant_id,
+        workspace_name: r.name.unwrap_or_default(),
+        kind: r.kind,
+        subject_id: r.subject_id,
+        state: r.state,
+        step: r.step,
+        attempt: r.attempt,
+        max_attempts: r.max_attempts,
+        last_error: r.last_error,
+        due: format_in_zone(r.run_at_ms / 1000, chrono_tz::UTC),
+        updated: format_in_zone(r.updated_at, chrono_tz::UTC),
+    }))
 }
 
 async fn owner_of(state: &AppState, job_id: &JobId) -> ServerResult<(TenantId, String, String)> {

@@ -12,7 +12,7 @@ use crate::app::types::{
     LimitOverrides, Paged, Plan, TenantId, UserId,
 };
 use crate::server::auth::PlatformAdmin;
-use crate::server::db::{like_pattern, now, paging, Flag, Where};
+use crate::server::db::{like_pattern, now, Flag, Where};
 use crate::server::domain::format_day;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::audit::{self, Event};
@@ -52,45 +52,25 @@ pub async fn users(
         "active" => clause.raw("u.suspended_at is null"),
         _ => &mut clause,
     };
-    let where_sql = clause.sql();
-    let count_sql = format!("select count(*) from app_user u where {where_sql}");
-    let (total,): (i64,) = clause
-        .bind(sqlx::query_as(&count_sql))
-        .fetch_one(&state.db.pool)
-        .await?;
-    let (page, pages) = paging(total, PER_PAGE, page);
-    let next = clause.next();
-    let sql = format!(
-        "select u.id, u.email, u.name, u.is_platform_admin, u.email_verified_at, u.suspended_at, \
-         u.suspended_reason, u.created_at, (select count(*) from membership m where m.user_id = u.id) as workspaces \
-         from app_user u where {where_sql} order by u.created_at desc, u.id desc limit ${next} offset ${}",
-        next + 1
+    let query = (
+        "u.id, u.email, u.name, u.is_platform_admin, u.email_verified_at, u.suspended_at, u.suspended_reason, \
+         u.created_at, (select count(*) from membership m where m.user_id = u.id) as workspaces",
+        "from app_user u",
+        "u.created_at desc, u.id desc",
     );
-    let rows: Vec<UserRow> = clause
-        .bind(sqlx::query_as(&sql))
-        .bind(PER_PAGE)
-        .bind((page - 1) * PER_PAGE)
-        .fetch_all(&state.db.pool)
+    let found = clause
+        .fetch_page::<UserRow>(&state.db.pool, query, PER_PAGE, page)
         .await?;
-    let rows = rows
-        .into_iter()
-        .map(|r| AdminUser {
-            id: r.id,
-            email: r.email,
-            name: r.name,
-            is_platform_admin: r.is_platform_admin.0,
-            email_verified: r.email_verified_at.is_some(),
-            suspended: r.suspended_at.map(|_| r.suspended_reason),
-            created: format_day(r.created_at),
-            workspaces: r.workspaces,
-        })
-        .collect();
-    Ok(Paged {
-        rows,
-        page,
-        pages,
-        total,
-    })
+    Ok(found.map(|r| AdminUser {
+        id: r.id,
+        email: r.email,
+        name: r.name,
+        is_platform_admin: r.is_platform_admin.0,
+        email_verified: r.email_verified_at.is_some(),
+        suspended: r.suspended_at.map(|_| r.suspended_reason),
+        created: format_day(r.created_at),
+        workspaces: r.workspaces,
+    }))
 }
 
 fn since(days: i64) -> i64 {
@@ -132,11 +112,11 @@ impl WorkspaceRow {
     }
 }
 
-const WORKSPACE_COLUMNS: &str = "t.id, t.name, t.plan, t.suspended_at, t.suspended_reason, t.created_at, \
+const WORKSPACE_SELECT: &str = "t.id, t.name, t.plan, t.suspended_at, t.suspended_reason, t.created_at, \
      (select count(*) from membership m where m.tenant_id = t.id) as members, \
      (select count(*) from site s where s.tenant_id = t.id) as sites, \
-     coalesce(b.status, 'none') as billing_status, b.payment_failed_at \
-     from tenant t left join billing b on b.tenant_id = t.id";
+     coalesce(b.status, 'none') as billing_status, b.payment_failed_at";
+const WORKSPACE_FROM: &str = "from tenant t left join billing b on b.tenant_id = t.id";
 
 pub async fn workspaces(
     _admin: &PlatformAdmin,
@@ -160,33 +140,15 @@ pub async fn workspaces(
     if filter.dunning {
         clause.raw("b.payment_failed_at is not null");
     }
-    let count_sql = format!(
-        "select count(*) from tenant t left join billing b on b.tenant_id = t.id where {}",
-        clause.sql()
-    );
-    let (total,): (i64,) = clause
-        .bind(sqlx::query_as(&count_sql))
-        .fetch_one(&state.db.pool)
+    let found = clause
+        .fetch_page::<WorkspaceRow>(
+            &state.db.pool,
+            (WORKSPACE_SELECT, WORKSPACE_FROM, "t.created_at desc, t.id desc"),
+            PER_PAGE,
+            page,
+        )
         .await?;
-    let (page, pages) = paging(total, PER_PAGE, page);
-    let next = clause.next();
-    let sql = format!(
-        "select {WORKSPACE_COLUMNS} where {} order by t.created_at desc, t.id desc limit ${next} offset ${}",
-        clause.sql(),
-        next + 1
-    );
-    let rows: Vec<WorkspaceRow> = clause
-        .bind(sqlx::query_as(&sql))
-        .bind(PER_PAGE)
-        .bind((page - 1) * PER_PAGE)
-        .fetch_all(&state.db.pool)
-        .await?;
-    Ok(Paged {
-        rows: rows.into_iter().map(WorkspaceRow::into_workspace).collect(),
-        page,
-        pages,
-        total,
-    })
+    Ok(found.map(WorkspaceRow::into_workspace))
 }
 
 /// Everything about one workspace an admin needs to help it.
@@ -195,7 +157,7 @@ pub async fn workspace(
     state: &AppState,
     tenant_id: &TenantId,
 ) -> ServerResult<AdminWorkspaceDetail> {
-    let row: WorkspaceRow = sqlx::query_as(&format!("select {WORKSPACE_COLUMNS} where t.id = $1"))
+    let row: WorkspaceRow = sqlx::query_as(&format!("select {WORKSPACE_SELECT} {WORKSPACE_FROM} where t.id = $1"))
         .bind(tenant_id)
         .fetch_optional(&state.db.pool)
         .await?

@@ -8,7 +8,7 @@ pub mod invitations;
 
 use crate::app::types::{AuditAction, MemberChange, MemberList, MemberSummary, Permission, Role, UserId};
 use crate::server::auth::TenantContext;
-use crate::server::db::{like_pattern, now, paging, Where};
+use crate::server::db::{like_pattern, now, Where};
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::audit::{self, Event};
 use crate::server::services::{quota, workspaces};
@@ -41,27 +41,16 @@ pub async fn list(ctx: &TenantContext, state: &AppState, q: &str, page: i64) -> 
     if let Some(pattern) = like_pattern(q) {
         clause.search(&["u.email", "u.name"], pattern);
     }
-    let from = "from membership m join app_user u on u.id = m.user_id";
-    let count_sql = format!("select count(*) {from} where {}", clause.sql());
-    let (total,): (i64,) = clause
-        .bind(sqlx::query_as(&count_sql))
-        .fetch_one(&state.db.pool)
-        .await?;
-    let (page, pages) = paging(total, PER_PAGE, page);
-    let next = clause.next();
-    let sql = format!(
-        "select u.id as user_id, u.name, u.email, m.role, m.created_at {from} where {} \
-         order by m.created_at, u.id limit ${next} offset ${}",
-        clause.sql(),
-        next + 1
+    let query = (
+        "u.id as user_id, u.name, u.email, m.role, m.created_at",
+        "from membership m join app_user u on u.id = m.user_id",
+        "m.created_at, u.id",
     );
-    let rows: Vec<MemberRow> = clause
-        .bind(sqlx::query_as(&sql))
-        .bind(PER_PAGE)
-        .bind((page - 1) * PER_PAGE)
-        .fetch_all(&state.db.pool)
+    let found = clause
+        .fetch_page::<MemberRow>(&state.db.pool, query, PER_PAGE, page)
         .await?;
-    let members = rows
+    let members = found
+        .rows
         .into_iter()
         .map(|r| {
             Ok(MemberSummary {
@@ -79,9 +68,9 @@ pub async fn list(ctx: &TenantContext, state: &AppState, q: &str, page: i64) -> 
         invitations: invitations::pending(ctx, conn).await?,
         seats_used: seats_used(ctx, conn).await?,
         seats_limit: quota::in_force_in(ctx, &state.config, conn).await?.limits.members,
-        total,
-        page,
-        pages,
+        total: found.total,
+        page: found.page,
+        pages: found.pages,
         me: ctx.user_id().cloned().unwrap_or_default(),
         // A support view looks as a viewer would: it changes nothing.
         my_role: match ctx.role() {
