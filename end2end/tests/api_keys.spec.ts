@@ -9,7 +9,8 @@ test("a member creates an API key, a program uses it, and revoking it ends it", 
   await hydrated(page);
   const signup = page.getByTestId("signup-form");
   await signup.getByLabel("Your name").fill("Kim Keys");
-  await signup.getByLabel("Email").fill(`kim+${Date.now()}@example.com`);
+  const email = `kim+${Date.now()}@example.com`;
+  await signup.getByLabel("Email").fill(email);
   await signup.locator("input[name=password]").fill("correct horse battery");
   await signup.getByLabel("Workspace name").fill("Keyed Co");
   await signup.getByRole("button", { name: "Create account" }).click();
@@ -31,6 +32,8 @@ test("a member creates an API key, a program uses it, and revoking it ends it", 
   const sites = await program.get("/api/v1/sites", { headers: { Authorization: `Bearer ${key}` } });
   expect(sites.status()).toBe(200);
   expect(await sites.json()).toEqual({ data: [], next_cursor: null });
+  expect(Number(sites.headers()["ratelimit-limit"])).toBeGreaterThan(0);
+  expect(Number(sites.headers()["ratelimit-remaining"])).toBeGreaterThanOrEqual(0);
 
   await page.getByRole("link", { name: "Done" }).click();
   const row = page.getByTestId("api-key");
@@ -46,4 +49,24 @@ test("a member creates an API key, a program uses it, and revoking it ends it", 
   const after = await program.get("/api/v1/sites", { headers: { Authorization: `Bearer ${key}` } });
   expect(after.status()).toBe(401);
   expect((await after.json()).error.code).toBe("unauthorized");
+
+  // The reference is linked from the page and lists the routes a key can call.
+  await page.getByRole("link", { name: "API reference" }).click();
+  await expect(page.getByRole("heading", { name: /Autopilot API/ })).toBeVisible();
+  await expect(page.getByTestId("operation").filter({ hasText: "/api/v1/sites/{id}/start" })).toBeVisible();
+
+  // A program may also sign in with the password: its refresh token
+  // rotates, and revoking ends the sign-in.
+  const bearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } });
+  const login = await program.post("/api/v1/auth/login", { data: { email, password: "correct horse battery" } });
+  expect(login.status()).toBe(200);
+  const first = await login.json();
+  expect((await program.get("/api/v1/billing/usage", bearer(first.access_token))).status()).toBe(200);
+  const renewed = await program.post("/api/v1/auth/refresh", { data: { refresh_token: first.refresh_token } });
+  expect(renewed.status()).toBe(200);
+  const second = await renewed.json();
+  expect(second.refresh_token).not.toBe(first.refresh_token);
+  const revoked = await program.post("/api/v1/auth/revoke", { data: { refresh_token: second.refresh_token } });
+  expect(revoked.status()).toBe(204);
+  expect((await program.get("/api/v1/billing/usage", bearer(second.access_token))).status()).toBe(401);
 });

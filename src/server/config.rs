@@ -49,6 +49,71 @@ pub struct Config {
     /// Who members of a suspended workspace should write to.
     pub support_email: String,
     pub metrics: MetricsConfig,
+    pub jwt: JwtConfig,
+    pub api_rate: ApiRateConfig,
+}
+
+/// Request rates of the REST API, per window of `window_seconds`: each
+/// credential by its workspace's plan, and each client address whatever it
+/// sends (API_RATE_LIMIT_FREE, _PRO, _AGENCY, _PER_ADDRESS,
+/// API_RATE_WINDOW_SECONDS).
+#[derive(Debug, Clone, Copy)]
+pub struct ApiRateConfig {
+    pub window_seconds: i64,
+    pub per_address: i64,
+    pub free: i64,
+    pub pro: i64,
+    pub agency: i64,
+}
+
+impl ApiRateConfig {
+    pub fn for_plan(&self, plan: Plan) -> i64 {
+        match plan {
+            Plan::Free => self.free,
+            Plan::Pro => self.pro,
+            Plan::Agency => self.agency,
+        }
+    }
+}
+
+/// Access tokens of the REST API (`POST /api/v1/auth/login`): signed JWTs
+/// that last JWT_EXPIRE_MINUTES, with a refresh token that rotates on every
+/// use and lasts JWT_REFRESH_DAYS.
+#[derive(Clone)]
+pub struct JwtConfig {
+    /// JWT_SECRET_KEY; without it the key is derived from the sealing key,
+    /// so a newcomer's server signs tokens without any setting.
+    pub secret: Option<String>,
+    pub algorithm: JwtAlgorithm,
+    pub expire_minutes: i64,
+    pub refresh_days: i64,
+}
+
+/// The signing algorithms this server implements: the HMAC family, one
+/// shared secret. Asymmetric ones (RS256, ES256, EdDSA) would need a key
+/// pair this server does not manage, so asking for one stops start-up
+/// instead of silently signing with something else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtAlgorithm {
+    Hs256,
+    Hs384,
+    Hs512,
+}
+
+impl JwtAlgorithm {
+    pub fn name(self) -> &'static str {
+        match self {
+            JwtAlgorithm::Hs256 => "HS256",
+            JwtAlgorithm::Hs384 => "HS384",
+            JwtAlgorithm::Hs512 => "HS512",
+        }
+    }
+
+    fn parse(name: &str) -> Option<JwtAlgorithm> {
+        [JwtAlgorithm::Hs256, JwtAlgorithm::Hs384, JwtAlgorithm::Hs512]
+            .into_iter()
+            .find(|a| a.name() == name.trim())
+    }
 }
 
 /// Plans and payments. Without STRIPE_SECRET_KEY billing can run in test
@@ -271,6 +336,14 @@ impl Config {
             // contact to hand to every suspended member.
             support_email: get("SUPPORT_EMAIL").unwrap_or_else(|| "the operator of this service".into()),
             metrics: metrics_config(&get)?,
+            jwt: jwt_config(&get)?,
+            api_rate: ApiRateConfig {
+                window_seconds: parse_int(&get, "API_RATE_WINDOW_SECONDS", 60, 1..=3600)?,
+                per_address: parse_int(&get, "API_RATE_LIMIT_PER_ADDRESS", 1_200, 1..=1_000_000)?,
+                free: parse_int(&get, "API_RATE_LIMIT_FREE", 60, 1..=1_000_000)?,
+                pro: parse_int(&get, "API_RATE_LIMIT_PRO", 600, 1..=1_000_000)?,
+                agency: parse_int(&get, "API_RATE_LIMIT_AGENCY", 3_000, 1..=1_000_000)?,
+            },
         })
     }
 
@@ -326,6 +399,28 @@ fn stripe_config(get: &impl Fn(&str) -> Option<String>) -> Result<Option<StripeC
         price_pro: price("STRIPE_PRICE_PRO")?,
         price_agency: price("STRIPE_PRICE_AGENCY")?,
     }))
+}
+
+fn jwt_config(get: &impl Fn(&str) -> Option<String>) -> Result<JwtConfig, ConfigError> {
+    let secret = get("JWT_SECRET_KEY");
+    if secret.as_ref().is_some_and(|k| k.len() < 32) {
+        return Err(bad("JWT_SECRET_KEY", "must be at least 32 characters"));
+    }
+    let algorithm = match get("JWT_ALGORITHM") {
+        None => JwtAlgorithm::Hs256,
+        Some(name) => JwtAlgorithm::parse(&name).ok_or_else(|| {
+            bad(
+                "JWT_ALGORITHM",
+                &format!("{name:?} is not supported: use HS256 (the default), HS384 or HS512"),
+            )
+        })?,
+    };
+    Ok(JwtConfig {
+        secret,
+        algorithm,
+        expire_minutes: parse_int(get, "JWT_EXPIRE_MINUTES", 15, 1..=1440)?,
+        refresh_days: parse_int(get, "JWT_REFRESH_DAYS", 30, 1..=365)?,
+    })
 }
 
 fn metrics_config(get: &impl Fn(&str) -> Option<String>) -> Result<MetricsConfig, ConfigError> {
@@ -452,6 +547,31 @@ mod tests {
         assert!(!c.secure_cookies());
         assert_eq!(c.plan_limits(Plan::Pro).posts_per_month, 200);
         assert!(c.billing.test_mode(), "a trial on this machine can change plans");
+    }
+
+    #[test]
+    fn jwt_settings_default_to_hs256_and_refuse_what_is_not_supported() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.jwt.algorithm, JwtAlgorithm::Hs256);
+        assert_eq!((c.jwt.expire_minutes, c.jwt.refresh_days), (15, 30));
+        assert!(c.jwt.secret.is_none(), "derived from the sealing key when unset");
+        let hs512 = config(&[("JWT_ALGORITHM", "HS512"), ("JWT_EXPIRE_MINUTES", "5")]).unwrap();
+        assert_eq!(
+            (hs512.jwt.algorithm, hs512.jwt.expire_minutes),
+            (JwtAlgorithm::Hs512, 5)
+        );
+        for alg in ["RS256", "none", "hs256", "ES256"] {
+            let e = config(&[("JWT_ALGORITHM", alg)]).expect_err(alg);
+            assert_eq!(e.name, "JWT_ALGORITHM");
+        }
+        assert_eq!(
+            config(&[("JWT_SECRET_KEY", "short")]).err().unwrap().name,
+            "JWT_SECRET_KEY"
+        );
+        assert_eq!(
+            config(&[("JWT_EXPIRE_MINUTES", "0")]).err().unwrap().name,
+            "JWT_EXPIRE_MINUTES"
+        );
     }
 
     #[test]

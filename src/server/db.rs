@@ -184,6 +184,16 @@ impl Where {
         self.raw(&format!("({})", any.join(" or ")))
     }
 
+    /// Rows after a cursor in `order by {time} desc, {id} desc`: those
+    /// strictly before the (time, id) of the last row already seen.
+    pub fn before(&mut self, (time, id): (&str, &str), at: i64, last_id: impl Into<String>) -> &mut Where {
+        self.args.push(Arg::Int(at));
+        let a = self.args.len();
+        self.args.push(Arg::Text(last_id.into()));
+        let b = self.args.len();
+        self.raw(&format!("({time} < ${a} or ({time} = ${a} and {id} < ${b}))"))
+    }
+
     /// A condition without a value, e.g. `suspended_at is null`.
     pub fn raw(&mut self, condition: &str) -> &mut Where {
         if !self.sql.is_empty() {

@@ -57,22 +57,6 @@ impl Sealer {
         }
     }
 
-    /// SECRET_KEY when set; otherwise a random key kept in SECRET_KEY_FILE,
-    /// created (readable by this user only) on first start. Several hosts
-    /// sharing one PostgreSQL must all set the same SECRET_KEY.
-    pub fn from_config(config: &Config) -> Result<Sealer, String> {
-        if let Some(key) = &config.secret_key {
-            return Ok(Sealer::new(key.as_bytes()));
-        }
-        let path = std::path::Path::new(&config.secret_key_file);
-        match std::fs::read(path) {
-            Ok(bytes) if bytes.len() >= 32 => Ok(Sealer::new(&bytes)),
-            Ok(_) => Err(format!("{} is shorter than 32 bytes", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(path).map(|k| Sealer::new(&k)),
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-        }
-    }
-
     pub fn seal(&self, plaintext: &str, binding: &Binding) -> String {
         let mut nonce = [0u8; NONCE_LEN];
         rand::thread_rng().fill_bytes(&mut nonce);
@@ -108,6 +92,23 @@ impl Sealer {
             .decrypt(XNonce::from_slice(nonce), payload)
             .map_err(|_| SealError::WrongKeyOrBinding)?;
         String::from_utf8(plain).map_err(|_| SealError::Malformed)
+    }
+}
+
+/// SECRET_KEY when set; otherwise a random key kept in SECRET_KEY_FILE,
+/// created (readable by this user only) on first start. Several hosts
+/// sharing one PostgreSQL must all set the same SECRET_KEY. Every key the
+/// server uses is derived from it, each for its own purpose.
+pub fn root_secret(config: &Config) -> Result<Vec<u8>, String> {
+    if let Some(key) = &config.secret_key {
+        return Ok(key.as_bytes().to_vec());
+    }
+    let path = std::path::Path::new(&config.secret_key_file);
+    match std::fs::read(path) {
+        Ok(bytes) if bytes.len() >= 32 => Ok(bytes),
+        Ok(_) => Err(format!("{} is shorter than 32 bytes", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(path),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
 }
 

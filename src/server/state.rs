@@ -1,11 +1,12 @@
 //! Everything a request handler or a job may need, cloned cheaply into each.
 
+use crate::server::auth::jwt::Signer;
 use crate::server::auth::password::PasswordHasher;
 use crate::server::clients::mail::Smtp;
 use crate::server::clients::stripe::Stripe;
 use crate::server::config::Config;
 use crate::server::db::Db;
-use crate::server::secrets::Sealer;
+use crate::server::secrets::{root_secret, Sealer};
 use crate::server::writing::Writer;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -20,6 +21,8 @@ pub struct AppState {
     /// Mail delivery; None without SMTP_URL (mail is then only kept).
     pub smtp: Option<Smtp>,
     pub sealer: Sealer,
+    /// Signs and checks the REST API's access tokens.
+    pub tokens: Signer,
     pub writer: Writer,
     /// The Stripe client; None in billing's test mode.
     pub stripe: Option<Stripe>,
@@ -34,9 +37,11 @@ impl AppState {
     /// The state of one process over an open database: what `serve`,
     /// `worker`, the tests and the benchmarks all start from.
     pub fn new(config: Config, db: Db, leptos_options: LeptosOptions) -> Result<AppState, String> {
+        let root = root_secret(&config)?;
         Ok(AppState {
             smtp: Smtp::from_config(&config)?,
-            sealer: Sealer::from_config(&config)?,
+            sealer: Sealer::new(&root),
+            tokens: Signer::from_config(&config.jwt, &root),
             writer: Writer::from_config(&config.openai),
             stripe: match &config.billing.stripe {
                 Some(stripe) => Some(Stripe::new(stripe)?),

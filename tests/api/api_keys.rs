@@ -95,7 +95,7 @@ async fn a_key_is_shown_once_stored_as_a_hash_and_acts_for_its_workspace_only(en
     );
     let (status, body) = api(&app, "GET", "/api/v1/nothing-here", &key).await;
     assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
-    let (status, body) = api(&app, "POST", "/api/v1/sites", &key).await;
+    let (status, body) = api(&app, "POST", "/api/v1/healthz", &key).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (405, Some("method_not_allowed"))

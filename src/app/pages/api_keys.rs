@@ -21,7 +21,8 @@ pub fn ApiKeysPage() -> impl IntoView {
         <UrlError/>
         <p class="mb-6 text-sm text-slate-600">
             "Send a key as "<code class="rounded bg-slate-100 px-1">"Authorization: Bearer ap_live_…"</code>
-            " to "<code class="rounded bg-slate-100 px-1">"/api/v1"</code>"."
+            " to "<code class="rounded bg-slate-100 px-1">"/api/v1"</code>". "
+            <a class="font-medium text-indigo-600 underline" href="/api/v1/docs" rel="external">"API reference"</a>
         </p>
         <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading keys…"</p> }>
             {move || Suspend::new(async move {

@@ -25,6 +25,7 @@ impl<T> Paged<T> {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AdminUser {
     pub id: UserId,
     pub email: String,
@@ -135,6 +136,7 @@ pub struct OutboxEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WorkerBeat {
     pub id: String,
     pub host: String,
@@ -146,6 +148,7 @@ pub struct WorkerBeat {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct QueueCount {
     pub state: String,
     pub jobs: i64,
@@ -153,6 +156,7 @@ pub struct QueueCount {
 
 /// The service's health, as the health page and `GET /admin/health` show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SystemHealth {
     pub version: String,
     pub uptime_seconds: i64,

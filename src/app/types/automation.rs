@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// What a job is doing, as users follow it:
 /// queued → generating → awaiting review → publishing → published / failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     Queued,
@@ -73,6 +74,7 @@ impl Step {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Connection {
     Unknown,
@@ -99,6 +101,7 @@ impl Connection {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SiteSummary {
     pub id: SiteId,
     pub name: String,
@@ -152,6 +155,7 @@ pub struct UpcomingRun {
 
 /// The named outcome of "Test connection".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ConnectionCheck {
     pub ok: bool,
     pub outcome: String,
@@ -161,6 +165,7 @@ pub struct ConnectionCheck {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct JobSummary {
     pub id: JobId,
     pub site_id: Option<SiteId>,
@@ -178,6 +183,7 @@ pub struct JobSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostDetail {
     pub id: PostId,
     pub job_id: JobId,
@@ -204,6 +210,7 @@ pub struct JobPage {
 
 /// Posts used this calendar month (UTC) against the plan's limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Usage {
     pub posts_this_month: i64,
     pub posts_limit: i64,

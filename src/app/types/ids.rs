@@ -32,6 +32,17 @@ macro_rules! typed_ids {
             }
         }
 
+        /// On the wire an id is its text.
+        #[cfg(feature = "ssr")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                <String as utoipa::PartialSchema>::schema()
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl utoipa::ToSchema for $name {}
+
         impl From<String> for $name {
             fn from(id: String) -> $name {
                 $name(id)

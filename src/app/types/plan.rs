@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Ordered cheapest first, so "upgrade" is `>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Plan {
     Free,

@@ -206,6 +206,26 @@ impl FromRequestParts<AppState> for PlatformAdmin {
     }
 }
 
+/// A platform admin calling the REST API with an access token from
+/// signing in. API keys are refused on admin routes, whoever made them: a
+/// key's scopes speak for one workspace, never for the whole service.
+/// Anyone else gets the 404 of the admin pages; an admin's key gets 403.
+pub async fn platform_admin_of(state: &AppState, ctx: &TenantContext) -> ServerResult<PlatformAdmin> {
+    let user_id = ctx.member().map_err(|_| ServerError::NotFound)?;
+    let row: Option<(crate::server::db::Flag, Option<i64>)> =
+        sqlx::query_as("select is_platform_admin, suspended_at from app_user where id = $1")
+            .bind(user_id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    match row {
+        Some((crate::server::db::Flag(true), None)) if ctx.api_key_id().is_none() => {
+            Ok(PlatformAdmin::of_user(user_id.clone(), ctx.origin().clone()))
+        }
+        Some((crate::server::db::Flag(true), None)) => Err(ServerError::Forbidden),
+        _ => Err(ServerError::NotFound),
+    }
+}
+
 /// The client's address, for throttling. X-Forwarded-For is believed only
 /// when the operator says a proxy of theirs appends to it
 /// (TRUST_X_FORWARDED_FOR), and then only its last entry.

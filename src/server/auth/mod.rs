@@ -6,12 +6,14 @@
 pub mod api_key;
 pub mod context;
 pub mod extract;
+pub mod jwt;
 pub mod password;
+pub mod rate_limit;
 pub mod session_store;
 pub mod throttle;
 
 pub use context::{Origin, PlatformAdmin, TenantContext};
-pub use extract::{membership, ClientIp, CurrentUser, SupportView};
+pub use extract::{membership, platform_admin_of, ClientIp, CurrentUser, SupportView};
 
 /// Keys this app stores in a session.
 pub mod keys {

@@ -97,7 +97,7 @@ async fn forget(db: &Db, hit: Hit) -> ServerResult<()> {
 /// The part of an address that names one client: IPv4 as is (and IPv4
 /// written as IPv6), IPv6 by its /64, the smallest block a home or server
 /// usually gets, so rotating through it does not escape a limit.
-fn client_key(ip: &str) -> String {
+pub fn client_key(ip: &str) -> String {
     // Some proxies write the port too ("1.2.3.4:5678", "[2001:db8::1]:443").
     let address = ip
         .parse::<std::net::SocketAddr>()

@@ -14,7 +14,7 @@ use crate::server::state::AppState;
 use axum::routing::{get, post};
 use axum::Router;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -23,5 +23,5 @@ pub fn routes() -> Router<AppState> {
         .route("/metrics", get(metrics::on_app))
         .route("/app/audit/export.csv", get(exports::audit_csv))
         .route(new_key::PATH, post(new_key::create))
-        .merge(v1::routes())
+        .merge(v1::routes(state))
 }

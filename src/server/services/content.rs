@@ -4,6 +4,7 @@
 
 use crate::app::types::{JobId, JobPage, JobSummary, Permission, PostDetail, PostId, SiteId, Step, Usage};
 use crate::server::auth::TenantContext;
+use crate::server::db::Where;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::{publishing, quota};
 use crate::server::state::AppState;
@@ -118,33 +119,90 @@ struct PostRow {
     created_at: i64,
 }
 
+/// A post with its site and job, as `PostRow` reads it; queries add `where`.
+const POST_SELECT: &str = "select p.id, p.job_id, p.site_id, s.name as site_name, p.title, p.body_html, p.excerpt, \
+     p.tags, p.review, j.step, p.remote_url, s.url as site_url, p.created_at \
+     from post p join site s on s.id = p.site_id join job j on j.id = p.job_id";
+
+impl PostRow {
+    fn into_detail(self) -> PostDetail {
+        PostDetail {
+            step: Step::parse(&self.step).unwrap_or(Step::Failed),
+            id: self.id,
+            job_id: self.job_id,
+            site_id: self.site_id,
+            site_name: self.site_name,
+            title: self.title,
+            body_html: self.body_html,
+            excerpt: self.excerpt,
+            tags: self.tags,
+            review: self.review,
+            remote_url: shown_link(Some(&self.site_url), self.remote_url),
+            created_at: self.created_at,
+        }
+    }
+}
+
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn post(ctx: &TenantContext, state: &AppState, post_id: &PostId) -> ServerResult<PostDetail> {
     ctx.require(Permission::ViewWorkspace)?;
-    let row: PostRow = sqlx::query_as(
-        "select p.id, p.job_id, p.site_id, s.name as site_name, p.title, p.body_html, p.excerpt, p.tags, p.review, \
-         j.step, p.remote_url, s.url as site_url, p.created_at from post p join site s on s.id = p.site_id join job j on j.id = p.job_id \
-         where p.id = $1 and p.tenant_id = $2",
-    )
-    .bind(post_id)
-    .bind(ctx.tenant_id())
-    .fetch_optional(&state.db.pool)
-    .await?
-    .ok_or(ServerError::NotFound)?;
-    Ok(PostDetail {
-        step: Step::parse(&row.step).unwrap_or(Step::Failed),
-        id: row.id,
-        job_id: row.job_id,
-        site_id: row.site_id,
-        site_name: row.site_name,
-        title: row.title,
-        body_html: row.body_html,
-        excerpt: row.excerpt,
-        tags: row.tags,
-        review: row.review,
-        remote_url: shown_link(Some(&row.site_url), row.remote_url),
-        created_at: row.created_at,
-    })
+    let row: PostRow = sqlx::query_as(&format!("{POST_SELECT} where p.id = $1 and p.tenant_id = $2"))
+        .bind(post_id)
+        .bind(ctx.tenant_id())
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(ServerError::NotFound)?;
+    Ok(row.into_detail())
+}
+
+/// The review states a post can be in.
+pub const REVIEW_STATES: [&str; 4] = ["pending", "approved", "rejected", "auto"];
+
+/// Which posts a list shows, newest first. `after` is the (created_at, id)
+/// of the last post of the previous page: paging by position in that order
+/// neither skips nor repeats posts while new ones arrive.
+#[derive(Debug, Clone, Default)]
+pub struct PostFilter {
+    pub site_id: Option<SiteId>,
+    pub review: Option<String>,
+    pub after: Option<(i64, PostId)>,
+    pub limit: i64,
+}
+
+/// Up to `filter.limit` posts, and whether more follow.
+#[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
+pub async fn list_posts(
+    ctx: &TenantContext,
+    state: &AppState,
+    filter: &PostFilter,
+) -> ServerResult<(Vec<PostDetail>, bool)> {
+    ctx.require(Permission::ViewWorkspace)?;
+    let mut clause = Where::new_text("p.tenant_id = ", ctx.tenant_id().as_str());
+    if let Some(site) = &filter.site_id {
+        clause.text("p.site_id = ", site.as_str());
+    }
+    if let Some(review) = &filter.review {
+        if !REVIEW_STATES.contains(&review.as_str()) {
+            return Err(ServerError::Validation(format!(
+                "review must be one of {}.",
+                REVIEW_STATES.join(", ")
+            )));
+        }
+        clause.text("p.review = ", review.as_str());
+    }
+    if let Some((at, id)) = &filter.after {
+        clause.before(("p.created_at", "p.id"), *at, id.as_str());
+    }
+    let limit = filter.limit.clamp(1, 100);
+    let sql = format!(
+        "{POST_SELECT} where {} order by p.created_at desc, p.id desc limit {}",
+        clause.sql(),
+        limit + 1
+    );
+    let mut rows: Vec<PostRow> = clause.bind(sqlx::query_as(&sql)).fetch_all(&state.db.pool).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    Ok((rows.into_iter().map(PostRow::into_detail).collect(), more))
 }
 
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]

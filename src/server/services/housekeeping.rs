@@ -6,12 +6,12 @@
 //! several workers only one of them sweeps each slot.
 
 use crate::app::types::{Step, TenantId};
-use crate::server::auth::{session_store, throttle, TenantContext};
+use crate::server::auth::{rate_limit, session_store, throttle, TenantContext};
 use crate::server::domain::Schedule;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::queue::{ClaimedJob, Done, Failure, JobKind, Lease};
-use crate::server::services::mail;
 use crate::server::services::schedules::{self, Attachment};
+use crate::server::services::{mail, tokens};
 use crate::server::state::AppState;
 
 /// The workspace the platform's own work runs in (created by migration;
@@ -60,7 +60,16 @@ impl JobKind for Sweep {
             .map_err(ServerError::from)?;
         let hits = throttle::sweep(&state.db).await?;
         let mails = mail::forget_expired_links(state).await?;
-        tracing::info!(sessions, hits, mails, "housekeeping swept");
+        let refresh_tokens = tokens::sweep(state).await?;
+        let rate_windows = rate_limit::sweep(&state.db, crate::server::db::now_ms()).await?;
+        tracing::info!(
+            sessions,
+            hits,
+            mails,
+            refresh_tokens,
+            rate_windows,
+            "housekeeping swept"
+        );
         Ok(Done::Complete(Step::Done))
     }
 }

@@ -100,6 +100,16 @@ pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[PostId])
     Ok(approved)
 }
 
+/// Approves one post, or says why not: another workspace's or no such post
+/// is not found; a post decided already is a conflict.
+pub async fn approve_one(ctx: &TenantContext, state: &AppState, post_id: &PostId) -> ServerResult<()> {
+    if approve(ctx, state, std::slice::from_ref(post_id)).await? == 1 {
+        return Ok(());
+    }
+    exists(ctx, state, "post", post_id.as_str()).await?;
+    Err(not_pending())
+}
+
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn reject(ctx: &TenantContext, state: &AppState, post_id: &PostId) -> ServerResult<()> {
     ctx.require(Permission::ReviewContent)?;

@@ -28,6 +28,23 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "bad_request", rejection.body_text())
     }
 
+    /// Input the route cannot use, said in words.
+    pub fn invalid(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
+    }
+
+    /// A body that is not JSON, not of the route's shape, or has unknown fields.
+    pub fn bad_body(rejection: axum::extract::rejection::JsonRejection) -> ApiError {
+        let status = rejection.status();
+        let code = match status {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid_input",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            _ => "bad_request",
+        };
+        ApiError::new(status, code, rejection.body_text())
+    }
+
     pub fn not_found_route() -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", "There is no such API route.")
     }
@@ -65,9 +82,28 @@ impl From<ServerError> for ApiError {
     }
 }
 
+/// Every refusal's body, as the OpenAPI document describes it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable: programs branch on it (`not_found`, `invalid_input`, …).
+    pub code: String,
+    /// Plain words for a person.
+    pub message: String,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+            },
+        };
         let mut res = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             res.headers_mut()

@@ -213,6 +213,29 @@ fn reason_of(reason: &str) -> ServerResult<String> {
     Ok(reason.chars().take(500).collect())
 }
 
+/// The workspaces a user owns, oldest first; NotFound when there is no
+/// such user.
+pub async fn owned_workspaces(
+    _admin: &PlatformAdmin,
+    state: &AppState,
+    user_id: &UserId,
+) -> ServerResult<Vec<TenantId>> {
+    let (users,): (i64,) = sqlx::query_as("select count(*) from app_user where id = $1")
+        .bind(user_id)
+        .fetch_one(&state.db.pool)
+        .await?;
+    if users == 0 {
+        return Err(ServerError::NotFound);
+    }
+    let owned: Vec<(TenantId,)> = sqlx::query_as(
+        "select tenant_id from membership where user_id = $1 and role = 'owner' order by created_at, tenant_id",
+    )
+    .bind(user_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    Ok(owned.into_iter().map(|(t,)| t).collect())
+}
+
 /// Suspends a user (`Some(reason)`) or lifts the suspension (`None`).
 /// Suspending ends every session of theirs at once: the next request finds
 /// the account suspended, and the sign-out epoch moves on as well, so no

@@ -268,6 +268,55 @@ pub struct Overrides {
     pub members: Option<i64>,
 }
 
+/// The limits an admin can override, by the names the CLI and the REST
+/// API use, with the column holding each.
+pub const LIMIT_NAMES: [(&str, &str); 3] = [
+    ("posts", "posts_limit_override"),
+    ("sites", "sites_limit_override"),
+    ("members", "members_limit_override"),
+];
+
+fn check_limit(value: i64) -> ServerResult<()> {
+    if (0..=1_000_000).contains(&value) {
+        Ok(())
+    } else {
+        Err(ServerError::Validation(
+            "A limit must be between 0 and 1,000,000.".into(),
+        ))
+    }
+}
+
+/// Overrides one limit of a workspace (`None`: it follows the plan again),
+/// leaving the others as they are.
+pub async fn override_limit(
+    admin: &PlatformAdmin,
+    state: &AppState,
+    tenant_id: &TenantId,
+    name: &str,
+    value: Option<i64>,
+) -> ServerResult<()> {
+    let (_, column) = LIMIT_NAMES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .ok_or_else(|| ServerError::Validation("The limit must be posts, sites or members.".into()))?;
+    value.map(check_limit).transpose()?;
+    let mut tx = state.db.pool.begin().await?;
+    let done = sqlx::query(&format!("update tenant set {column} = $2 where id = $1"))
+        .bind(tenant_id)
+        .bind(value)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ServerError::NotFound);
+    }
+    let shown = value.map(|n| n.to_string()).unwrap_or_else(|| "plan's".into());
+    let event =
+        Event::new(AuditAction::LimitsOverridden, "workspace", tenant_id.as_str()).detail(format!("{name}: {shown}"));
+    audit::by_admin(admin, &mut *tx, Some(tenant_id), event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Sets a workspace's limit overrides: a platform admin's word about one workspace.
 pub async fn set_overrides(
     admin: &PlatformAdmin,
@@ -275,14 +324,8 @@ pub async fn set_overrides(
     tenant_id: &TenantId,
     o: &Overrides,
 ) -> ServerResult<()> {
-    if [o.posts, o.sites, o.members]
-        .iter()
-        .flatten()
-        .any(|n| !(0..=1_000_000).contains(n))
-    {
-        return Err(ServerError::Validation(
-            "A limit must be between 0 and 1,000,000.".into(),
-        ));
+    for value in [o.posts, o.sites, o.members].into_iter().flatten() {
+        check_limit(value)?;
     }
     let mut tx = state.db.pool.begin().await?;
     let done = sqlx::query(
