@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("settings") view=SettingsPage/>
                     <Route path=path!("members") view=MembersPage/>
                     <Route path=path!("api-keys") view=ApiKeysPage/>
+                    <Route path=path!("webhooks") view=WebhooksPage/>
                     <Route path=path!("workspaces/new") view=NewWorkspacePage/>
                     <Route path=path!("audit") view=AuditPage/>
                     <Route path=path!("admin") view=AdminPage/>

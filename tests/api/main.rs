@@ -32,5 +32,6 @@ mod rest;
 mod runner;
 mod security;
 mod sessions;
+mod webhooks;
 mod workers;
 mod workspaces;

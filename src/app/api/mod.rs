@@ -10,4 +10,5 @@ pub mod billing;
 pub mod content;
 pub mod members;
 pub mod sites;
+pub mod webhooks;
 pub mod workspaces;

@@ -204,7 +204,9 @@ fn Nav(is_admin: bool, sees_audit: bool, makes_keys: bool) -> impl IntoView {
             <Show when=move || makes_keys>
                 <A href="/app/api-keys" attr:class=link_class>"API keys"</A>
             </Show>
+            // Webhooks are set up by admins, who also see the audit log.
             <Show when=move || sees_audit>
+                <A href="/app/webhooks" attr:class=link_class>"Webhooks"</A>
                 <A href="/app/audit" attr:class=link_class>"Audit log"</A>
             </Show>
             <Show when=move || is_admin>

@@ -18,6 +18,7 @@ pub mod query;
 mod site;
 mod site_settings;
 mod sites;
+mod webhooks;
 mod workspace;
 
 pub use admin::*;
@@ -36,4 +37,5 @@ pub use not_built::*;
 pub use post::PostPage;
 pub use site::SitePage;
 pub use sites::SitesPage;
+pub use webhooks::WebhooksPage;
 pub use workspace::{NewWorkspacePage, NoWorkspacePage, SettingsPage};

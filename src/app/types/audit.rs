@@ -32,10 +32,14 @@ pub enum AuditAction {
     MemberLeft,
     ApiKeyCreated,
     ApiKeyRevoked,
+    WebhookAdded,
+    WebhookRemoved,
+    WebhookSecretRolled,
+    WebhookResent,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 29] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::PasswordReset,
@@ -61,6 +65,10 @@ impl AuditAction {
         AuditAction::MemberLeft,
         AuditAction::ApiKeyCreated,
         AuditAction::ApiKeyRevoked,
+        AuditAction::WebhookAdded,
+        AuditAction::WebhookRemoved,
+        AuditAction::WebhookSecretRolled,
+        AuditAction::WebhookResent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +106,10 @@ impl AuditAction {
             AuditAction::MemberLeft => ("member_left", "Member left"),
             AuditAction::ApiKeyCreated => ("api_key_created", "API key created"),
             AuditAction::ApiKeyRevoked => ("api_key_revoked", "API key revoked"),
+            AuditAction::WebhookAdded => ("webhook_added", "Webhook endpoint added"),
+            AuditAction::WebhookRemoved => ("webhook_removed", "Webhook endpoint removed"),
+            AuditAction::WebhookSecretRolled => ("webhook_secret_rolled", "Webhook secret rolled"),
+            AuditAction::WebhookResent => ("webhook_resent", "Webhook delivery re-sent"),
         }
     }
 

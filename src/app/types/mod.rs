@@ -11,6 +11,7 @@ mod ids;
 mod members;
 mod plan;
 mod role;
+mod webhooks;
 
 pub use admin::*;
 pub use analytics::{Analytics, AnalyticsQuery};
@@ -23,3 +24,4 @@ pub use ids::{InvitationId, JobId, PostId, SiteId, TenantId, UserId};
 pub use members::*;
 pub use plan::{grouped, Plan, PlanLimits, PlanSummary};
 pub use role::{MemberChange, Permission, Role, Scope};
+pub use webhooks::{WebhookDeliverySummary, WebhookEndpointSummary, WebhookPage};

@@ -73,6 +73,24 @@ pub trait JobKind: Send + Sync + 'static {
         job: &ClaimedJob,
         lease: &Lease,
     ) -> Result<Done, Failure>;
+
+    /// The runner has failed the job for good (`reason` in words). By
+    /// default the workspace's `job.dead` webhooks hear of it; a kind may
+    /// say more, or nothing (webhook deliveries must not beget webhooks).
+    async fn on_dead(&self, state: &AppState, job: &ClaimedJob, reason: &str) {
+        job_dead(state, self.name(), job, reason).await;
+    }
+}
+
+/// The `job.dead` webhook, one shape for every kind.
+pub async fn job_dead(state: &AppState, kind: &str, job: &ClaimedJob, reason: &str) {
+    let hook = serde_json::json!({
+        "job_id": job.id,
+        "kind": kind,
+        "subject_id": job.subject_id,
+        "reason": reason,
+    });
+    crate::server::services::webhooks::emit(state, &job.tenant_id, "job.dead", hook).await;
 }
 
 /// The kinds a worker runs, found by name.

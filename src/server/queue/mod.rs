@@ -13,7 +13,7 @@ pub mod workers;
 
 pub use backoff::backoff;
 pub use claim::{claim, complete_many, release, ClaimLimits};
-pub use kind::{Done, Failure, JobKind, Kinds};
+pub use kind::{job_dead, Done, Failure, JobKind, Kinds};
 pub use lease::{is_lease_lost, Lease};
 
 use crate::app::types::{JobId, Step, TenantId};

@@ -8,6 +8,7 @@ mod health;
 pub mod metrics;
 mod new_key;
 pub mod v1;
+mod webhook_forms;
 mod webhooks;
 
 use crate::server::state::AppState;
@@ -23,5 +24,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/metrics", get(metrics::on_app))
         .route("/app/audit/export.csv", get(exports::audit_csv))
         .route(new_key::PATH, post(new_key::create))
+        .route(webhook_forms::NEW, post(webhook_forms::create))
+        .route(webhook_forms::ROLL, post(webhook_forms::roll))
         .merge(v1::routes(state))
 }

@@ -37,35 +37,46 @@ pub(super) async fn create(
     };
     match made {
         Ok(created) => shown_once(&created.key),
-        Err(e) => back_with(e.to_app_error()),
+        Err(e) => back_with(PATH, BACK, e.to_app_error()),
     }
 }
 
 /// Back to the keys page, relative to this host, with the error encoded as
 /// a server function's would be (`UrlError` shows it).
-fn back_with(error: AppError) -> Response {
-    let to = ServerFnUrlError::new(PATH, error)
-        .to_url(&format!("http://app{BACK}"))
+pub(super) fn back_with(path: &str, back: &str, error: AppError) -> Response {
+    let to = ServerFnUrlError::new(path, error)
+        .to_url(&format!("http://app{back}"))
         .map(|u| format!("{}?{}", u.path(), u.query().unwrap_or_default()))
-        .unwrap_or_else(|_| BACK.into());
+        .unwrap_or_else(|_| back.into());
     (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
 }
 
 /// The key is 'ap_live_' and hex, so it needs no escaping in HTML.
 fn shown_once(key: &str) -> Response {
+    secret_page(
+        "Your new API key",
+        "Copy this key now. It is not shown again, and Autopilot keeps only a fingerprint of it.",
+        ("The new key", key),
+        "Send it as <code>Authorization: Bearer …</code> to <code>/api/v1</code>.",
+        BACK,
+    )
+}
+
+/// A page that shows a secret once: never cached, no scripts, no framing.
+/// `value` and `after` are the caller's own markup-free text.
+pub(super) fn secret_page(title: &str, intro: &str, (label, value): (&str, &str), after: &str, back: &str) -> Response {
     let page = format!(
         "<!DOCTYPE html><html lang=\"en\" class=\"h-full\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Your new API key · Autopilot</title><link rel=\"stylesheet\" href=\"/pkg/autopilot.css\"></head>\
+         <title>{title} · Autopilot</title><link rel=\"stylesheet\" href=\"/pkg/autopilot.css\"></head>\
          <body class=\"h-full bg-slate-50 text-slate-900\"><main class=\"mx-auto max-w-xl px-4 py-16\">\
          <div class=\"rounded-2xl border border-emerald-200 bg-white p-6 shadow-sm\" data-testid=\"new-key\">\
-         <h1 class=\"text-xl font-semibold tracking-tight\">Your new API key</h1>\
-         <p class=\"mt-2 text-sm text-slate-700\">Copy this key now. It is not shown again, and Autopilot keeps only \
-         a fingerprint of it.</p>\
+         <h1 class=\"text-xl font-semibold tracking-tight\">{title}</h1>\
+         <p class=\"mt-2 text-sm text-slate-700\">{intro}</p>\
          <input class=\"mt-4 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 font-mono text-xs\" \
-         readonly aria-label=\"The new key\" value=\"{key}\">\
-         <p class=\"mt-3 text-sm text-slate-600\">Send it as <code>Authorization: Bearer …</code> to <code>/api/v1</code>.</p>\
-         <a class=\"mt-4 inline-block text-sm font-medium text-indigo-600 underline\" href=\"{BACK}\">Done</a>\
+         readonly aria-label=\"{label}\" value=\"{value}\">\
+         <p class=\"mt-3 text-sm text-slate-600\">{after}</p>\
+         <a class=\"mt-4 inline-block text-sm font-medium text-indigo-600 underline\" href=\"{back}\">Done</a>\
          </div></main></body></html>"
     );
     (

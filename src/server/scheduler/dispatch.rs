@@ -46,31 +46,33 @@ async fn attempt(worker: &Worker, job: ClaimedJob) -> (Ended, &'static str) {
             }
         }
     };
-    let (written, outcome) = match outcome {
+    let dead = match outcome {
         Ok(Done::Complete(step)) => return (Ended::Complete(step), "done"),
-        Ok(Done::Ended) => (Ok(()), "ended"),
-        Err(Failure::LeaseLost) => (Ok(()), "lease_lost"),
-        Err(Failure::Stop(reason)) => (
-            lease.finish(&state.db.pool, "dead", Step::Failed, Some(&reason)).await,
-            "dead",
-        ),
+        Ok(Done::Ended) => return (Ended::Written, "ended"),
+        Err(Failure::LeaseLost) => return (Ended::Written, "lease_lost"),
+        Err(Failure::Stop(reason)) => reason,
         Err(Failure::Retry(reason)) if job.attempt >= job.max_attempts => {
-            let reason = format!("{reason} Gave up after {} attempts.", job.attempt);
-            (
-                lease.finish(&state.db.pool, "dead", Step::Failed, Some(&reason)).await,
-                "dead",
-            )
+            format!("{reason} Gave up after {} attempts.", job.attempt)
         }
         Err(Failure::Retry(reason)) => {
             let config = &state.config.worker;
             let delay = backoff(job.attempt, config.retry_base, config.retry_max);
-            (lease.retry_later(&state.db, &reason, delay).await, "retry")
+            if let Err(e) = lease.retry_later(&state.db, &reason, delay).await {
+                tracing::info!(job_id = %job.id, error = %e, "job result not written");
+            }
+            return (Ended::Written, "retry");
         }
     };
-    if let Err(e) = written {
-        tracing::info!(job_id = %job.id, error = %e, "job result not written");
+    match lease.finish(&state.db.pool, "dead", Step::Failed, Some(&dead)).await {
+        // Only the claim that wrote the death tells anyone about it.
+        Ok(()) => {
+            if let Some(kind) = worker.kinds.get(&job.kind) {
+                kind.on_dead(state, &job, &dead).await;
+            }
+        }
+        Err(e) => tracing::info!(job_id = %job.id, error = %e, "job result not written"),
     }
-    (Ended::Written, outcome)
+    (Ended::Written, "dead")
 }
 
 /// Renews the lease every third of its length and returns only when the

@@ -23,6 +23,7 @@ pub mod review;
 pub mod schedules;
 pub mod sites;
 pub mod tokens;
+pub mod webhooks;
 pub mod workspaces;
 
 use crate::server::queue::Kinds;
@@ -35,5 +36,6 @@ pub fn job_kinds() -> Kinds {
         Arc::new(publishing::PostJob),
         Arc::new(housekeeping::Sweep),
         Arc::new(digest::FailureDigest),
+        Arc::new(webhooks::delivery::Deliver),
     ])
 }

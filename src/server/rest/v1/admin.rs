@@ -31,7 +31,7 @@ pub struct UsersQuery {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of users", body = Page<AdminUser>),
-        (status = 403, description = "An admin's key without the admin scope", body = ErrorBody),
+        (status = 403, description = "An API key: admin routes take a signed-in token", body = ErrorBody),
         (status = 404, description = "Not a platform admin", body = ErrorBody),
     ))]
 pub async fn users(

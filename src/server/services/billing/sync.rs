@@ -277,6 +277,8 @@ pub async fn set_plan(tx: &mut Tx, tenant_id: &TenantId, plan: Plan, by: Option<
         .bind(now())
         .execute(&mut **tx)
         .await?;
+    let hook = serde_json::json!({ "from": from, "to": plan.as_str() });
+    crate::server::services::webhooks::emit_in(tx, tenant_id, "plan.changed", hook).await?;
     let event = Event::new(AuditAction::PlanChanged, "workspace", tenant_id.as_str())
         .detail(format!("{from} → {}", plan.as_str()));
     match by {

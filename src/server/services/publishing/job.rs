@@ -40,6 +40,14 @@ impl JobKind for PostJob {
         enqueue_slot(ctx, state, &SiteId::new(site_id), slot).await
     }
 
+    /// A post that will not be published: `post.failed`, then the
+    /// runner's `job.dead` as for every kind.
+    async fn on_dead(&self, state: &AppState, job: &ClaimedJob, reason: &str) {
+        let hook = serde_json::json!({ "job_id": job.id, "site_id": job.subject_id, "reason": reason });
+        crate::server::services::webhooks::emit(state, &job.tenant_id, "post.failed", hook).await;
+        crate::server::queue::job_dead(state, self.name(), job, reason).await;
+    }
+
     async fn run(
         &self,
         ctx: &TenantContext,

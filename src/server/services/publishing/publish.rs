@@ -34,7 +34,29 @@ pub(super) async fn publish(
             Err(Publish::Stopped(failure)) => return Err(failure),
         }
     }
-    Ok(lease.finish(&state.db.pool, "done", Step::Published, None).await?)
+    // The job ends and its webhooks are queued in one transaction: either
+    // both happen or neither, so no published post goes unannounced.
+    let mut tx = state.db.begin_write().await.map_err(Failure::from)?;
+    let url: Option<(Option<String>,)> = sqlx::query_as("select remote_url from post where id = $1 and tenant_id = $2")
+        .bind(&post.id)
+        .bind(ctx.tenant_id())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(ServerError::from)?;
+    lease.finish(&mut *tx, "done", Step::Published, None).await?;
+    let hook = serde_json::json!({
+        "post_id": post.id,
+        "job_id": lease.job_id(),
+        "site_id": site.id,
+        "title": post.title,
+        "url": url.and_then(|(u,)| u).and_then(|u| own_link(&site.url, &u)),
+    });
+    let queued = crate::server::services::webhooks::emit_in(&mut tx, ctx.tenant_id(), "post.published", hook).await?;
+    tx.commit().await.map_err(ServerError::from)?;
+    if queued > 0 {
+        state.wake.notify_one();
+    }
+    Ok(())
 }
 
 enum Publish {

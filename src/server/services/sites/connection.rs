@@ -128,12 +128,30 @@ pub fn describe_failure(e: &WpError) -> ConnectionCheck {
 /// Flags a site whose credentials WordPress refused; its schedule skips it
 /// until the credentials are updated and tested.
 pub async fn flag_attention(ctx: &TenantContext, state: &AppState, site_id: &SiteId, detail: &str) -> ServerResult<()> {
-    sqlx::query("update site set connection = 'attention', connection_detail = $1, updated_at = $2 where id = $3 and tenant_id = $4")
-        .bind(detail)
-        .bind(now())
-        .bind(site_id)
-        .bind(ctx.tenant_id())
-        .execute(&state.db.pool)
-        .await?;
+    // Announced once, when the site turns to needing attention.
+    let turned = sqlx::query(
+        "update site set connection = 'attention', connection_detail = $1, updated_at = $2 where id = $3 \
+         and tenant_id = $4 and connection <> 'attention'",
+    )
+    .bind(detail)
+    .bind(now())
+    .bind(site_id)
+    .bind(ctx.tenant_id())
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if !turned {
+        sqlx::query("update site set connection_detail = $1, updated_at = $2 where id = $3 and tenant_id = $4")
+            .bind(detail)
+            .bind(now())
+            .bind(site_id)
+            .bind(ctx.tenant_id())
+            .execute(&state.db.pool)
+            .await?;
+        return Ok(());
+    }
+    let hook = serde_json::json!({ "site_id": site_id, "reason": detail });
+    crate::server::services::webhooks::emit(state, ctx.tenant_id(), "site.needs_attention", hook).await;
     Ok(())
 }
