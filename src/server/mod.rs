@@ -7,6 +7,7 @@ pub mod clients;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod drafts;
 pub mod error;
 pub mod middleware;
 pub mod queue;

@@ -42,6 +42,11 @@ pub async fn session() -> ServerResult<Session> {
 /// sign-in is worthless after it.
 pub async fn start_session(session: &Session, who: &SignedIn) -> ServerResult<()> {
     session.cycle_id().await.map_err(ServerError::internal)?;
+    // Nothing of whoever used this browser before stays.
+    session
+        .remove_value(crate::server::drafts::KEY)
+        .await
+        .map_err(ServerError::internal)?;
     session
         .insert(keys::USER_ID, &who.user_id)
         .await

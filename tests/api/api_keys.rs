@@ -37,15 +37,7 @@ async fn add_site(app: &TestApp, name: &str) -> String {
 
 /// A program's request: the key and nothing else (no cookie, no Origin).
 async fn api(app: &TestApp, method: &str, path: &str, key: &str) -> (u16, Value) {
-    let client = reqwest::Client::new();
-    let req = match method {
-        "GET" => client.get(app.url(path)),
-        _ => client.post(app.url(path)),
-    };
-    let res = req.bearer_auth(key).send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    crate::rest::call(app, method, path, Some(key), None).await
 }
 
 async fn a_key_is_shown_once_stored_as_a_hash_and_acts_for_its_workspace_only(engine: Engine) {
@@ -134,29 +126,24 @@ async fn a_key_is_shown_once_stored_as_a_hash_and_acts_for_its_workspace_only(en
     let start = html.find("value=\"ap_live_").expect("the key is on the page") + 7;
     let shown = &html[start..start + 72];
     assert_eq!(api(&app, "GET", "/api/v1/sites", shown).await.0, 200, "and it works");
-    let res = key_form(&app, &[("name", ""), ("scopes", "read"), ("expires_in_days", "")]).await;
+    let res = key_form(&app, &[("name", ""), ("scopes", "read"), ("expires_in_days", "365")]).await;
     let back = res.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(res.status().as_u16(), 303);
     assert!(back.contains("/app/api-keys?") && back.contains("__err="), "{back}");
-    assert!(app
-        .page_html(back.trim_start_matches(&app.base))
-        .await
-        .contains("Give the key a name"));
+    let page = app.page_html(back.trim_start_matches(&app.base)).await;
+    assert!(page.contains("Give the key a name"));
+    // The form is as it was sent, once.
+    assert!(
+        page.contains(r#"value="read" selected"#) && page.contains(r#"value="365" selected"#),
+        "{page}"
+    );
+    let again = app.page_html("/app/api-keys").await;
+    assert!(again.contains(r#"value="90" selected"#) && !again.contains(r#"value="365" selected"#));
 }
 
 /// The keys page's form, posted by a browser without wasm.
 async fn key_form(app: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(app.url("/app/api-keys/new"))
-        .header("cookie", app.cookie().unwrap())
-        .header("origin", &app.base)
-        .form(fields)
-        .send()
-        .await
-        .unwrap()
+    app.browser_form("/app/api-keys/new", fields).await
 }
 
 async fn revoked_expired_and_missing_keys_answer_401(engine: Engine) {

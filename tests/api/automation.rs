@@ -65,6 +65,17 @@ pub async fn save_settings(app: &TestApp, site: &str, settings: Value) -> (u16, 
 }
 
 /// Waits until the job reaches `step` and returns its row as JSON-ish fields.
+/// The post a job wrote, once it is waiting for review.
+pub async fn post_awaiting_review(app: &TestApp, job_id: &str) -> String {
+    wait_for_step(app, job_id, "awaiting_review").await;
+    let (post,): (String,) = sqlx::query_as("select id from post where job_id = $1")
+        .bind(job_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    post
+}
+
 pub async fn wait_for_step(app: &TestApp, job_id: &str, step: &str) -> (String, i64, Option<String>) {
     let mut last = None;
     for _ in 0..300 {
@@ -354,12 +365,7 @@ async fn another_workspace_cannot_see_or_act_on_sites_jobs_or_posts(engine: Engi
     let site = app_with_site(&app, &wp, "ada@example.com").await;
     assert_eq!(save_settings(&app, &site, settings("review", "publish")).await.0, 200);
     let job = run_now(&app, &site).await;
-    wait_for_step(&app, &job, "awaiting_review").await;
-    let (post,): (String,) = sqlx::query_as("select id from post where job_id = $1")
-        .bind(&job)
-        .fetch_one(&app.db.pool)
-        .await
-        .unwrap();
+    let post = post_awaiting_review(&app, &job).await;
 
     let other = spawn_on(&app.database_url, &[("RUN_WORKER", "false")]).await;
     other.sign_up("eve@example.com", PASSWORD, "Evil").await;

@@ -307,6 +307,20 @@ impl TestApp {
         self.http.get(self.url(path)).headers(h).send().await.unwrap()
     }
 
+    /// A plain form posted by a browser without wasm (redirects are not
+    /// followed, so a refusal's way back can be read).
+    pub async fn browser_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        let mut h = self.headers();
+        h.insert("accept", HeaderValue::from_static("text/html,application/xhtml+xml"));
+        self.http
+            .post(self.url(path))
+            .headers(h)
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// A form post carrying its own request id.
     pub async fn http_post_form(&self, path: &str, form: &[(&str, &str)], request_id: &str) -> Response {
         let mut h = self.headers();

@@ -291,8 +291,13 @@ async fn seats_count_members_and_pending_invitations(engine: Engine) {
     for n in 1..=4 {
         assert_eq!(invite(&app, &format!("p{n}@example.com"), "member").await.0, 200);
     }
-    let (status, _) = invite(&app, "p5@example.com", "member").await;
+    let (status, _) = invite(&app, "p5@example.com", "admin").await;
     assert_eq!(status, 409, "Pro's 5 seats: the owner and 4 invitations");
+    // The refused form comes back as it was sent, once.
+    let page = app.page_html("/app/members").await;
+    assert!(page.contains(r#"value="p5@example.com""#), "{page}");
+    assert!(page.contains(r#"value="admin" selected"#), "{page}");
+    assert!(!app.page_html("/app/members").await.contains("p5@example.com"));
     let (_, page) = app.call_json("members/list", &[("q", ""), ("page", "1")]).await;
     assert_eq!(
         (page["seats_used"].as_i64(), page["seats_limit"].as_i64()),

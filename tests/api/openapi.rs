@@ -3,7 +3,7 @@
 //! matches them, request and answer alike (checked by a small JSON Schema
 //! validator written here, independent of the code that made the document).
 
-use crate::automation::{save_settings, settings, wait_for_step};
+use crate::automation::{post_awaiting_review, save_settings, settings};
 use crate::fake_wordpress::{FakeWordPress, APP_PASSWORD, USERNAME};
 use crate::helpers::{spawn_with, Engine, TestApp, PASSWORD};
 use crate::on_both_engines;
@@ -17,7 +17,7 @@ on_both_engines!(
 
 /// Every route of the API, as the issue names them, plus the document and
 /// its page. The document must list exactly these.
-const ROUTES: [(&str, &str); 26] = [
+const ROUTES: [(&str, &str); 32] = [
     ("get", "/healthz"),
     ("get", "/openapi.json"),
     ("get", "/docs"),
@@ -40,6 +40,12 @@ const ROUTES: [(&str, &str); 26] = [
     ("post", "/automation/posts/{id}/reject"),
     ("get", "/billing/usage"),
     ("post", "/billing/change-plan/{plan}"),
+    ("get", "/webhooks"),
+    ("post", "/webhooks"),
+    ("delete", "/webhooks/{id}"),
+    ("post", "/webhooks/{id}/roll-secret"),
+    ("get", "/webhooks/{id}/deliveries"),
+    ("post", "/webhooks/deliveries/{id}/resend"),
     ("get", "/admin/users"),
     ("post", "/admin/users/{id}/suspend"),
     ("post", "/admin/users/{id}/limits/{limit}"),
@@ -47,13 +53,14 @@ const ROUTES: [(&str, &str); 26] = [
 ];
 
 /// Routes that take a JSON body.
-const WITH_BODY: [(&str, &str); 8] = [
+const WITH_BODY: [(&str, &str); 9] = [
     ("post", "/auth/register"),
     ("post", "/auth/login"),
     ("post", "/auth/refresh"),
     ("post", "/auth/revoke"),
     ("post", "/sites"),
     ("patch", "/sites/{id}"),
+    ("post", "/webhooks"),
     ("post", "/admin/users/{id}/suspend"),
     ("post", "/admin/users/{id}/limits/{limit}"),
 ];
@@ -165,6 +172,12 @@ async fn every_route_is_in_the_document_with_its_auth_and_schemas(engine: Engine
     let page = res.text().await.unwrap();
     assert_eq!(page.matches("data-testid=\"operation\"").count(), ROUTES.len());
     assert!(page.contains("/api/v1/automation/posts/{id}/approve"));
+    // With the signing scheme, its code set as code, not as backticks.
+    assert!(
+        page.contains("<code>{webhook-id}.{webhook-timestamp}.{body}</code>"),
+        "{page}"
+    );
+    assert!(!page.contains('`'));
 }
 
 /// Checks `value` against `schema` (the subset of JSON Schema 2020-12 the
@@ -391,13 +404,7 @@ async fn a_sample_call_of_every_route_matches_its_schemas(engine: Engine) {
             )
             .await;
         let job = queued["job_id"].as_str().unwrap().to_string();
-        wait_for_step(&app, &job, "awaiting_review").await;
-        let (post,): (String,) = sqlx::query_as("select id from post where job_id = $1")
-            .bind(&job)
-            .fetch_one(&app.db.pool)
-            .await
-            .unwrap();
-        posts.push(post);
+        posts.push(post_awaiting_review(&app, &job).await);
     }
     api.call(
         "get",
@@ -422,6 +429,12 @@ async fn a_sample_call_of_every_route_matches_its_schemas(engine: Engine) {
     api.call("post", "/automation/posts/{id}/reject", &reject, key, None)
         .await;
 
+    // An endpoint first, so the plan change below is delivered to it.
+    let hook = json!({ "url": "https://hooks.example.com/autopilot", "events": ["plan.changed"] });
+    let hook = api.call("post", "/webhooks", "/webhooks", key, Some(hook)).await;
+    let hook_id = hook["endpoint"]["id"].as_str().unwrap().to_string();
+    api.call("get", "/webhooks", "/webhooks", key, None).await;
+
     api.call("get", "/billing/usage", "/billing/usage", key, None).await;
     api.call(
         "post",
@@ -431,6 +444,17 @@ async fn a_sample_call_of_every_route_matches_its_schemas(engine: Engine) {
         None,
     )
     .await;
+
+    let log = format!("/webhooks/{hook_id}/deliveries");
+    let log = api.call("get", "/webhooks/{id}/deliveries", &log, key, None).await;
+    let delivery = log["data"][0]["id"].as_str().unwrap().to_string();
+    let resend = format!("/webhooks/deliveries/{delivery}/resend");
+    api.call("post", "/webhooks/deliveries/{id}/resend", &resend, key, None)
+        .await;
+    let roll = format!("/webhooks/{hook_id}/roll-secret");
+    api.call("post", "/webhooks/{id}/roll-secret", &roll, key, None).await;
+    let hook_at = format!("/webhooks/{hook_id}");
+    api.call("delete", "/webhooks/{id}", &hook_at, key, None).await;
 
     api.call("get", "/admin/users", "/admin/users?q=ada", admin, None).await;
     api.call("get", "/admin/health", "/admin/health", admin, None).await;

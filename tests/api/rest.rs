@@ -72,7 +72,7 @@ async fn user_with_key(app: &TestApp, email: &str, workspace: &str, scopes: &str
     key_of(app, scopes).await
 }
 
-async fn key_of(app: &TestApp, scopes: &str) -> String {
+pub async fn key_of(app: &TestApp, scopes: &str) -> String {
     let (status, created) = app
         .call_json(
             "api_keys/create",
@@ -797,6 +797,9 @@ async fn each_key_has_its_plan_s_rate_and_each_address_a_ceiling(engine: Engine)
     assert_eq!(s, 200, "{body}");
     let (_, [limit, ..], _) = limited_get(&app, "/api/v1/sites", Some(&other_key)).await;
     assert_eq!(limit, Some(50));
+    // Only the reference itself is uncounted, not a route whose id is "docs".
+    let (s, [limit, ..], _) = limited_get(&app, "/api/v1/sites/docs", Some(&other_key)).await;
+    assert_eq!((s, limit), (404, Some(50)));
 
     // Every address has a ceiling, with a credential or without one.
     // Calls without a valid credential count against their address.
@@ -832,6 +835,15 @@ async fn each_key_has_its_plan_s_rate_and_each_address_a_ceiling(engine: Engine)
     for key in &keys[..3] {
         for _ in 0..3 {
             assert_eq!(limited_get(&crowded, "/api/v1/sites", Some(key)).await.0, 200);
+        }
+        if key == &keys[0] {
+            // A runaway key is refused on its own count; its refused calls
+            // do not use up the workspace's share the others still have.
+            for _ in 0..3 {
+                let (s, _, body) = limited_get(&crowded, "/api/v1/sites", Some(key)).await;
+                assert_eq!(s, 429);
+                assert!(body["error"]["message"].as_str().unwrap().contains("This credential"));
+            }
         }
     }
     let (s, _, body) = limited_get(&crowded, "/api/v1/sites", Some(&keys[3])).await;

@@ -8,6 +8,7 @@ use crate::automation::{run_now, save_settings, settings, wait_for_step};
 use crate::fake_wordpress::{FakeWordPress, APP_PASSWORD, USERNAME};
 use crate::helpers::{spawn, spawn_with, Engine, TestApp, PASSWORD};
 use crate::on_both_engines;
+use crate::rest::{call, key_of};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -16,7 +17,7 @@ use axum::Router;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
-use serde_json::Value;
+use serde_json::{json, Value};
 use sha2::Sha256;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -26,6 +27,7 @@ on_both_engines!(
     a_failed_delivery_is_retried_logged_and_can_be_re_sent,
     a_rolled_secret_signs_beside_the_old_one_for_the_grace,
     endpoints_take_https_known_events_and_admins_in_their_own_workspace,
+    programs_register_endpoints_and_read_their_log_over_the_api,
 );
 
 /// What the receiver got.
@@ -107,19 +109,8 @@ fn verifies(secret: &str, got: &Received) -> bool {
     got.signature.split(' ').any(|s| s == expected)
 }
 
-/// Posts one of the page's plain forms as the signed-in browser does.
 async fn form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(app.url(path))
-        .header("cookie", app.cookie().unwrap())
-        .header("origin", &app.base)
-        .form(fields)
-        .send()
-        .await
-        .unwrap()
+    app.browser_form(path, fields).await
 }
 
 /// Adds an endpoint through the page's form; returns the secret shown once.
@@ -330,7 +321,17 @@ async fn endpoints_take_https_known_events_and_admins_in_their_own_workspace(eng
         assert!(back.starts_with("/app/webhooks?") && back.contains("__err="), "{back}");
         let page = app.page_html(&back).await;
         assert!(page.to_lowercase().contains(says), "{url}: the page says {says}");
+        // What was typed is in the form again, once.
+        assert!(page.contains(&format!(r#"value="{url}""#)), "{url} is kept");
+        assert!(!app.page_html("/app/webhooks").await.contains(url));
     }
+    // A draft is its author's: someone signing in on the same browser
+    // does not see it.
+    let refused = "https://hooks.example.com/ada-only";
+    form(&app, "/app/webhooks/new", &[("url", refused), ("events", "")]).await;
+    assert_eq!(app.log_in("bob@example.com", PASSWORD).await.0, 200);
+    assert!(!app.page_html("/app/webhooks").await.contains(refused));
+    app.log_in("ada@example.com", PASSWORD).await;
     assert_eq!(
         app.count("select count(*) from webhook_endpoint").await,
         1,
@@ -362,4 +363,129 @@ async fn endpoints_take_https_known_events_and_admins_in_their_own_workspace(eng
             .await,
         2
     );
+}
+
+fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("")
+}
+
+async fn programs_register_endpoints_and_read_their_log_over_the_api(engine: Engine) {
+    let receiver = Receiver::start().await;
+    let app = spawn(engine).await;
+    app.sign_up("ada@example.com", PASSWORD, "Acme").await;
+    let reader = key_of(&app, "read").await;
+    let admin = key_of(&app, "read write admin").await;
+    let (reader, admin) = (Some(reader.as_str()), Some(admin.as_str()));
+    let hook = |url: &str, events: Value| Some(json!({ "url": url, "events": events }));
+
+    // Refusals change nothing.
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/webhooks",
+        reader,
+        hook(&receiver.url, json!(["plan.changed"])),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (403, "forbidden"), "{body}");
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/webhooks",
+        admin,
+        hook("ftp://example.com/x", json!(["plan.changed"])),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("https://"),
+        "{body}"
+    );
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/v1/webhooks",
+        admin,
+        hook(&receiver.url, json!(["post.exploded"])),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let unknown = Some(json!({ "url": receiver.url, "events": ["plan.changed"], "secret": "mine" }));
+    let (status, body) = call(&app, "POST", "/api/v1/webhooks", admin, unknown).await;
+    assert!(status == 400 || status == 422, "{status} {body}");
+    assert_eq!(app.count("select count(*) from webhook_endpoint").await, 0);
+
+    let (status, created) = call(
+        &app,
+        "POST",
+        "/api/v1/webhooks",
+        admin,
+        hook(&receiver.url, json!(["plan.changed"])),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let id = created["endpoint"]["id"].as_str().unwrap().to_string();
+    assert_eq!(created["endpoint"]["events"], json!(["plan.changed"]));
+    let (status, listed) = call(&app, "GET", "/api/v1/webhooks", reader, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(listed["data"][0]["id"], id.as_str());
+    assert!(!listed.to_string().contains(&secret), "the secret is shown once");
+
+    let (status, _) = call(&app, "POST", "/api/v1/billing/change-plan/pro", admin, None).await;
+    assert_eq!(status, 200);
+    let got = receiver.wait_for(1).await;
+    assert!(verifies(&secret, &got[0]));
+    let log_path = format!("/api/v1/webhooks/{id}/deliveries");
+    // Waited for through the page (the key's calls are rate limited).
+    wait_for_status(&app, "delivered").await;
+    let (status, log) = call(&app, "GET", &log_path, reader, None).await;
+    assert_eq!(status, 200, "{log}");
+    assert_eq!(
+        (
+            log["data"][0]["status"].as_str(),
+            log["data"][0]["response_code"].as_i64()
+        ),
+        (Some("delivered"), Some(200))
+    );
+    assert_eq!(log["next_cursor"], Value::Null);
+    let delivery = log["data"][0]["id"].as_str().unwrap().to_string();
+    let resend = format!("/api/v1/webhooks/deliveries/{delivery}/resend");
+    let (status, body) = call(&app, "POST", &resend, reader, None).await;
+    assert_eq!((status, code(&body)), (403, "forbidden"));
+    let (status, body) = call(&app, "POST", &resend, admin, None).await;
+    assert_eq!(status, 202, "{body}");
+    assert_ne!(body["delivery_id"], delivery.as_str());
+    assert_eq!(receiver.wait_for(2).await[1].id, got[0].id, "the same event again");
+
+    let roll = format!("/api/v1/webhooks/{id}/roll-secret");
+    let (status, rolled) = call(&app, "POST", &roll, admin, None).await;
+    assert_eq!(status, 200, "{rolled}");
+    assert!(rolled["secret"].as_str().unwrap().starts_with("whsec_"));
+    let (status, body) = call(&app, "POST", &roll, admin, None).await;
+    assert_eq!((status, code(&body)), (409, "conflict"), "one roll per grace");
+
+    // Another workspace's key finds none of it.
+    app.as_user(&None);
+    app.sign_up("bob@example.com", PASSWORD, "Bob's").await;
+    let bob = key_of(&app, "read write admin").await;
+    let bob = Some(bob.as_str());
+    let at = format!("/api/v1/webhooks/{id}");
+    for (method, path) in [
+        ("DELETE", at.as_str()),
+        ("POST", roll.as_str()),
+        ("GET", log_path.as_str()),
+        ("POST", resend.as_str()),
+    ] {
+        let (status, body) = call(&app, method, path, bob, None).await;
+        assert_eq!((status, code(&body)), (404, "not_found"), "{method} {path}");
+    }
+    let (_, listed) = call(&app, "GET", "/api/v1/webhooks", bob, None).await;
+    assert_eq!(listed["data"], json!([]));
+
+    let (status, _) = call(&app, "DELETE", &at, admin, None).await;
+    assert_eq!(status, 204);
+    let (status, _) = call(&app, "DELETE", &at, admin, None).await;
+    assert_eq!(status, 404);
+    assert_eq!(app.count("select count(*) from webhook_endpoint").await, 0);
 }

@@ -8,7 +8,9 @@ use leptos::prelude::*;
 pub async fn list_api_keys(page: i64) -> Result<ApiKeyList, AppError> {
     use crate::server::{auth::TenantContext, request as api, services::api_keys};
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(api_keys::list(&ctx, &api::state()?, page).await?)
+    let mut list = api_keys::list(&ctx, &api::state()?, page).await?;
+    list.draft = crate::server::drafts::take(&api::session().await?, &ctx, crate::server::rest::NEW_KEY).await;
+    Ok(list)
 }
 
 /// `scopes`: names separated by spaces (`read write`); `expires_in_days`

@@ -15,15 +15,28 @@ fn parse_role(role: &str) -> Result<crate::app::types::Role, crate::server::erro
 pub async fn list_members(q: String, page: i64) -> Result<MemberList, AppError> {
     use crate::server::{auth::TenantContext, request as api, services::members};
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(members::list(&ctx, &api::state()?, &q, page).await?)
+    let mut list = members::list(&ctx, &api::state()?, &q, page).await?;
+    list.draft = crate::server::drafts::take(&api::session().await?, &ctx, INVITE_FORM).await;
+    Ok(list)
 }
+
+/// The invitation form, for its refused fields (`server::drafts`).
+#[cfg(feature = "ssr")]
+const INVITE_FORM: &str = "members/invite";
 
 #[server(prefix = "/api", endpoint = "members/invite")]
 pub async fn invite_member(email: String, role: String) -> Result<InvitationId, AppError> {
     use crate::server::{auth::TenantContext, domain::Email, request as api, services::members::invitations};
     let ctx = api::extract::<TenantContext>().await?;
-    let (email, role) = (Email::parse(&email)?, parse_role(&role)?);
-    Ok(invitations::invite(&ctx, &api::state()?, &email, role).await?)
+    let invited = match (Email::parse(&email), parse_role(&role)) {
+        (Ok(address), Ok(chosen)) => invitations::invite(&ctx, &api::state()?, &address, chosen).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    if invited.is_err() {
+        let fields = vec![("email".into(), email), ("role".into(), role)];
+        crate::server::drafts::keep(&api::session().await?, &ctx, INVITE_FORM, fields).await;
+    }
+    Ok(invited?)
 }
 
 #[server(prefix = "/api", endpoint = "members/resend")]

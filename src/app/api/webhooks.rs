@@ -12,7 +12,9 @@ pub async fn webhooks_page(endpoint_id: String, page: i64) -> Result<WebhookPage
     use crate::server::{auth::TenantContext, request as api, services::webhooks};
     let ctx = api::extract::<TenantContext>().await?;
     let endpoint = Some(endpoint_id.as_str()).filter(|e| !e.is_empty());
-    Ok(webhooks::page(&ctx, &api::state()?, endpoint, page).await?)
+    let mut found = webhooks::page(&ctx, &api::state()?, endpoint, page).await?;
+    found.draft = crate::server::drafts::take(&api::session().await?, &ctx, crate::server::rest::NEW_WEBHOOK).await;
+    Ok(found)
 }
 
 #[server(prefix = "/api", endpoint = "webhooks/remove")]

@@ -4,7 +4,7 @@
 use crate::app::api::api_keys::{list_api_keys, RevokeApiKey};
 use crate::app::components::{ConfirmedPost, ErrorPanel, PageHeader, Pager, TextField, UrlError};
 use crate::app::pages::query::{page_href, page_param};
-use crate::app::types::{ApiKeyList, ApiKeySummary, Scope};
+use crate::app::types::{ApiKeyList, ApiKeySummary, FormDraft, Scope};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -28,7 +28,7 @@ pub fn ApiKeysPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match keys.await {
                     Ok(page) => view! {
-                        {page.can_create.then(|| view! { <CreateKeyForm max=page.max_scope/> })}
+                        {page.can_create.then(|| view! { <CreateKeyForm max=page.max_scope draft=page.draft.clone()/> })}
                         <KeyList page/>
                     }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
@@ -39,29 +39,34 @@ pub fn ApiKeysPage() -> impl IntoView {
 }
 
 /// A plain form: the key comes back on a page of its own, once
-/// (`server::rest::new_key`).
+/// (`server::rest::new_key`); after a refusal the form is as it was.
 #[component]
-fn CreateKeyForm(max: Scope) -> impl IntoView {
+fn CreateKeyForm(max: Scope, draft: FormDraft) -> impl IntoView {
+    let scopes = draft.value("scopes").unwrap_or_else(|| "read write".into());
+    let expiry = draft.value("expires_in_days").unwrap_or_else(|| "90".into());
+    let option = move |value: &'static str, label: &'static str| {
+        view! { <option value=value selected=expiry == value>{label}</option> }
+    };
     view! {
         <section class="mb-4 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <h2 class="text-base font-semibold">"New key"</h2>
             <form method="post" action="/app/api-keys/new" class="mt-4 grid gap-3 sm:grid-cols-4 sm:items-end" data-testid="api-key-form">
-                <div class="sm:col-span-2"><TextField label="Name" name="name" placeholder="Zapier" maxlength=60/></div>
+                <div class="sm:col-span-2"><TextField label="Name" name="name" placeholder="Zapier" maxlength=60 value=draft.value("name").unwrap_or_default()/></div>
                 <label class="block">
                     <span class="mb-1 block text-sm font-medium text-slate-700">"Access"</span>
                     <select class=SELECT name="scopes">
-                        <option value="read">"Read only"</option>
-                        {(max >= Scope::Write).then(|| view! { <option value="read write" selected>"Read and write"</option> })}
-                        {(max >= Scope::Admin).then(|| view! { <option value="read write admin">"Everything, members and billing too"</option> })}
+                        <option value="read" selected=scopes == "read">"Read only"</option>
+                        {(max >= Scope::Write).then(|| view! { <option value="read write" selected=scopes == "read write">"Read and write"</option> })}
+                        {(max >= Scope::Admin).then(|| view! { <option value="read write admin" selected=scopes == "read write admin">"Everything, members and billing too"</option> })}
                     </select>
                 </label>
                 <label class="block">
                     <span class="mb-1 block text-sm font-medium text-slate-700">"Expires"</span>
                     <select class=SELECT name="expires_in_days">
-                        <option value="30">"In 30 days"</option>
-                        <option value="90" selected>"In 90 days"</option>
-                        <option value="365">"In a year"</option>
-                        <option value="">"Never"</option>
+                        {option("30", "In 30 days")}
+                        {option("90", "In 90 days")}
+                        {option("365", "In a year")}
+                        {option("", "Never")}
                     </select>
                 </label>
                 <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 sm:col-span-4 sm:w-48">"Create key"</button>

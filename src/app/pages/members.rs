@@ -10,7 +10,7 @@ use crate::app::api::members::{
 };
 use crate::app::components::{ConfirmedPost, ErrorPanel, PageHeader, Pager, UrlError, INPUT_CLASS};
 use crate::app::pages::query::{page_href, page_param, param};
-use crate::app::types::{InvitationSummary, MemberChange, MemberList, MemberSummary, Role, UserId};
+use crate::app::types::{FormDraft, InvitationSummary, MemberChange, MemberList, MemberSummary, Role, UserId};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -51,7 +51,7 @@ fn Members(page: MemberList) -> impl IntoView {
     view! {
         <p class="mb-4 text-sm text-slate-600" data-testid="seats">{seats}</p>
         {if manages {
-            view! { <InviteForm grantable=grantable(mine)/> }.into_any()
+            view! { <InviteForm grantable=grantable(mine) draft=page.draft.clone()/> }.into_any()
         } else {
             view! { <p class="mb-6 text-sm text-slate-500">"Only owners and admins invite people or change their roles."</p> }.into_any()
         }}
@@ -132,16 +132,22 @@ fn role_options(roles: Vec<Role>, selected: Role) -> impl IntoView {
         .collect_view()
 }
 
+/// After a refusal the form is as it was sent.
 #[component]
-fn InviteForm(grantable: Vec<Role>) -> impl IntoView {
+fn InviteForm(grantable: Vec<Role>, draft: FormDraft) -> impl IntoView {
+    let chosen = draft
+        .value("role")
+        .and_then(|r| Role::parse(&r))
+        .unwrap_or(Role::Member);
     view! {
         <section class="mb-6 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <h2 class="text-base font-semibold">"Invite someone"</h2>
             <p class="mt-1 text-sm text-slate-600">"They get a link by email that works once, for 7 days."</p>
             <form method="post" action=InviteMember::url() class="mt-4 flex flex-col gap-3 sm:flex-row" data-testid="invite-form">
-                <input class=INPUT_CLASS type="email" name="email" aria-label="Email address" placeholder="name@example.com" maxlength="254" required/>
+                <input class=INPUT_CLASS type="email" name="email" aria-label="Email address" placeholder="name@example.com" maxlength="254" required
+                    value=draft.value("email").unwrap_or_default()/>
                 <select class="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm" name="role" aria-label="Role">
-                    {role_options(grantable, Role::Member)}
+                    {role_options(grantable, chosen)}
                 </select>
                 <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 sm:w-44">"Send invitation"</button>
             </form>

@@ -5,7 +5,7 @@
 use crate::app::api::webhooks::{webhooks_page, RemoveWebhook, ResendWebhook};
 use crate::app::components::{ConfirmedPost, ErrorPanel, PageHeader, Pager, TextField, UrlError, INPUT_CLASS};
 use crate::app::pages::query::{page_href, page_param, param};
-use crate::app::types::{WebhookDeliverySummary, WebhookEndpointSummary, WebhookPage};
+use crate::app::types::{FormDraft, WebhookDeliverySummary, WebhookEndpointSummary, WebhookPage};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -43,7 +43,7 @@ fn Webhooks(page: WebhookPage) -> impl IntoView {
     let can_manage = page.can_manage;
     let log_label = format!("{} page{}", page.pages, if page.pages == 1 { "" } else { "s" });
     view! {
-        {can_manage.then(|| view! { <NewEndpointForm events=page.events.clone()/> })}
+        {can_manage.then(|| view! { <NewEndpointForm events=page.events.clone() draft=page.draft.clone()/> })}
         <section class="mb-4 rounded-2xl border border-slate-200 bg-white shadow-sm">
             <h2 class="border-b border-slate-200 px-6 py-4 text-base font-semibold">"Endpoints"</h2>
             {if page.endpoints.is_empty() {
@@ -78,26 +78,31 @@ fn Webhooks(page: WebhookPage) -> impl IntoView {
     }
 }
 
+/// Every event is ticked at first; after a refusal the form is as it was.
 #[component]
-fn NewEndpointForm(events: Vec<String>) -> impl IntoView {
+fn NewEndpointForm(events: Vec<String>, draft: FormDraft) -> impl IntoView {
     view! {
         <section class="mb-4 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <h2 class="text-base font-semibold">"New endpoint"</h2>
             <form method="post" action="/app/webhooks/new" class="mt-4 grid gap-3" data-testid="webhook-form">
-                <TextField label="Address" name="url" placeholder="https://example.com/hooks/autopilot" maxlength=500/>
+                <TextField label="Address" name="url" placeholder="https://example.com/hooks/autopilot" maxlength=500
+                    value=draft.value("url").unwrap_or_default()/>
                 <label class="block">
                     <span class="mb-1 block text-sm font-medium text-slate-700">"Description (optional)"</span>
-                    <input class=INPUT_CLASS type="text" name="description" placeholder="Slack relay" maxlength="200"/>
+                    <input class=INPUT_CLASS type="text" name="description" placeholder="Slack relay" maxlength="200"
+                        value=draft.value("description").unwrap_or_default()/>
                 </label>
                 <fieldset>
                     <legend class="mb-1 text-sm font-medium text-slate-700">"Events"</legend>
                     <div class="flex flex-wrap gap-x-4 gap-y-1">
-                        {events.into_iter().map(|e| view! {
+                        {events.into_iter().map(|e| {
+                            let ticked = draft.is_empty() || draft.has("events", &e);
+                            view! {
                             <label class="flex items-center gap-2 text-sm">
-                                <input type="checkbox" name="events" value=e.clone() checked=true/>
+                                <input type="checkbox" name="events" value=e.clone() checked=ticked/>
                                 <code>{e}</code>
                             </label>
-                        }).collect_view()}
+                        }}).collect_view()}
                     </div>
                 </fieldset>
                 <button type="submit" class=BUTTON>"Add endpoint"</button>

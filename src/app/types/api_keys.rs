@@ -36,6 +36,8 @@ pub struct ApiKeyList {
     pub can_create: bool,
     /// The widest scope the viewer's role can give a key.
     pub max_scope: Scope,
+    /// The new-key form as it was refused, to fill it again.
+    pub draft: super::FormDraft,
 }
 
 /// A key just made: the only time its full text is shown.

@@ -66,3 +66,24 @@ pub struct MemberSummary {
     pub role: Role,
     pub joined_at: i64,
 }
+
+/// The fields of a plain form the server refused, given back once so the
+/// page fills the form again (`server::drafts`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormDraft(pub Vec<(String, String)>);
+
+impl FormDraft {
+    /// The first value of `name`, if the form had it.
+    pub fn value(&self, name: &str) -> Option<String> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    /// Whether `name` had `value` (a ticked box, a chosen option).
+    pub fn has(&self, name: &str, value: &str) -> bool {
+        self.0.iter().any(|(k, v)| k == name && v == value)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

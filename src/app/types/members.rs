@@ -46,6 +46,8 @@ pub struct MemberList {
     /// The viewer: their own row offers "Leave" instead of "Remove".
     pub me: UserId,
     pub my_role: Role,
+    /// The invitation form as it was refused, to fill it again.
+    pub draft: super::FormDraft,
 }
 
 /// What an invitation link shows before it is accepted.

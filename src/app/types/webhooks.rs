@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookEndpointSummary {
     pub id: String,
     pub url: String,
@@ -16,6 +17,7 @@ pub struct WebhookEndpointSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WebhookDeliverySummary {
     pub id: String,
     pub endpoint_id: String,
@@ -44,4 +46,6 @@ pub struct WebhookPage {
     pub deliveries: Vec<WebhookDeliverySummary>,
     pub page: i64,
     pub pages: i64,
+    /// The new-endpoint form as it was refused, to fill it again.
+    pub draft: super::FormDraft,
 }

@@ -9,6 +9,10 @@ pub mod metrics;
 mod new_key;
 pub mod v1;
 mod webhook_forms;
+
+/// The plain forms whose refused fields come back (`server::drafts`).
+pub use new_key::PATH as NEW_KEY;
+pub use webhook_forms::NEW as NEW_WEBHOOK;
 mod webhooks;
 
 use crate::server::state::AppState;

@@ -2,10 +2,13 @@
 //! here as a plain form; the answer is a small page holding the key, so
 //! the key never travels in an address, never sits in a session, and the
 //! keys page ships no wasm. A refusal goes back to the keys page with the
-//! error in the address, as a server function's would.
+//! error in the address, as a server function's would, and the fields in
+//! the session (`drafts`).
 
 use crate::app::error::AppError;
 use crate::server::auth::TenantContext;
+use crate::server::domain::escape_html as escape;
+use crate::server::drafts;
 use crate::server::services::api_keys::{self, NewApiKey};
 use crate::server::state::AppState;
 use axum::extract::State;
@@ -14,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Form;
 use leptos::server_fn::error::ServerFnUrlError;
 use serde::Deserialize;
+use tower_sessions::Session;
 
 pub const PATH: &str = "/app/api-keys/new";
 const BACK: &str = "/app/api-keys";
@@ -28,16 +32,25 @@ pub(super) struct NewKeyForm {
 
 pub(super) async fn create(
     ctx: TenantContext,
+    session: Session,
     State(state): State<AppState>,
     Form(form): Form<NewKeyForm>,
 ) -> Response {
-    let made = match NewApiKey::parse(&form.name, &[form.scopes], &form.expires_in_days) {
+    let made = match NewApiKey::parse(&form.name, std::slice::from_ref(&form.scopes), &form.expires_in_days) {
         Ok(input) => api_keys::create(&ctx, &state, input).await,
         Err(e) => Err(e),
     };
     match made {
         Ok(created) => shown_once(&created.key),
-        Err(e) => back_with(PATH, BACK, e.to_app_error()),
+        Err(e) => {
+            let fields = vec![
+                ("name".into(), form.name),
+                ("scopes".into(), form.scopes),
+                ("expires_in_days".into(), form.expires_in_days),
+            ];
+            drafts::keep(&session, &ctx, PATH, fields).await;
+            back_with(PATH, BACK, e.to_app_error())
+        }
     }
 }
 
@@ -63,8 +76,10 @@ fn shown_once(key: &str) -> Response {
 }
 
 /// A page that shows a secret once: never cached, no scripts, no framing.
-/// `value` and `after` are the caller's own markup-free text.
+/// The texts and the secret are escaped; only `after` is the caller's own
+/// markup (a constant).
 pub(super) fn secret_page(title: &str, intro: &str, (label, value): (&str, &str), after: &str, back: &str) -> Response {
+    let [title, intro, label, value, back] = [title, intro, label, value, back].map(escape);
     let page = format!(
         "<!DOCTYPE html><html lang=\"en\" class=\"h-full\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\

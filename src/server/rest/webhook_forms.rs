@@ -1,16 +1,20 @@
 //! The webhooks page's two forms that hand out a signing secret: adding an
 //! endpoint and rolling its secret. Like a new API key, the secret comes
 //! back once on a page of its own (`new_key::secret_page`); a refusal goes
-//! back to the webhooks page with the error in the address.
+//! back to the webhooks page with the error in the address and the fields
+//! in the session (`drafts`).
 
 use super::new_key::{back_with, secret_page};
+use crate::app::types::Permission;
 use crate::server::auth::TenantContext;
+use crate::server::drafts;
 use crate::server::services::webhooks::{self, NewEndpoint, ROLL_GRACE_SECONDS};
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use axum::Form;
 use serde::Deserialize;
+use tower_sessions::Session;
 
 pub const NEW: &str = "/app/webhooks/new";
 pub const ROLL: &str = "/app/webhooks/roll";
@@ -23,7 +27,12 @@ pub(super) struct NewEndpointForm {
     events: Vec<String>,
 }
 
-pub(super) async fn create(ctx: TenantContext, State(state): State<AppState>, body: axum::body::Bytes) -> Response {
+pub(super) async fn create(
+    ctx: TenantContext,
+    session: Session,
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Response {
     let form: NewEndpointForm = match parse_form(&body) {
         Some(form) => form,
         None => {
@@ -34,6 +43,10 @@ pub(super) async fn create(ctx: TenantContext, State(state): State<AppState>, bo
             )
         }
     };
+    // Someone who may not add endpoints hears that before any detail.
+    if let Err(e) = ctx.require(Permission::ManageWorkspace) {
+        return back_with(NEW, BACK, e.to_app_error());
+    }
     let made = match NewEndpoint::parse(
         &form.url,
         &form.description,
@@ -51,7 +64,12 @@ pub(super) async fn create(ctx: TenantContext, State(state): State<AppState>, bo
             "Check each delivery's <code>webhook-signature</code> with it, as the webhooks page explains.",
             BACK,
         ),
-        Err(e) => back_with(NEW, BACK, e.to_app_error()),
+        Err(e) => {
+            let mut fields = vec![("url".into(), form.url), ("description".into(), form.description)];
+            fields.extend(form.events.into_iter().map(|e| ("events".to_owned(), e)));
+            drafts::keep(&session, &ctx, NEW, fields).await;
+            back_with(NEW, BACK, e.to_app_error())
+        }
     }
 }
 

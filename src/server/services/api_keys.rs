@@ -190,6 +190,7 @@ pub async fn list(ctx: &TenantContext, state: &AppState, page: i64) -> ServerRes
         sees_all,
         can_create: ctx.can(Permission::ManageApiKeys) && !ctx.is_support_view(),
         max_scope: ctx.role().map(Scope::widest_for).unwrap_or(Scope::Read),
+        draft: Default::default(),
     })
 }
 

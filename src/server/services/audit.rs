@@ -5,7 +5,7 @@
 
 use crate::app::types::{AuditAction, AuditEntry, AuditFilter, AuditPage, Permission, TenantId, UserId};
 use crate::server::auth::{Origin, PlatformAdmin, TenantContext};
-use crate::server::db::{like_pattern, new_id, now, paging, Where};
+use crate::server::db::{like_pattern, new_id, now, paging, Tx, Where};
 use crate::server::domain::format_in_zone;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::state::AppState;
@@ -63,6 +63,27 @@ pub async fn by_member<'c>(
         None => event,
     };
     insert(exec, Some(ctx.tenant_id()), &actor, event).await
+}
+
+/// Deletes row `id` of `table` in the member's workspace and records
+/// `event` beside it, in the caller's transaction; NotFound when the
+/// workspace has no such row (another workspace's id included).
+pub async fn delete_recorded(
+    ctx: &TenantContext,
+    tx: &mut Tx,
+    table: &'static str,
+    id: &str,
+    event: Event<'_>,
+) -> ServerResult<()> {
+    let done = sqlx::query(&format!("delete from {table} where id = $1 and tenant_id = $2"))
+        .bind(id)
+        .bind(ctx.tenant_id())
+        .execute(&mut **tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ServerError::NotFound);
+    }
+    by_member(ctx, &mut **tx, event).await
 }
 
 /// Something a platform admin (or the operator's command line) did.

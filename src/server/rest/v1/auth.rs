@@ -1,7 +1,7 @@
 //! `/api/v1/auth`: a password for an access token and a refresh token
 //! (`services::tokens`), the refresh that rotates it, and revocation.
 
-use super::{ApiError, Body, ErrorBody};
+use super::{ApiError, Body, ErrorBody, NoStore, NO_STORE};
 use crate::app::types::TenantId;
 use crate::server::auth::Origin;
 use crate::server::domain::{Email, Password, PersonName, WorkspaceName};
@@ -10,14 +10,13 @@ use crate::server::services::accounts::NewAccount;
 use crate::server::services::tokens::{self as service, Issued};
 use crate::server::state::AppState;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::Json;
 
-/// Token answers are never cached (RFC 6749 5.1).
-type Tokens = ([(header::HeaderName, &'static str); 1], Json<Issued>);
+type Tokens = (NoStore, Json<Issued>);
 
 fn tokens(issued: Issued) -> Tokens {
-    ([(header::CACHE_CONTROL, "no-store")], Json(issued))
+    (NO_STORE, Json(issued))
 }
 
 #[derive(serde::Deserialize, utoipa::ToSchema)]

@@ -3,6 +3,7 @@
 //! needs no script from elsewhere.
 
 use super::{document, BASE};
+use crate::server::domain::escape_html as escape;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -25,11 +26,21 @@ pub async fn page() -> Response {
         .into_response()
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// Escaped text whose `backticked` spans are set as code, as the
+/// document's descriptions write them.
+fn prose(text: &str) -> String {
+    let parts: Vec<&str> = text.split('`').collect();
+    let last = parts.len() - 1;
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| match i % 2 {
+            0 => escape(part),
+            // An unclosed backtick stays as written.
+            _ if i == last => format!("`{}", escape(part)),
+            _ => format!("<code>{}</code>", escape(part)),
+        })
+        .collect()
 }
 
 /// `#/components/schemas/SiteSummary` → `SiteSummary`; inline schemas by type.
@@ -54,8 +65,19 @@ fn render(doc: &Value) -> String {
          · base URL <code>{BASE}</code> · keys under <a class=\"text-indigo-600 underline\" href=\"/app/api-keys\">API keys</a></p>",
         escape(info["title"].as_str().unwrap_or("API")),
         escape(info["version"].as_str().unwrap_or("")),
-        escape(info["description"].as_str().unwrap_or("")),
+        prose(info["description"].as_str().unwrap_or("")),
     ));
+    if let Some(tags) = doc["tags"].as_array() {
+        body.push_str("<ul class=\"mt-4 space-y-1 text-sm text-slate-700\">");
+        for tag in tags {
+            body.push_str(&format!(
+                "<li><span class=\"font-semibold\">{}</span>: {}</li>",
+                escape(tag["name"].as_str().unwrap_or("")),
+                prose(tag["description"].as_str().unwrap_or("")),
+            ));
+        }
+        body.push_str("</ul>");
+    }
     let empty = serde_json::Map::new();
     let paths = doc["paths"].as_object().unwrap_or(&empty);
     for (path, item) in paths {
@@ -80,7 +102,7 @@ fn operation(path: &str, method: &str, op: &Value) -> String {
         escape(method),
         BASE,
         escape(path),
-        escape(op["summary"].as_str().or(op["description"].as_str()).unwrap_or("")),
+        prose(op["summary"].as_str().or(op["description"].as_str()).unwrap_or("")),
     );
     html.push_str(&format!(
         "<p class=\"mt-1 text-xs text-slate-500\">{}</p>",
@@ -93,7 +115,7 @@ fn operation(path: &str, method: &str, op: &Value) -> String {
                 "<li><code>{}</code> <span class=\"text-slate-500\">({})</span> {}</li>",
                 escape(p["name"].as_str().unwrap_or("")),
                 escape(p["in"].as_str().unwrap_or("")),
-                escape(p["description"].as_str().unwrap_or("")),
+                prose(p["description"].as_str().unwrap_or("")),
             ));
         }
         html.push_str("</ul>");
@@ -115,7 +137,7 @@ fn operation(path: &str, method: &str, op: &Value) -> String {
         html.push_str(&format!(
             "<li><code>{}</code> {}{}</li>",
             escape(status),
-            escape(response["description"].as_str().unwrap_or("")),
+            prose(response["description"].as_str().unwrap_or("")),
             schema
                 .map(|s| format!(" → <code>{}</code>", escape(&s)))
                 .unwrap_or_default(),

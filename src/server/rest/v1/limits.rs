@@ -33,7 +33,9 @@ pub const WORKSPACE_FACTOR: i64 = 3;
 const UNCOUNTED: [&str; 3] = ["/healthz", "/openapi.json", "/docs"];
 
 pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if UNCOUNTED.iter().any(|p| request.uri().path().ends_with(p)) {
+    // The whole path: `/sites/docs` is a site id, and counted.
+    let path = request.uri().path();
+    if UNCOUNTED.contains(&path.strip_prefix(super::BASE).unwrap_or(path)) {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
@@ -95,8 +97,6 @@ async fn judge(state: &AppState, parts: &mut axum::http::request::Parts) -> Resu
     };
     let per_credential = rate.for_plan(plan);
     let mine = take(state, &own, per_credential, at).await?;
-    let workspace = format!("api-workspace:{}", ctx.tenant_id());
-    let ours = take(state, &workspace, per_credential * WORKSPACE_FACTOR, at).await?;
     if !mine.allowed {
         let message = format!(
             "This credential made more requests than the {} plan allows.",
@@ -104,6 +104,10 @@ async fn judge(state: &AppState, parts: &mut axum::http::request::Parts) -> Resu
         );
         return Err(Refusal::Over(mine, message));
     }
+    // Counted only for calls their own credential allows, so one runaway
+    // key cannot use up the workspace's share with refused calls.
+    let workspace = format!("api-workspace:{}", ctx.tenant_id());
+    let ours = take(state, &workspace, per_credential * WORKSPACE_FACTOR, at).await?;
     if !ours.allowed {
         let message = format!(
             "This workspace's keys made more requests together than the {} plan allows.",

@@ -16,6 +16,7 @@ mod error;
 mod extract;
 mod limits;
 mod sites;
+mod webhooks;
 
 pub use error::{ApiError, ErrorBody};
 pub use extract::{Admin, Body, Caller, Params};
@@ -28,6 +29,11 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// The header of answers that hold a secret or a token: never cached
+/// (RFC 6749 5.1).
+pub(super) type NoStore = [(axum::http::HeaderName, &'static str); 1];
+pub(super) const NO_STORE: NoStore = [(axum::http::header::CACHE_CONTROL, "no-store")];
+
 /// Where the API lives; the document's paths are relative to it.
 pub const BASE: &str = "/api/v1";
 
@@ -36,7 +42,7 @@ pub const BASE: &str = "/api/v1";
     info(
         title = "Autopilot API",
         version = "1",
-        description = "Sites, automation, review, billing and administration of an Autopilot workspace. \
+        description = "Sites, automation, review, billing, webhooks and administration of an Autopilot workspace. \
                        Authenticate with an API key (`ap_live_…`) or an access token from `POST /auth/login`, \
                        sent as `Authorization: Bearer …`. Errors are `{\"error\": {\"code\", \"message\"}}`; \
                        lists are `{\"data\", \"next_cursor\"}`. Every answer carries RateLimit-Limit, \
@@ -49,6 +55,14 @@ pub const BASE: &str = "/api/v1";
         (name = "sites", description = "WordPress sites"),
         (name = "automation", description = "Runs, jobs and posts, with review"),
         (name = "billing", description = "Usage and the plan"),
+        (name = "webhooks", description = "Endpoints that receive the workspace's events (`post.published`, `post.failed`, \
+            `job.dead`, `site.needs_attention`, `plan.changed`), and their deliveries. Each delivery is a POST of \
+            `{\"id\", \"type\", \"created_at\", \"workspace_id\", \"data\"}` with the headers `webhook-id` (the event's id, \
+            the same on every retry), `webhook-timestamp` (unix seconds) and `webhook-signature`: `v1,` and the base64 \
+            HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded part of the secret \
+            after `whsec_` (the Standard Webhooks scheme). After a secret is rolled the header holds a signature by each \
+            secret, separated by a space, for 24 hours. Answer 2xx within 10 seconds; anything else is retried with \
+            growing pauses, ten attempts in all."),
         (name = "admin", description = "For platform admins"),
         (name = "meta", description = "This API itself"),
     )
@@ -92,6 +106,11 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(automation::reject))
         .routes(routes!(billing::usage))
         .routes(routes!(billing::change_plan))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::roll_secret))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::resend))
         .routes(routes!(admin::users))
         .routes(routes!(admin::suspend_user))
         .routes(routes!(admin::set_limit))

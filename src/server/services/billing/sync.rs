@@ -11,9 +11,8 @@ use crate::server::db::now_ms;
 use crate::server::db::{new_id, now, Db};
 use crate::server::error::ServerResult;
 use crate::server::services::audit::{self, Event};
-use sqlx::{Any, Transaction};
 
-pub type Tx = Transaction<'static, Any>;
+pub use crate::server::db::Tx;
 
 /// Statuses of a subscription that counts: the workspace has paid for the
 /// plan, or owes it. Overdue (`past_due`, or `unpaid` once Stripe stops

@@ -77,6 +77,7 @@ pub async fn list(ctx: &TenantContext, state: &AppState, q: &str, page: i64) -> 
             Some(role) if !ctx.is_support_view() => role,
             _ => Role::Viewer,
         },
+        draft: Default::default(),
     })
 }
 

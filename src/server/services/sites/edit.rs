@@ -140,20 +140,8 @@ pub async fn delete(ctx: &TenantContext, state: &AppState, site_id: &SiteId) -> 
     quota::lock(ctx, &mut tx, state.db.backend).await?;
     schedules::remove(ctx, &mut tx, publishing::KIND, site_id.as_str()).await?;
     publishing::forget_site(ctx, &mut tx, site_id).await?;
-    let done = sqlx::query("delete from site where id = $1 and tenant_id = $2")
-        .bind(site_id)
-        .bind(ctx.tenant_id())
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(ServerError::NotFound);
-    }
-    audit::by_member(
-        ctx,
-        &mut *tx,
-        Event::new(AuditAction::SiteRemoved, "site", site_id.as_str()),
-    )
-    .await?;
+    let event = Event::new(AuditAction::SiteRemoved, "site", site_id.as_str());
+    audit::delete_recorded(ctx, &mut tx, "site", site_id.as_str(), event).await?;
     tx.commit().await?;
     Ok(())
 }

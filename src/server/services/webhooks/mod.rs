@@ -22,6 +22,7 @@ use crate::server::error::{ServerError, ServerResult};
 use crate::server::queue::{enqueue, NewJob, Start};
 use crate::server::secrets::Binding;
 use crate::server::services::audit::{self, Event};
+use crate::server::services::quota;
 use crate::server::state::AppState;
 
 /// The events a workspace can subscribe to.
@@ -115,6 +116,8 @@ pub async fn create(ctx: &TenantContext, state: &AppState, input: NewEndpoint) -
     let secret = signature::new_secret();
     let sealed = state.sealer.seal(&secret, &binding(ctx.tenant_id(), &id));
     let mut tx = state.db.begin_write().await?;
+    // Two adds at once cannot both pass the count (PostgreSQL).
+    quota::lock(ctx, &mut tx, state.db.backend).await?;
     let (count,): (i64,) = sqlx::query_as("select count(*) from webhook_endpoint where tenant_id = $1")
         .bind(ctx.tenant_id())
         .fetch_one(&mut *tx)
@@ -170,9 +173,11 @@ pub async fn roll_secret(ctx: &TenantContext, state: &AppState, endpoint_id: &st
     let secret = signature::new_secret();
     let sealed = state.sealer.seal(&secret, &binding(ctx.tenant_id(), endpoint_id));
     let at = now();
-    sqlx::query(
+    // Only over the secret just read: of two rolls at once, one wins and
+    // the other is told, rather than handing out a secret already replaced.
+    let rolled = sqlx::query(
         "update webhook_endpoint set secret_sealed = $1, previous_secret_sealed = $2, previous_valid_until = $3, \
-         updated_at = $4 where id = $5 and tenant_id = $6",
+         updated_at = $4 where id = $5 and tenant_id = $6 and secret_sealed = $2",
     )
     .bind(&sealed)
     .bind(&old_sealed)
@@ -182,6 +187,11 @@ pub async fn roll_secret(ctx: &TenantContext, state: &AppState, endpoint_id: &st
     .bind(ctx.tenant_id())
     .execute(&mut *tx)
     .await?;
+    if rolled.rows_affected() == 0 {
+        return Err(ServerError::Conflict(
+            "This endpoint's secret was rolled a moment ago. Reload the page to see it.".into(),
+        ));
+    }
     audit::by_member(
         ctx,
         &mut *tx,
@@ -205,20 +215,8 @@ pub async fn remove(ctx: &TenantContext, state: &AppState, endpoint_id: &str) ->
     .bind(endpoint_id)
     .execute(&mut *tx)
     .await?;
-    let done = sqlx::query("delete from webhook_endpoint where id = $1 and tenant_id = $2")
-        .bind(endpoint_id)
-        .bind(ctx.tenant_id())
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(ServerError::NotFound);
-    }
-    audit::by_member(
-        ctx,
-        &mut *tx,
-        Event::new(AuditAction::WebhookRemoved, "webhook", endpoint_id),
-    )
-    .await?;
+    let event = Event::new(AuditAction::WebhookRemoved, "webhook", endpoint_id);
+    audit::delete_recorded(ctx, &mut tx, "webhook_endpoint", endpoint_id, event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -264,11 +262,21 @@ pub async fn emit_in(
     event: &'static str,
     data: serde_json::Value,
 ) -> ServerResult<usize> {
-    let endpoints: Vec<(String, String)> =
-        sqlx::query_as("select id, events from webhook_endpoint where tenant_id = $1")
-            .bind(tenant_id)
-            .fetch_all(&mut **tx)
-            .await?;
+    // On PostgreSQL the rows are held until commit: an endpoint removed at
+    // this moment is either skipped here or waits, never half-referenced
+    // (its deliveries would fail their key and with them the caller's
+    // publish or plan change). SQLite writers are serialized already.
+    let hold = if tx.backend_name().eq_ignore_ascii_case("postgresql") {
+        " for share"
+    } else {
+        ""
+    };
+    let endpoints: Vec<(String, String)> = sqlx::query_as(&format!(
+        "select id, events from webhook_endpoint where tenant_id = $1{hold}"
+    ))
+    .bind(tenant_id)
+    .fetch_all(&mut **tx)
+    .await?;
     let wanted: Vec<String> = endpoints
         .into_iter()
         .filter(|(_, events)| events.split(' ').any(|e| e == event))
@@ -492,5 +500,6 @@ pub async fn page(
         deliveries,
         page,
         pages,
+        draft: Default::default(),
     })
 }
