@@ -427,7 +427,10 @@ async fn programs_register_endpoints_and_read_their_log_over_the_api(engine: Eng
     let secret = created["secret"].as_str().unwrap().to_string();
     let id = created["endpoint"]["id"].as_str().unwrap().to_string();
     assert_eq!(created["endpoint"]["events"], json!(["plan.changed"]));
-    let (status, listed) = call(&app, "GET", "/api/v1/webhooks", reader, None).await;
+    // Addresses can be credentials: they are for keys with the admin scope.
+    let (status, body) = call(&app, "GET", "/api/v1/webhooks", reader, None).await;
+    assert_eq!((status, code(&body)), (403, "forbidden"));
+    let (status, listed) = call(&app, "GET", "/api/v1/webhooks", admin, None).await;
     assert_eq!(status, 200);
     assert_eq!(listed["data"][0]["id"], id.as_str());
     assert!(!listed.to_string().contains(&secret), "the secret is shown once");
@@ -439,7 +442,7 @@ async fn programs_register_endpoints_and_read_their_log_over_the_api(engine: Eng
     let log_path = format!("/api/v1/webhooks/{id}/deliveries");
     // Waited for through the page (the key's calls are rate limited).
     wait_for_status(&app, "delivered").await;
-    let (status, log) = call(&app, "GET", &log_path, reader, None).await;
+    let (status, log) = call(&app, "GET", &log_path, admin, None).await;
     assert_eq!(status, 200, "{log}");
     assert_eq!(
         (
