@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=DashboardPage/>
                     <Route path=path!("sites") view=SitesPage/>
                     <Route path=path!("sites/:id") view=SitePage/>
+                    <Route path=path!("channels") view=ChannelsPage/>
                     <Route path=path!("content") view=ContentPage/>
                     <Route path=path!("content/:id") view=PostPage/>
                     <Route path=path!("calendar") view=CalendarPage/>

@@ -11,7 +11,7 @@ use crate::server::telemetry;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: autopilot [serve [--no-worker] | worker | migrate | admin grant <email> | \
-     admin outbox [count] | admin limits <workspace-id> [posts=N] [sites=N] [members=N]]";
+     admin outbox [count] | admin limits <workspace-id> [posts=N] [sites=N] [members=N] [social_accounts=N]]";
 
 pub async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -114,6 +114,7 @@ async fn set_limits(config: &Config, workspace: &str, limits: &[&str]) -> Result
         posts: None,
         sites: None,
         members: None,
+        social_accounts: None,
     };
     for item in limits {
         let (name, value) = item.split_once('=').ok_or(USAGE)?;
@@ -122,6 +123,7 @@ async fn set_limits(config: &Config, workspace: &str, limits: &[&str]) -> Result
             "posts" => overrides.posts = Some(value),
             "sites" => overrides.sites = Some(value),
             "members" => overrides.members = Some(value),
+            "social_accounts" => overrides.social_accounts = Some(value),
             _ => return Err(USAGE.into()),
         }
     }

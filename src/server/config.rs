@@ -51,6 +51,62 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub jwt: JwtConfig,
     pub api_rate: ApiRateConfig,
+    pub social: SocialConfig,
+}
+
+/// The social platforms' apps: each platform is on when both of its
+/// credentials are set; the base URLs point at the platform or, for tests
+/// and local trials, at a stand-in.
+#[derive(Clone)]
+pub struct SocialConfig {
+    /// META_APP_ID and META_APP_SECRET (Facebook Login for Business).
+    pub meta: Option<AppCredentials>,
+    /// META_GRAPH_BASE: the Graph API with its version, e.g. https://graph.facebook.com/v25.0.
+    pub graph_base: url::Url,
+    /// TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET (Login Kit v2).
+    pub tiktok: Option<AppCredentials>,
+    /// TIKTOK_API_BASE: https://open.tiktokapis.com, or a stand-in.
+    pub tiktok_api_base: url::Url,
+}
+
+#[derive(Clone)]
+pub struct AppCredentials {
+    pub id: String,
+    pub secret: String,
+}
+
+impl std::fmt::Debug for SocialConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocialConfig")
+            .field("meta", &self.meta.as_ref().map(|m| m.id.as_str()))
+            .field("graph_base", &self.graph_base.as_str())
+            .field("tiktok", &self.tiktok.as_ref().map(|t| t.id.as_str()))
+            .field("tiktok_api_base", &self.tiktok_api_base.as_str())
+            .finish()
+    }
+}
+
+/// A platform's pair of app credentials: both or neither.
+fn app_credentials(
+    get: &impl Fn(&str) -> Option<String>,
+    id: &'static str,
+    secret: &'static str,
+) -> Result<Option<AppCredentials>, ConfigError> {
+    match (get(id), get(secret)) {
+        (None, None) => Ok(None),
+        (Some(id), Some(secret)) => Ok(Some(AppCredentials { id, secret })),
+        (Some(_), None) => Err(bad(secret, &format!("must be set when {id} is"))),
+        (None, Some(_)) => Err(bad(id, &format!("must be set when {secret} is"))),
+    }
+}
+
+fn social_config(get: &impl Fn(&str) -> Option<String>) -> Result<SocialConfig, ConfigError> {
+    Ok(SocialConfig {
+        meta: app_credentials(get, "META_APP_ID", "META_APP_SECRET")?,
+        graph_base: parse_url(get, "META_GRAPH_BASE", "https://graph.facebook.com/v25.0")?,
+        tiktok: app_credentials(get, "TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET")?,
+        tiktok_api_base: parse_url(get, "TIKTOK_API_BASE", "https://open.tiktokapis.com")?,
+    })
 }
 
 /// Request rates of the REST API, per window of `window_seconds`: each
@@ -226,6 +282,7 @@ impl std::fmt::Debug for Config {
             .field("outbound_allow_private", &self.outbound_allow_private)
             .field("billing", &self.billing)
             .field("metrics", &self.metrics)
+            .field("social", &self.social)
             .finish_non_exhaustive()
     }
 }
@@ -344,6 +401,7 @@ impl Config {
                 pro: parse_int(&get, "API_RATE_LIMIT_PRO", 600, 1..=1_000_000)?,
                 agency: parse_int(&get, "API_RATE_LIMIT_AGENCY", 3_000, 1..=1_000_000)?,
             },
+            social: social_config(&get)?,
         })
     }
 

@@ -32,6 +32,7 @@ mod rest;
 mod runner;
 mod security;
 mod sessions;
+mod social;
 mod webhooks;
 mod workers;
 mod workspaces;

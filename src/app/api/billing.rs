@@ -46,11 +46,17 @@ pub async fn set_workspace_limits(
     posts: Option<i64>,
     sites: Option<i64>,
     members: Option<i64>,
+    social_accounts: Option<i64>,
 ) -> Result<(), AppError> {
     use crate::server::{auth::PlatformAdmin, request as api, services::billing};
     let state = api::state()?;
     let admin = api::extract::<PlatformAdmin>().await?;
-    let overrides = billing::Overrides { posts, sites, members };
+    let overrides = billing::Overrides {
+        posts,
+        sites,
+        members,
+        social_accounts,
+    };
     billing::set_overrides(&admin, &state, &workspace_id, &overrides).await?;
     Ok(())
 }

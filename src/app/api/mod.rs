@@ -10,5 +10,6 @@ pub mod billing;
 pub mod content;
 pub mod members;
 pub mod sites;
+pub mod social;
 pub mod webhooks;
 pub mod workspaces;

@@ -186,6 +186,7 @@ fn WorkspaceSwitcher(workspaces: Vec<WorkspaceSummary>, current: TenantId) -> im
 const NAV: &[(&str, &str)] = &[
     ("/app", "Dashboard"),
     ("/app/sites", "Sites"),
+    ("/app/channels", "Channels"),
     ("/app/content", "Content"),
     ("/app/calendar", "Calendar"),
     ("/app/analytics", "Analytics"),

@@ -83,6 +83,7 @@ pub struct LimitOverrides {
     pub posts: Option<i64>,
     pub sites: Option<i64>,
     pub members: Option<i64>,
+    pub social_accounts: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -36,10 +36,12 @@ pub enum AuditAction {
     WebhookRemoved,
     WebhookSecretRolled,
     WebhookResent,
+    SocialAccountConnected,
+    SocialAccountDisconnected,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 31] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::PasswordReset,
@@ -69,6 +71,8 @@ impl AuditAction {
         AuditAction::WebhookRemoved,
         AuditAction::WebhookSecretRolled,
         AuditAction::WebhookResent,
+        AuditAction::SocialAccountConnected,
+        AuditAction::SocialAccountDisconnected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -110,6 +114,8 @@ impl AuditAction {
             AuditAction::WebhookRemoved => ("webhook_removed", "Webhook endpoint removed"),
             AuditAction::WebhookSecretRolled => ("webhook_secret_rolled", "Webhook secret rolled"),
             AuditAction::WebhookResent => ("webhook_resent", "Webhook delivery re-sent"),
+            AuditAction::SocialAccountConnected => ("social_account_connected", "Social account connected"),
+            AuditAction::SocialAccountDisconnected => ("social_account_disconnected", "Social account disconnected"),
         }
     }
 

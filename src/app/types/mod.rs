@@ -11,6 +11,7 @@ mod ids;
 mod members;
 mod plan;
 mod role;
+mod social;
 mod webhooks;
 
 pub use admin::*;
@@ -24,4 +25,5 @@ pub use ids::{InvitationId, JobId, PostId, SiteId, TenantId, UserId};
 pub use members::*;
 pub use plan::{grouped, Plan, PlanLimits, PlanSummary};
 pub use role::{MemberChange, Permission, Role, Scope};
+pub use social::{ChannelList, ChannelStatus, Platform, SocialAccountSummary};
 pub use webhooks::{WebhookDeliverySummary, WebhookEndpointSummary, WebhookPage};

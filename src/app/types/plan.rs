@@ -18,16 +18,23 @@ pub struct PlanLimits {
     pub posts_per_month: i64,
     pub sites: i64,
     pub members: i64,
+    /// Facebook Pages, Instagram and TikTok accounts connected at once.
+    pub social_accounts: i64,
 }
 
 impl PlanLimits {
     /// The limits in words, as the landing and billing pages list them.
-    pub fn described(&self) -> [String; 3] {
+    pub fn described(&self) -> [String; 4] {
         let plural = |n: i64| if n == 1 { "" } else { "s" };
         [
             format!("{} posts a month", grouped(self.posts_per_month)),
             format!("{} WordPress site{}", grouped(self.sites), plural(self.sites)),
             format!("{} team member{}", grouped(self.members), plural(self.members)),
+            format!(
+                "{} social account{}",
+                grouped(self.social_accounts),
+                plural(self.social_accounts)
+            ),
         ]
     }
 }
@@ -90,15 +97,16 @@ impl Plan {
 
     /// Limits before any operator override.
     pub fn default_limits(self) -> PlanLimits {
-        let (posts_per_month, sites, members) = match self {
-            Plan::Free => (10, 1, 1),
-            Plan::Pro => (200, 5, 5),
-            Plan::Agency => (2_000, 50, 25),
+        let (posts_per_month, sites, members, social_accounts) = match self {
+            Plan::Free => (10, 1, 1, 1),
+            Plan::Pro => (200, 5, 5, 10),
+            Plan::Agency => (2_000, 50, 25, 50),
         };
         PlanLimits {
             posts_per_month,
             sites,
             members,
+            social_accounts,
         }
     }
 }
@@ -118,6 +126,8 @@ mod tests {
         assert_eq!(Plan::Free.default_limits().posts_per_month, 10);
         assert_eq!(Plan::Pro.default_limits().sites, 5);
         assert_eq!(Plan::Agency.default_limits().members, 25);
+        let social = Plan::ALL.map(|p| p.default_limits().social_accounts);
+        assert_eq!(social, [1, 10, 50]);
         assert_eq!(Plan::Agency.monthly_price_cents(), 9_900);
     }
 
@@ -138,10 +148,16 @@ mod tests {
             posts_per_month: 2_000,
             sites: 1,
             members: 25,
+            social_accounts: 1,
         };
         assert_eq!(
             limits.described(),
-            ["2,000 posts a month", "1 WordPress site", "25 team members"]
+            [
+                "2,000 posts a month",
+                "1 WordPress site",
+                "25 team members",
+                "1 social account"
+            ]
         );
     }
 

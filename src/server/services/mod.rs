@@ -22,6 +22,7 @@ pub mod quota;
 pub mod review;
 pub mod schedules;
 pub mod sites;
+pub mod social;
 pub mod tokens;
 pub mod webhooks;
 pub mod workspaces;

@@ -162,8 +162,9 @@ pub async fn workspace(
         .fetch_optional(&state.db.pool)
         .await?
         .ok_or(ServerError::NotFound)?;
-    let overrides: (Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
-        "select posts_limit_override, sites_limit_override, members_limit_override from tenant where id = $1",
+    let overrides: (Option<i64>, Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
+        "select posts_limit_override, sites_limit_override, members_limit_override, social_accounts_limit_override \
+         from tenant where id = $1",
     )
     .bind(tenant_id)
     .fetch_one(&state.db.pool)
@@ -187,6 +188,7 @@ pub async fn workspace(
             posts: overrides.0,
             sites: overrides.1,
             members: overrides.2,
+            social_accounts: overrides.3,
         },
         members: members::list(&view, state, "", 1).await?.members,
         sites: sites

@@ -101,6 +101,11 @@ pub async fn overview(ctx: &TenantContext, state: &AppState, invoice_page: i64) 
             ),
             bar("Sites", usage.sites, in_force.limits.sites),
             bar("Members", members, in_force.limits.members),
+            bar(
+                "Social accounts",
+                crate::server::services::social::connected(db, ctx.tenant_id()).await?,
+                in_force.limits.social_accounts,
+            ),
         ],
         invoices: invoices(db, ctx.tenant_id(), invoice_page).await?,
         plans: plans(config),
@@ -266,14 +271,16 @@ pub struct Overrides {
     pub posts: Option<i64>,
     pub sites: Option<i64>,
     pub members: Option<i64>,
+    pub social_accounts: Option<i64>,
 }
 
 /// The limits an admin can override, by the names the CLI and the REST
 /// API use, with the column holding each.
-pub const LIMIT_NAMES: [(&str, &str); 3] = [
+pub const LIMIT_NAMES: [(&str, &str); 4] = [
     ("posts", "posts_limit_override"),
     ("sites", "sites_limit_override"),
     ("members", "members_limit_override"),
+    ("social_accounts", "social_accounts_limit_override"),
 ];
 
 fn check_limit(value: i64) -> ServerResult<()> {
@@ -298,7 +305,7 @@ pub async fn override_limit(
     let (_, column) = LIMIT_NAMES
         .iter()
         .find(|(n, _)| *n == name)
-        .ok_or_else(|| ServerError::Validation("The limit must be posts, sites or members.".into()))?;
+        .ok_or_else(|| ServerError::Validation("The limit must be posts, sites, members or social_accounts.".into()))?;
     value.map(check_limit).transpose()?;
     let mut tx = state.db.pool.begin().await?;
     let done = sqlx::query(&format!("update tenant set {column} = $2 where id = $1"))
@@ -324,18 +331,19 @@ pub async fn set_overrides(
     tenant_id: &TenantId,
     o: &Overrides,
 ) -> ServerResult<()> {
-    for value in [o.posts, o.sites, o.members].into_iter().flatten() {
+    for value in [o.posts, o.sites, o.members, o.social_accounts].into_iter().flatten() {
         check_limit(value)?;
     }
     let mut tx = state.db.pool.begin().await?;
     let done = sqlx::query(
-        "update tenant set posts_limit_override = $2, sites_limit_override = $3, members_limit_override = $4 \
-         where id = $1",
+        "update tenant set posts_limit_override = $2, sites_limit_override = $3, members_limit_override = $4, \
+         social_accounts_limit_override = $5 where id = $1",
     )
     .bind(tenant_id)
     .bind(o.posts)
     .bind(o.sites)
     .bind(o.members)
+    .bind(o.social_accounts)
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -343,10 +351,11 @@ pub async fn set_overrides(
     }
     let shown = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_else(|| "plan's".into());
     let event = Event::new(AuditAction::LimitsOverridden, "workspace", tenant_id.as_str()).detail(format!(
-        "posts a month: {}, sites: {}, members: {}",
+        "posts a month: {}, sites: {}, members: {}, social accounts: {}",
         shown(o.posts),
         shown(o.sites),
-        shown(o.members)
+        shown(o.members),
+        shown(o.social_accounts)
     ));
     audit::by_admin(admin, &mut *tx, Some(tenant_id), event).await?;
     tx.commit().await?;

@@ -1,0 +1,108 @@
+//! Social channels as the pages show them: the accounts a workspace
+//! publishes to (Facebook Pages, Instagram, TikTok, or the demo channel).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Facebook,
+    Instagram,
+    Tiktok,
+    /// A channel inside Autopilot: it goes through every step and publishes
+    /// nowhere, so a newcomer can try the flow without any account.
+    Demo,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 4] = [
+        Platform::Facebook,
+        Platform::Instagram,
+        Platform::Tiktok,
+        Platform::Demo,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Facebook => "facebook",
+            Platform::Instagram => "instagram",
+            Platform::Tiktok => "tiktok",
+            Platform::Demo => "demo",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Platform> {
+        Platform::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::Facebook => "Facebook Page",
+            Platform::Instagram => "Instagram",
+            Platform::Tiktok => "TikTok",
+            Platform::Demo => "Demo channel",
+        }
+    }
+}
+
+/// Whether a social account can be published to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelStatus {
+    Connected,
+    /// The platform refused the token: someone must connect it again.
+    Reconnect,
+    /// Disconnected by a member: kept for its history, with no tokens.
+    Disconnected,
+}
+
+impl ChannelStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelStatus::Connected => "connected",
+            ChannelStatus::Reconnect => "reconnect",
+            ChannelStatus::Disconnected => "disconnected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ChannelStatus> {
+        [
+            ChannelStatus::Connected,
+            ChannelStatus::Reconnect,
+            ChannelStatus::Disconnected,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SocialAccountSummary {
+    pub id: String,
+    pub platform: Platform,
+    pub name: String,
+    pub username: String,
+    pub status: ChannelStatus,
+    /// Why it is not connected, in words ("" while connected).
+    pub status_reason: String,
+    /// When it was connected, in words (UTC).
+    pub connected: String,
+}
+
+/// The channels page: the accounts, the plan's room for them, and which
+/// platforms this deployment has app credentials for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelList {
+    pub accounts: Vec<SocialAccountSummary>,
+    /// Accounts that count against the plan (all but disconnected ones).
+    pub used: i64,
+    pub limit: i64,
+    pub can_manage: bool,
+    /// META_APP_ID and META_APP_SECRET are set.
+    pub meta_ready: bool,
+    /// TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET are set.
+    pub tiktok_ready: bool,
+}
