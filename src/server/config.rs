@@ -698,6 +698,30 @@ mod tests {
     }
 
     #[test]
+    fn a_social_platform_needs_both_credentials_and_hides_its_secret() {
+        let c = config(&[]).unwrap();
+        assert!(c.social.meta.is_none() && c.social.tiktok.is_none());
+        assert_eq!(c.social.graph_base.as_str(), "https://graph.facebook.com/v25.0");
+        assert_eq!(config(&[("META_APP_ID", "123")]).unwrap_err().name, "META_APP_SECRET");
+        assert_eq!(
+            config(&[("TIKTOK_CLIENT_SECRET", "s")]).unwrap_err().name,
+            "TIKTOK_CLIENT_KEY"
+        );
+        let c = config(&[
+            ("META_APP_ID", "123"),
+            ("META_APP_SECRET", "meta-very-secret"),
+            ("TIKTOK_CLIENT_KEY", "aw123"),
+            ("TIKTOK_CLIENT_SECRET", "tiktok-very-secret"),
+            ("TIKTOK_API_BASE", "http://127.0.0.1:9/"),
+        ])
+        .unwrap();
+        assert_eq!(c.social.meta.as_ref().map(|m| m.id.as_str()), Some("123"));
+        assert_eq!(c.social.tiktok_api_base.as_str(), "http://127.0.0.1:9/");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("meta-very-secret") && !shown.contains("tiktok-very-secret"));
+    }
+
+    #[test]
     fn stripe_is_off_by_default_and_complete_when_on() {
         let c = config(&[]).unwrap();
         assert!(c.billing.test_mode());

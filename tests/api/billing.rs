@@ -375,7 +375,11 @@ async fn a_platform_admin_overrides_one_limit(engine: Engine) {
     let app = spawn(engine).await;
     app.sign_up("owner@example.com", PASSWORD, "Acme").await;
     let workspace = tenant_id(&app).await;
-    let set = [("workspace_id", workspace.as_str()), ("posts", "500")];
+    let set = [
+        ("workspace_id", workspace.as_str()),
+        ("posts", "500"),
+        ("social_accounts", "3"),
+    ];
     assert_eq!(
         app.call_json("admin/workspace-limits", &set).await.0,
         404,
@@ -390,7 +394,7 @@ async fn a_platform_admin_overrides_one_limit(engine: Engine) {
     let overview = billing(&app).await;
     assert_eq!(
         overview["limits"],
-        json!({ "posts_per_month": 500, "sites": 1, "members": 1, "social_accounts": 1 })
+        json!({ "posts_per_month": 500, "sites": 1, "members": 1, "social_accounts": 3 })
     );
     assert_eq!(
         app.call_json("admin/workspace-limits", &[("workspace_id", "nope")])

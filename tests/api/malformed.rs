@@ -137,6 +137,7 @@ async fn extreme_dates_numbers_and_pages_answer_4xx_or_a_clamped_page(engine: En
             ("posts", page),
             ("sites", page),
             ("members", page),
+            ("social_accounts", page),
         ];
         let (status, body) = app.call_json("admin/workspace-limits", &limits).await;
         assert!(

@@ -654,6 +654,13 @@ async fn admin_routes_are_for_platform_admins_only(engine: Engine) {
         .count("select members_limit_override from tenant where members_limit_override is not null")
         .await;
     assert_eq!(overridden, 7);
+    let social = format!("/api/v1/admin/users/{ada}/limits/social_accounts");
+    let (s, set) = call(&app, "POST", &social, Some(&admin_jwt), Some(json!({ "value": 4 }))).await;
+    assert_eq!((s, set["value"].as_i64()), (200, Some(4)), "{set}");
+    let overridden = app
+        .count("select social_accounts_limit_override from tenant where social_accounts_limit_override is not null")
+        .await;
+    assert_eq!(overridden, 4);
     for (path, body, status) in [
         (
             format!("/api/v1/admin/users/{ada}/limits/parrots"),

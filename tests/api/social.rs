@@ -26,8 +26,9 @@ async fn connect_demo(app: &TestApp) -> (u16, Value) {
 /// An account connected earlier through a platform's sign-in.
 async fn connected_elsewhere(app: &TestApp, tenant: &str, platform: &str, external_id: &str) {
     sqlx::query(
-        "insert into social_account (id, tenant_id, platform, external_id, name, connected_at, created_at, \
-         updated_at) values ($1, $2, $3, $4, 'Earlier account', 1, 1, 1)",
+        "insert into social_account (id, tenant_id, platform, external_id, name, access_token_sealed, \
+         refresh_token_sealed, token_expires_at, connected_at, created_at, updated_at) \
+         values ($1, $2, $3, $4, 'Earlier account', 'v1:sealed-access', 'v1:sealed-refresh', 99, 1, 1, 1)",
     )
     .bind(format!("acct-{external_id}"))
     .bind(tenant)
@@ -121,6 +122,19 @@ async fn the_plan_limits_social_accounts(engine: Engine) {
     let (status, _) = app.call_json("billing/plan", &[("plan", "pro")]).await;
     assert_eq!(status, 200);
     assert_eq!(channels(&app).await["limit"].as_i64(), Some(10));
+
+    // Disconnecting clears what acted for the account.
+    let (status, _) = app
+        .call_json("social/disconnect", &[("account_id", "acct-17841400000000001")])
+        .await;
+    assert_eq!(status, 200);
+    let cleared = app
+        .count(
+            "select count(*) from social_account where id = 'acct-17841400000000001' and access_token_sealed is null \
+             and refresh_token_sealed is null and token_expires_at is null and status = 'disconnected'",
+        )
+        .await;
+    assert_eq!(cleared, 1);
 }
 
 async fn another_workspaces_channels_are_not_found_and_viewers_change_nothing(engine: Engine) {
@@ -151,4 +165,15 @@ async fn another_workspaces_channels_are_not_found_and_viewers_change_nothing(en
     assert_eq!(channels(&app).await["can_manage"].as_bool(), Some(false));
     assert_eq!(connect_demo(&app).await.0, 403);
     assert_eq!(app.count("select count(*) from social_account").await, 1);
+    connected_elsewhere(&app, &tenant, "facebook", "104000000000001").await;
+    let (status, _) = app
+        .call_json("social/disconnect", &[("account_id", "acct-104000000000001")])
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        app.count("select count(*) from social_account where status = 'connected'")
+            .await,
+        2,
+        "the viewer disconnected nothing"
+    );
 }

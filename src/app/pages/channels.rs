@@ -43,6 +43,7 @@ fn Channels(page: ChannelList) -> impl IntoView {
         .iter()
         .any(|a| a.platform == Platform::Demo && a.status != ChannelStatus::Disconnected);
     let can_manage = page.can_manage;
+    let full = page.used >= page.limit;
     view! {
         <p class="mb-4 text-sm text-slate-600" data-testid="channel-room">{room}</p>
         <section class="mb-4 rounded-2xl border border-slate-200 bg-white shadow-sm">
@@ -59,16 +60,19 @@ fn Channels(page: ChannelList) -> impl IntoView {
         </section>
         <div class="grid gap-4 md:grid-cols-3">
             <PlatformCard title="Facebook and Instagram" ready=page.meta_ready
-                needs="META_APP_ID and META_APP_SECRET (a Meta app with Facebook Login for Business)"
+                needs=["META_APP_ID", "META_APP_SECRET"] app="a Meta app with Facebook Login for Business"
                 what="Pages you manage, and the Instagram professional accounts linked to them."/>
             <PlatformCard title="TikTok" ready=page.tiktok_ready
-                needs="TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET (a TikTok app with Login Kit and the Content Posting API)"
+                needs=["TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET"] app="a TikTok app with Login Kit and the Content Posting API"
                 what="Your TikTok account, for videos."/>
             <section class="rounded-2xl border border-dashed border-indigo-300 bg-indigo-50/40 p-5 text-sm" data-testid="demo-card">
                 <h2 class="text-base font-semibold">"Demo channel"</h2>
                 <p class="mt-2 text-slate-700">"A channel inside Autopilot: posts go through writing, review and the calendar like any other, and are published nowhere. Nothing leaves this server."</p>
                 {match (can_manage, has_demo) {
                     (_, true) => view! { <p class="mt-3 text-slate-500">"Connected above."</p> }.into_any(),
+                    (true, false) if full => view! {
+                        <p class="mt-3 text-amber-800">"Your plan's social accounts are all in use: disconnect one, or upgrade under Billing, to try it."</p>
+                    }.into_any(),
                     (true, false) => view! {
                         <form method="post" action=ConnectDemoChannel::url() class="mt-3">
                             <button type="submit" class=BUTTON>"Connect the demo channel"</button>
@@ -83,7 +87,15 @@ fn Channels(page: ChannelList) -> impl IntoView {
 
 /// What a platform needs from the operator before accounts can connect.
 #[component]
-fn PlatformCard(title: &'static str, ready: bool, needs: &'static str, what: &'static str) -> impl IntoView {
+fn PlatformCard(
+    title: &'static str,
+    ready: bool,
+    /// The two settings of the platform's app.
+    needs: [&'static str; 2],
+    /// What kind of app they come from.
+    app: &'static str,
+    what: &'static str,
+) -> impl IntoView {
     view! {
         <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm shadow-sm">
             <h2 class="text-base font-semibold">{title}</h2>
@@ -92,7 +104,8 @@ fn PlatformCard(title: &'static str, ready: bool, needs: &'static str, what: &'s
                 view! { <p class="mt-3 text-emerald-700">"This server has the app credentials."</p> }.into_any()
             } else {
                 view! {
-                    <p class="mt-3 text-slate-600">"Not set up on this server. The operator sets "<code class="text-xs">{needs}</code>", then accounts can be connected here."</p>
+                    <p class="mt-3 text-slate-600">"Not set up on this server. The operator sets "<code class="text-xs">{needs[0]}</code>" and "
+                        <code class="text-xs">{needs[1]}</code>" from "{app}", then accounts can be connected here."</p>
                 }.into_any()
             }}
         </section>
@@ -108,9 +121,9 @@ fn AccountRow(a: SocialAccountSummary, can_manage: bool) -> impl IntoView {
     };
     let active = a.status != ChannelStatus::Disconnected;
     let detail = if a.username.is_empty() {
-        format!("{} · connected {}", a.platform.label(), a.connected)
+        format!("{} · {}", a.platform.label(), a.since)
     } else {
-        format!("{} · {} · connected {}", a.platform.label(), a.username, a.connected)
+        format!("{} · {} · {}", a.platform.label(), a.username, a.since)
     };
     view! {
         <li class="flex flex-col gap-2 px-6 py-3 sm:flex-row sm:items-center sm:justify-between" data-testid="channel">

@@ -88,8 +88,8 @@ pub struct SocialAccountSummary {
     pub status: ChannelStatus,
     /// Why it is not connected, in words ("" while connected).
     pub status_reason: String,
-    /// When it was connected, in words (UTC).
-    pub connected: String,
+    /// "connected 3 Dec 2026", or when it was disconnected.
+    pub since: String,
 }
 
 /// The channels page: the accounts, the plan's room for them, and which

@@ -11,6 +11,7 @@ use crate::server::auth::TenantContext;
 use crate::server::db::{new_id, now, Db};
 use crate::server::domain::format_day;
 use crate::server::error::{ServerError, ServerResult};
+use crate::server::secrets::Binding;
 use crate::server::services::audit::{self, Event};
 use crate::server::services::quota;
 use crate::server::state::AppState;
@@ -27,19 +28,26 @@ struct AccountRow {
     status: String,
     status_reason: String,
     connected_at: i64,
+    disconnected_at: Option<i64>,
 }
 
 impl AccountRow {
-    fn into_summary(self) -> SocialAccountSummary {
-        SocialAccountSummary {
-            platform: Platform::parse(&self.platform).unwrap_or(Platform::Demo),
-            status: ChannelStatus::parse(&self.status).unwrap_or(ChannelStatus::Disconnected),
-            connected: format_day(self.connected_at),
+    /// None for a platform this build does not know (a newer version's row).
+    fn into_summary(self) -> Option<SocialAccountSummary> {
+        let status = ChannelStatus::parse(&self.status).unwrap_or(ChannelStatus::Disconnected);
+        let since = match (status, self.disconnected_at) {
+            (ChannelStatus::Disconnected, Some(at)) => format!("disconnected {}", format_day(at)),
+            _ => format!("connected {}", format_day(self.connected_at)),
+        };
+        Some(SocialAccountSummary {
+            platform: Platform::parse(&self.platform)?,
+            status,
+            since,
             id: self.id,
             name: self.name,
             username: self.username,
             status_reason: self.status_reason,
-        }
+        })
     }
 }
 
@@ -58,13 +66,13 @@ pub async fn connected(db: &Db, tenant_id: &TenantId) -> ServerResult<i64> {
 pub async fn page(ctx: &TenantContext, state: &AppState) -> ServerResult<ChannelList> {
     ctx.require(Permission::ViewWorkspace)?;
     let rows: Vec<AccountRow> = sqlx::query_as(
-        "select id, platform, name, username, status, status_reason, connected_at from social_account \
+        "select id, platform, name, username, status, status_reason, connected_at, disconnected_at from social_account \
          where tenant_id = $1 order by case when status = 'disconnected' then 1 else 0 end, connected_at, id",
     )
     .bind(ctx.tenant_id())
     .fetch_all(&state.db.pool)
     .await?;
-    let accounts: Vec<SocialAccountSummary> = rows.into_iter().map(AccountRow::into_summary).collect();
+    let accounts: Vec<SocialAccountSummary> = rows.into_iter().filter_map(AccountRow::into_summary).collect();
     let used = accounts
         .iter()
         .filter(|a| a.status != ChannelStatus::Disconnected)
@@ -85,6 +93,24 @@ pub struct Found {
     pub external_id: String,
     pub name: String,
     pub username: String,
+    /// None for the demo channel, which calls no platform.
+    pub tokens: Option<Tokens>,
+}
+
+/// What a platform's sign-in gave to act for the account; sealed at rest.
+pub struct Tokens {
+    pub access: String,
+    pub access_expires_at: Option<i64>,
+    pub refresh: Option<String>,
+    pub refresh_expires_at: Option<i64>,
+}
+
+fn binding<'a>(tenant_id: &'a TenantId, account_id: &'a str, which: &'a str) -> Binding<'a> {
+    Binding {
+        purpose: which,
+        tenant_id: tenant_id.as_str(),
+        row_id: account_id,
+    }
 }
 
 /// Connects the demo channel (or connects it again after a disconnect).
@@ -94,13 +120,15 @@ pub async fn connect_demo(ctx: &TenantContext, state: &AppState) -> ServerResult
         external_id: DEMO_EXTERNAL_ID.into(),
         name: "Demo channel".into(),
         username: "publishes nowhere".into(),
+        tokens: None,
     };
     connect(ctx, state, demo).await
 }
 
 /// Keeps a connected account: a new row, or the same account's row again
-/// (its history stays with it). Refused past the plan's limit; an account
-/// already connected is left as it is.
+/// (its history stays with it), with fresh tokens where the sign-in gave
+/// some, which also repairs an account the platform had refused. Only an
+/// account that does not count yet is checked against the plan's limit.
 pub async fn connect(ctx: &TenantContext, state: &AppState, found: Found) -> ServerResult<String> {
     ctx.require(Permission::ManageSites)?;
     let mut tx = state.db.begin_write().await?;
@@ -114,63 +142,76 @@ pub async fn connect(ctx: &TenantContext, state: &AppState, found: Found) -> Ser
     .bind(&found.external_id)
     .fetch_optional(&mut *tx)
     .await?;
-    if let Some((id, status)) = &existing {
-        if status != ChannelStatus::Disconnected.as_str() {
+    let status = existing
+        .as_ref()
+        .and_then(|(_, s)| ChannelStatus::parse(s))
+        .unwrap_or(ChannelStatus::Disconnected);
+    if let Some((id, _)) = &existing {
+        if status == ChannelStatus::Connected && found.tokens.is_none() {
             return Ok(id.clone());
         }
     }
-    let (used,): (i64,) =
-        sqlx::query_as("select count(*) from social_account where tenant_id = $1 and status <> 'disconnected'")
-            .bind(ctx.tenant_id())
-            .fetch_one(&mut *tx)
-            .await?;
-    let limit = quota::in_force_in(ctx, &state.config, &mut tx)
-        .await?
-        .limits
-        .social_accounts;
-    if used >= limit {
-        return Err(ServerError::Conflict(format!(
-            "Your plan allows {limit} social account{}. Disconnect one or upgrade to add more.",
-            if limit == 1 { "" } else { "s" }
-        )));
+    if status == ChannelStatus::Disconnected {
+        let (used,): (i64,) =
+            sqlx::query_as("select count(*) from social_account where tenant_id = $1 and status <> 'disconnected'")
+                .bind(ctx.tenant_id())
+                .fetch_one(&mut *tx)
+                .await?;
+        let limit = quota::in_force_in(ctx, &state.config, &mut tx)
+            .await?
+            .limits
+            .social_accounts;
+        if used >= limit {
+            return Err(ServerError::Conflict(format!(
+                "Your plan allows {limit} social account{}. Disconnect one or upgrade to add more.",
+                if limit == 1 { "" } else { "s" }
+            )));
+        }
     }
     let at = now();
-    let id = match existing {
-        Some((id, _)) => {
-            sqlx::query(
-                "update social_account set status = 'connected', status_reason = '', name = $3, username = $4, \
-                 connected_by = $5, connected_at = $6, disconnected_at = null, updated_at = $6 \
-                 where id = $1 and tenant_id = $2",
-            )
-            .bind(&id)
-            .bind(ctx.tenant_id())
-            .bind(&found.name)
-            .bind(&found.username)
-            .bind(ctx.user_id())
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-            id
-        }
+    let id = match &existing {
+        Some((id, _)) => id.clone(),
         None => {
             let id = new_id();
             sqlx::query(
-                "insert into social_account (id, tenant_id, platform, external_id, name, username, connected_by, \
-                 connected_at, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)",
+                "insert into social_account (id, tenant_id, platform, external_id, name, connected_at, created_at, \
+                 updated_at) values ($1, $2, $3, $4, $5, $6, $6, $6)",
             )
             .bind(&id)
             .bind(ctx.tenant_id())
             .bind(found.platform.as_str())
             .bind(&found.external_id)
             .bind(&found.name)
-            .bind(&found.username)
-            .bind(ctx.user_id())
             .bind(at)
             .execute(&mut *tx)
             .await?;
             id
         }
     };
+    let seal = |value: &str, which: &str| state.sealer.seal(value, &binding(ctx.tenant_id(), &id, which));
+    let tokens = found.tokens.as_ref();
+    sqlx::query(
+        "update social_account set status = 'connected', status_reason = '', name = $3, username = $4, \
+         connected_by = $5, connected_at = $6, disconnected_at = null, updated_at = $6, \
+         access_token_sealed = $7, token_expires_at = $8, refresh_token_sealed = $9, refresh_expires_at = $10 \
+         where id = $1 and tenant_id = $2",
+    )
+    .bind(&id)
+    .bind(ctx.tenant_id())
+    .bind(&found.name)
+    .bind(&found.username)
+    .bind(ctx.user_id())
+    .bind(at)
+    .bind(tokens.map(|t| seal(&t.access, "social-access-token")))
+    .bind(tokens.and_then(|t| t.access_expires_at))
+    .bind(
+        tokens
+            .and_then(|t| t.refresh.as_deref())
+            .map(|r| seal(r, "social-refresh-token")),
+    )
+    .bind(tokens.and_then(|t| t.refresh_expires_at))
+    .execute(&mut *tx)
+    .await?;
     let event = Event::new(AuditAction::SocialAccountConnected, "social_account", &id).detail(format!(
         "{}: {}",
         found.platform.label(),
