@@ -310,21 +310,25 @@ impl TestApp {
     /// A plain form posted by a browser without wasm (redirects are not
     /// followed, so a refusal's way back can be read).
     pub async fn browser_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
-        let mut h = self.headers();
-        h.insert("accept", HeaderValue::from_static("text/html,application/xhtml+xml"));
-        self.http
-            .post(self.url(path))
-            .headers(h)
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        let html = HeaderValue::from_static("text/html,application/xhtml+xml");
+        self.post_form(path, form, ("accept", html)).await
     }
 
     /// A form post carrying its own request id.
     pub async fn http_post_form(&self, path: &str, form: &[(&str, &str)], request_id: &str) -> Response {
+        let id = HeaderValue::from_str(request_id).unwrap();
+        self.post_form(path, form, ("x-request-id", id)).await
+    }
+
+    /// A form post with the session, and one header set as given.
+    async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        (name, value): (&'static str, HeaderValue),
+    ) -> Response {
         let mut h = self.headers();
-        h.insert("x-request-id", HeaderValue::from_str(request_id).unwrap());
+        h.insert(name, value);
         self.http
             .post(self.url(path))
             .headers(h)

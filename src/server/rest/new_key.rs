@@ -64,7 +64,6 @@ pub(super) fn back_with(path: &str, back: &str, error: AppError) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
 }
 
-/// The key is 'ap_live_' and hex, so it needs no escaping in HTML.
 fn shown_once(key: &str) -> Response {
     secret_page(
         "Your new API key",

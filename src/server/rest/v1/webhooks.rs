@@ -22,9 +22,8 @@ pub async fn list(
     Caller(ctx): Caller,
     State(state): State<AppState>,
 ) -> Result<Json<Page<WebhookEndpointSummary>>, ApiError> {
-    let found = webhooks::page(&ctx, &state, None, 1).await?;
     Ok(Json(Page {
-        data: found.endpoints,
+        data: webhooks::endpoints(&ctx, &state).await?,
         next_cursor: None,
     }))
 }
@@ -74,9 +73,8 @@ pub async fn create(
         state.config.outbound_allow_private,
     )?;
     let created = webhooks::create(&ctx, &state, input).await?;
-    let endpoint = webhooks::page(&ctx, &state, Some(&created.id), 1)
+    let endpoint = webhooks::endpoints(&ctx, &state)
         .await?
-        .endpoints
         .into_iter()
         .find(|e| e.id == created.id)
         .ok_or_else(|| ApiError::from(crate::server::error::ServerError::NotFound))?;

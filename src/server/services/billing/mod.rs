@@ -103,7 +103,7 @@ pub async fn overview(ctx: &TenantContext, state: &AppState, invoice_page: i64) 
             bar("Members", members, in_force.limits.members),
             bar(
                 "Social accounts",
-                crate::server::services::social::connected(db, ctx.tenant_id()).await?,
+                crate::server::services::social::connected(&db.pool, ctx.tenant_id()).await?,
                 in_force.limits.social_accounts,
             ),
         ],

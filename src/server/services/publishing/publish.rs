@@ -49,7 +49,8 @@ pub(super) async fn publish(
         "job_id": lease.job_id(),
         "site_id": site.id,
         "title": post.title,
-        "url": url.and_then(|(u,)| u).and_then(|u| own_link(&site.url, &u)),
+        // Stored through `own_link` already.
+        "url": url.and_then(|(u,)| u),
     });
     let queued = crate::server::services::webhooks::emit_in(&mut tx, ctx.tenant_id(), "post.published", hook).await?;
     tx.commit().await.map_err(ServerError::from)?;

@@ -8,7 +8,7 @@ use crate::app::types::{
     AuditAction, ChannelList, ChannelStatus, Permission, Platform, SocialAccountSummary, TenantId,
 };
 use crate::server::auth::TenantContext;
-use crate::server::db::{new_id, now, Db};
+use crate::server::db::{new_id, now};
 use crate::server::domain::format_day;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::secrets::Binding;
@@ -52,11 +52,14 @@ impl AccountRow {
 }
 
 /// Accounts that count against the plan: every one not disconnected.
-pub async fn connected(db: &Db, tenant_id: &TenantId) -> ServerResult<i64> {
+pub async fn connected<'c>(
+    exec: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    tenant_id: &TenantId,
+) -> ServerResult<i64> {
     let (n,): (i64,) =
         sqlx::query_as("select count(*) from social_account where tenant_id = $1 and status <> 'disconnected'")
             .bind(tenant_id)
-            .fetch_one(&db.pool)
+            .fetch_one(exec)
             .await?;
     Ok(n)
 }
@@ -152,11 +155,7 @@ pub async fn connect(ctx: &TenantContext, state: &AppState, found: Found) -> Ser
         }
     }
     if status == ChannelStatus::Disconnected {
-        let (used,): (i64,) =
-            sqlx::query_as("select count(*) from social_account where tenant_id = $1 and status <> 'disconnected'")
-                .bind(ctx.tenant_id())
-                .fetch_one(&mut *tx)
-                .await?;
+        let used = connected(&mut *tx, ctx.tenant_id()).await?;
         let limit = quota::in_force_in(ctx, &state.config, &mut tx)
             .await?
             .limits

@@ -421,18 +421,12 @@ impl DeliveryRow {
     }
 }
 
-/// The webhooks page: the endpoints, and a page of `endpoint_id`'s log
-/// (the first endpoint's when None), newest first.
-pub async fn page(
-    ctx: &TenantContext,
-    state: &AppState,
-    endpoint_id: Option<&str>,
-    page: i64,
-) -> ServerResult<WebhookPage> {
+/// The workspace's endpoints, oldest first, each with its last answer.
+pub async fn endpoints(ctx: &TenantContext, state: &AppState) -> ServerResult<Vec<WebhookEndpointSummary>> {
     // Endpoint addresses (a Slack or Discord URL is itself a credential) and
     // answers are for those who see the audit log, not every viewer.
     ctx.require(Permission::ViewAudit)?;
-    let endpoints: Vec<EndpointRow> = sqlx::query_as(
+    let rows: Vec<EndpointRow> = sqlx::query_as(
         "select e.id, e.url, e.description, e.events, e.previous_valid_until, e.created_at, \
          l.response_code as last_code, l.delivered_at as last_delivered_at, l.last_attempt_at \
          from webhook_endpoint e left join webhook_delivery l on l.id = (select d.id from webhook_delivery d \
@@ -442,13 +436,8 @@ pub async fn page(
     .bind(ctx.tenant_id())
     .fetch_all(&state.db.pool)
     .await?;
-    let shown = match endpoint_id {
-        Some(id) if !endpoints.iter().any(|e| e.id == id) => return Err(ServerError::NotFound),
-        Some(id) => Some(id.to_owned()),
-        None => endpoints.first().map(|e| e.id.clone()),
-    };
     let at = now();
-    let endpoints = endpoints
+    Ok(rows
         .into_iter()
         .map(|e| WebhookEndpointSummary {
             last_delivery: e.last_attempt_at.map(|_| match (e.last_delivered_at, e.last_code) {
@@ -466,7 +455,23 @@ pub async fn page(
             description: e.description,
             created_at: e.created_at,
         })
-        .collect();
+        .collect())
+}
+
+/// The webhooks page: the endpoints, and a page of `endpoint_id`'s log
+/// (the first endpoint's when None), newest first.
+pub async fn page(
+    ctx: &TenantContext,
+    state: &AppState,
+    endpoint_id: Option<&str>,
+    page: i64,
+) -> ServerResult<WebhookPage> {
+    let endpoints = endpoints(ctx, state).await?;
+    let shown = match endpoint_id {
+        Some(id) if !endpoints.iter().any(|e| e.id == id) => return Err(ServerError::NotFound),
+        Some(id) => Some(id.to_owned()),
+        None => endpoints.first().map(|e| e.id.clone()),
+    };
     let (deliveries, page, pages) = match shown {
         None => (Vec::new(), 1, 1),
         Some(endpoint) => {
