@@ -6,6 +6,9 @@ import * as path from "path";
 // own port with a fresh SQLite file, so a running dev server is untouched.
 const port = process.env.E2E_PORT ?? "3100";
 export const wpPort = process.env.E2E_FAKE_WP_PORT ?? "3199";
+// The Meta and TikTok stand-ins (`autopilot stand-ins`).
+const metaPort = process.env.E2E_META_PORT ?? "3198";
+const tiktokPort = process.env.E2E_TIKTOK_PORT ?? "3197";
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache", "autopilot", "target");
 // Set once in the runner; workers inherit it, so tests reach the same database.
 process.env.E2E_DATABASE_URL ??= `sqlite://${path.join(os.tmpdir(), `autopilot-e2e-${Date.now()}.db`)}?mode=rwc`;
@@ -49,6 +52,13 @@ export default defineConfig({
     stderr: "pipe",
     env: { FAKE_WP_ADDR: `127.0.0.1:${wpPort}` },
   }, {
+    command: `${process.env.E2E_SERVER_BIN} stand-ins 127.0.0.1:${metaPort} 127.0.0.1:${tiktokPort}`,
+    url: `http://127.0.0.1:${metaPort}/`,
+    timeout: 30_000,
+    reuseExistingServer: false,
+    stdout: "ignore",
+    stderr: "pipe",
+  }, {
     command: process.env.E2E_SERVER_BIN,
     cwd: "..",
     url: `http://127.0.0.1:${port}/readyz`,
@@ -66,6 +76,14 @@ export default defineConfig({
       // The fake WordPress listens on 127.0.0.1, which production refuses.
       OUTBOUND_ALLOW_PRIVATE: "true",
       WORKER_POLL_SECONDS: "0.5",
+      META_APP_ID: "standin-app",
+      META_APP_SECRET: "standin-app-secret",
+      META_GRAPH_BASE: `http://127.0.0.1:${metaPort}/v25.0`,
+      META_DIALOG_URL: `http://127.0.0.1:${metaPort}/v25.0/dialog/oauth`,
+      TIKTOK_CLIENT_KEY: "standin-app",
+      TIKTOK_CLIENT_SECRET: "standin-app-secret",
+      TIKTOK_API_BASE: `http://127.0.0.1:${tiktokPort}`,
+      TIKTOK_AUTH_URL: `http://127.0.0.1:${tiktokPort}/v2/auth/authorize/`,
     },
   }],
 });

@@ -50,7 +50,10 @@ fn set_page_csp() {
     ) else {
         return;
     };
-    if let Ok(value) = HeaderValue::from_str(&crate::server::middleware::page_csp(&nonce)) {
+    let origins = use_context::<crate::server::state::AppState>()
+        .map(|state| state.config.social.sign_in_origins())
+        .unwrap_or_default();
+    if let Ok(value) = HeaderValue::from_str(&crate::server::middleware::page_csp(&nonce, &origins)) {
         res.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
 }
@@ -81,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("sites") view=SitesPage/>
                     <Route path=path!("sites/:id") view=SitePage/>
                     <Route path=path!("channels") view=ChannelsPage/>
+                    <Route path=path!("channels/pick") view=ChannelPickPage/>
                     <Route path=path!("content") view=ContentPage/>
                     <Route path=path!("content/:id") view=PostPage/>
                     <Route path=path!("calendar") view=CalendarPage/>

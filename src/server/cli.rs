@@ -11,11 +11,22 @@ use crate::server::telemetry;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: autopilot [serve [--no-worker] | worker | migrate | admin grant <email> | \
-     admin outbox [count] | admin limits <workspace-id> [posts=N] [sites=N] [members=N] [social_accounts=N]]";
+     admin outbox [count] | admin limits <workspace-id> [posts=N] [sites=N] [members=N] [social_accounts=N] | \
+     stand-ins [meta-address] [tiktok-address]]";
 
 pub async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // The stand-ins are not the app: they need none of its settings.
+    if let ["stand-ins", addresses @ ..] = args.as_slice() {
+        return match stand_ins(addresses).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("{message}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match Config::from_env() {
         Ok(c) => c,
         Err(e) => {
@@ -157,5 +168,35 @@ async fn outbox(config: &Config, count: i64) -> Result<(), String> {
             m.to_address, m.status, m.subject, m.body_text
         );
     }
+    Ok(())
+}
+
+/// Serves the Meta and TikTok stand-ins (by default on 127.0.0.1:4010 and
+/// :4020) until Ctrl-C, and prints the settings that point the app at them.
+async fn stand_ins(addresses: &[&str]) -> Result<(), String> {
+    use crate::server::standins::{self, meta::MetaStandIn, tiktok::TikTokStandIn, APP_ID, APP_SECRET};
+    let parse = |i: usize, default: &str| -> Result<std::net::SocketAddr, String> {
+        let raw = addresses.get(i).copied().unwrap_or(default);
+        raw.parse()
+            .map_err(|_| format!("{raw} is not an address like 127.0.0.1:4010\n{USAGE}"))
+    };
+    if addresses.len() > 2 {
+        return Err(USAGE.into());
+    }
+    let (meta_at, tiktok_at) = (parse(0, "127.0.0.1:4010")?, parse(1, "127.0.0.1:4020")?);
+    let meta = standins::serve(MetaStandIn::new().router(), meta_at)
+        .await
+        .map_err(|e| e.to_string())?;
+    let tiktok = standins::serve(TikTokStandIn::new().router(), tiktok_at)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Stand-ins for Meta and TikTok are running (not the real platforms). Start the app with:\n\
+         META_APP_ID={APP_ID} META_APP_SECRET={APP_SECRET} META_GRAPH_BASE=http://{meta}/v25.0 \\\n  \
+         META_DIALOG_URL=http://{meta}/v25.0/dialog/oauth \\\n  \
+         TIKTOK_CLIENT_KEY={APP_ID} TIKTOK_CLIENT_SECRET={APP_SECRET} TIKTOK_API_BASE=http://{tiktok} \\\n  \
+         TIKTOK_AUTH_URL=http://{tiktok}/v2/auth/authorize/"
+    );
+    shutdown_signal().await;
     Ok(())
 }

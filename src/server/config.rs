@@ -63,10 +63,18 @@ pub struct SocialConfig {
     pub meta: Option<AppCredentials>,
     /// META_GRAPH_BASE: the Graph API with its version, e.g. https://graph.facebook.com/v25.0.
     pub graph_base: url::Url,
+    /// META_DIALOG_URL: where a person signs in to Facebook and picks what
+    /// to share (https://www.facebook.com/v25.0/dialog/oauth).
+    pub meta_dialog: url::Url,
+    /// META_CONFIG_ID: a Facebook Login for Business configuration, which
+    /// names the permissions; without it the dialog asks for `scope`.
+    pub meta_config_id: Option<String>,
     /// TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET (Login Kit v2).
     pub tiktok: Option<AppCredentials>,
     /// TIKTOK_API_BASE: https://open.tiktokapis.com, or a stand-in.
     pub tiktok_api_base: url::Url,
+    /// TIKTOK_AUTH_URL: TikTok's sign-in page (https://www.tiktok.com/v2/auth/authorize/).
+    pub tiktok_authorize: url::Url,
 }
 
 #[derive(Clone)]
@@ -75,13 +83,31 @@ pub struct AppCredentials {
     pub secret: String,
 }
 
+impl SocialConfig {
+    /// The origins of the sign-in pages of the platforms that are on, each
+    /// after a space, for the pages' form-action.
+    pub fn sign_in_origins(&self) -> String {
+        [
+            self.meta.as_ref().map(|_| &self.meta_dialog),
+            self.tiktok.as_ref().map(|_| &self.tiktok_authorize),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|url| format!(" {}", url.origin().ascii_serialization()))
+        .collect()
+    }
+}
+
 impl std::fmt::Debug for SocialConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SocialConfig")
             .field("meta", &self.meta.as_ref().map(|m| m.id.as_str()))
             .field("graph_base", &self.graph_base.as_str())
+            .field("meta_dialog", &self.meta_dialog.as_str())
+            .field("meta_config_id", &self.meta_config_id)
             .field("tiktok", &self.tiktok.as_ref().map(|t| t.id.as_str()))
             .field("tiktok_api_base", &self.tiktok_api_base.as_str())
+            .field("tiktok_authorize", &self.tiktok_authorize.as_str())
             .finish()
     }
 }
@@ -104,8 +130,11 @@ fn social_config(get: &impl Fn(&str) -> Option<String>) -> Result<SocialConfig, 
     Ok(SocialConfig {
         meta: app_credentials(get, "META_APP_ID", "META_APP_SECRET")?,
         graph_base: parse_url(get, "META_GRAPH_BASE", "https://graph.facebook.com/v25.0")?,
+        meta_dialog: parse_url(get, "META_DIALOG_URL", "https://www.facebook.com/v25.0/dialog/oauth")?,
+        meta_config_id: get("META_CONFIG_ID").filter(|v| !v.trim().is_empty()),
         tiktok: app_credentials(get, "TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET")?,
         tiktok_api_base: parse_url(get, "TIKTOK_API_BASE", "https://open.tiktokapis.com")?,
+        tiktok_authorize: parse_url(get, "TIKTOK_AUTH_URL", "https://www.tiktok.com/v2/auth/authorize/")?,
     })
 }
 

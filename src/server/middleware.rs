@@ -91,12 +91,16 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
 }
 
 /// The CSP for server-rendered pages: scripts only from here or with this
-/// response's nonce; wasm may compile; nothing may frame the app.
-pub fn page_csp(nonce: &str) -> String {
+/// response's nonce; wasm may compile; nothing may frame the app. Forms
+/// post here, and may be sent on to `sign_in_origins` (browsers hold a
+/// form's redirects to form-action too: a sign-in form ends on the
+/// platform's sign-in page).
+pub fn page_csp(nonce: &str, sign_in_origins: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
-         font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+         font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'{sign_in_origins}; \
+         frame-ancestors 'none'"
     )
 }
 

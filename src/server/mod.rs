@@ -16,6 +16,7 @@ pub mod rest;
 pub mod scheduler;
 pub mod secrets;
 pub mod services;
+pub mod standins;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

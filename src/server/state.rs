@@ -3,7 +3,9 @@
 use crate::server::auth::jwt::Signer;
 use crate::server::auth::password::PasswordHasher;
 use crate::server::clients::mail::Smtp;
+use crate::server::clients::meta::Meta;
 use crate::server::clients::stripe::Stripe;
+use crate::server::clients::tiktok::TikTok;
 use crate::server::config::Config;
 use crate::server::db::Db;
 use crate::server::secrets::{root_secret, Sealer};
@@ -26,6 +28,9 @@ pub struct AppState {
     pub writer: Writer,
     /// The Stripe client; None in billing's test mode.
     pub stripe: Option<Stripe>,
+    /// The social platforms' APIs, at their configured (or stand-in) bases.
+    pub meta: Meta,
+    pub tiktok: TikTok,
     /// Wakes this process's worker when a job is queued here (run now,
     /// approve, retry), so it need not wait for its next poll.
     pub wake: Arc<tokio::sync::Notify>,
@@ -47,6 +52,8 @@ impl AppState {
                 Some(stripe) => Some(Stripe::new(stripe)?),
                 None => None,
             },
+            meta: Meta::new(&config.social),
+            tiktok: TikTok::new(&config.social),
             wake: Arc::new(tokio::sync::Notify::new()),
             started_at: std::time::Instant::now(),
             hasher: PasswordHasher::default(),

@@ -25,3 +25,11 @@ pub async fn disconnect_channel(account_id: String) -> Result<(), AppError> {
     let ctx = api::extract::<TenantContext>().await?;
     Ok(social::disconnect(&ctx, &api::state()?, &account_id).await?)
 }
+
+/// The Pages and Instagram accounts a Facebook sign-in found.
+#[server(prefix = "/api", endpoint = "social/pending")]
+pub async fn pending_channels() -> Result<crate::app::types::PickList, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::oauth};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(oauth::pending(&ctx, &api::state()?, &api::session().await?).await?)
+}

@@ -4,7 +4,9 @@
 
 use crate::app::api::social::{channels_page, ConnectDemoChannel, DisconnectChannel};
 use crate::app::components::{ConfirmedPost, ErrorPanel, PageHeader, UrlError};
-use crate::app::types::{ChannelList, ChannelStatus, Platform, SocialAccountSummary};
+use crate::app::types::{
+    ChannelList, ChannelStatus, Platform, SocialAccountSummary, CONNECT_META_PATH, CONNECT_TIKTOK_PATH,
+};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
@@ -19,6 +21,7 @@ pub fn ChannelsPage() -> impl IntoView {
         <Title text="Channels"/>
         <PageHeader title="Channels" subtitle="The Facebook Pages, Instagram and TikTok accounts this workspace posts to."/>
         <UrlError/>
+        <Notice/>
         <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading channels…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
@@ -28,6 +31,17 @@ pub fn ChannelsPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// What a finished sign-in came back to say.
+#[component]
+fn Notice() -> impl IntoView {
+    let notice = leptos_router::hooks::use_query_map().read_untracked().get("notice");
+    (notice.as_deref() == Some("connected")).then(|| view! {
+        <p role="status" data-testid="channel-notice" class="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
+            "Connected. Posts can go to it now."
+        </p>
+    })
 }
 
 #[component]
@@ -59,10 +73,11 @@ fn Channels(page: ChannelList) -> impl IntoView {
             }}
         </section>
         <div class="grid gap-4 md:grid-cols-3">
-            <PlatformCard title="Facebook and Instagram" ready=page.meta_ready
+            <PlatformCard title="Facebook and Instagram" ready=page.meta_ready can_manage=can_manage connect=CONNECT_META_PATH
+                button="Connect Facebook and Instagram"
                 needs=["META_APP_ID", "META_APP_SECRET"] app="a Meta app with Facebook Login for Business"
                 what="Pages you manage, and the Instagram professional accounts linked to them."/>
-            <PlatformCard title="TikTok" ready=page.tiktok_ready
+            <PlatformCard title="TikTok" ready=page.tiktok_ready can_manage=can_manage connect=CONNECT_TIKTOK_PATH button="Connect TikTok"
                 needs=["TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET"] app="a TikTok app with Login Kit and the Content Posting API"
                 what="Your TikTok account, for videos."/>
             <section class="rounded-2xl border border-dashed border-indigo-300 bg-indigo-50/40 p-5 text-sm" data-testid="demo-card">
@@ -90,6 +105,10 @@ fn Channels(page: ChannelList) -> impl IntoView {
 fn PlatformCard(
     title: &'static str,
     ready: bool,
+    can_manage: bool,
+    /// Where the sign-in form posts.
+    connect: &'static str,
+    button: &'static str,
     /// The two settings of the platform's app.
     needs: [&'static str; 2],
     /// What kind of app they come from.
@@ -100,8 +119,15 @@ fn PlatformCard(
         <section class="rounded-2xl border border-slate-200 bg-white p-5 text-sm shadow-sm">
             <h2 class="text-base font-semibold">{title}</h2>
             <p class="mt-2 text-slate-700">{what}</p>
-            {if ready {
-                view! { <p class="mt-3 text-emerald-700">"This server has the app credentials."</p> }.into_any()
+            {if ready && can_manage {
+                view! {
+                    <form method="post" action=connect class="mt-3">
+                        <button type="submit" class=BUTTON>{button}</button>
+                    </form>
+                    <p class="mt-2 text-xs text-slate-500">"You sign in on the platform's own page and choose what to share; Autopilot never sees your password."</p>
+                }.into_any()
+            } else if ready {
+                view! { <p class="mt-3 text-slate-500">"Managers and above connect accounts."</p> }.into_any()
             } else {
                 view! {
                     <p class="mt-3 text-slate-600">"Not set up on this server. The operator sets "<code class="text-xs">{needs[0]}</code>" and "
@@ -120,6 +146,9 @@ fn AccountRow(a: SocialAccountSummary, can_manage: bool) -> impl IntoView {
         ChannelStatus::Disconnected => ("Disconnected", "bg-slate-100 text-slate-600"),
     };
     let active = a.status != ChannelStatus::Disconnected;
+    let reconnect = (can_manage && a.status == ChannelStatus::Reconnect)
+        .then(|| reconnect_path(a.platform))
+        .flatten();
     let detail = if a.username.is_empty() {
         format!("{} · {}", a.platform.label(), a.since)
     } else {
@@ -135,10 +164,26 @@ fn AccountRow(a: SocialAccountSummary, can_manage: bool) -> impl IntoView {
                 <p class="text-xs text-slate-500">{detail}</p>
                 {(!a.status_reason.is_empty()).then(|| view! { <p class="text-xs text-amber-700">{a.status_reason}</p> })}
             </div>
+            <div class="flex items-center gap-2">
+            {reconnect.map(|path| view! {
+                <form method="post" action=path>
+                    <button type="submit" class="rounded-lg px-3 py-1.5 text-sm font-medium text-indigo-700 hover:bg-indigo-50" data-testid="reconnect-channel">"Reconnect"</button>
+                </form>
+            })}
             {(can_manage && active).then(|| view! {
                 <ConfirmedPost action=DisconnectChannel::url().to_string() fields=vec![("account_id", a.id)] label="Disconnect"
                     question="Scheduled posts to it stop; its published posts and their figures stay." confirm="Yes, disconnect" testid="disconnect-channel"/>
             })}
+            </div>
         </li>
+    }
+}
+
+/// Signing in again repairs an account the platform refused.
+fn reconnect_path(platform: Platform) -> Option<&'static str> {
+    match platform {
+        Platform::Facebook | Platform::Instagram => Some(CONNECT_META_PATH),
+        Platform::Tiktok => Some(CONNECT_TIKTOK_PATH),
+        Platform::Demo => None,
     }
 }

@@ -25,5 +25,8 @@ pub use ids::{InvitationId, JobId, PostId, SiteId, TenantId, UserId};
 pub use members::*;
 pub use plan::{grouped, Plan, PlanLimits, PlanSummary};
 pub use role::{MemberChange, Permission, Role, Scope};
-pub use social::{ChannelList, ChannelStatus, Platform, SocialAccountSummary};
+pub use social::{
+    ChannelList, ChannelStatus, PickCandidate, PickList, Platform, SocialAccountSummary, CONNECT_META_PATH,
+    CONNECT_TIKTOK_PATH, PICKED_PATH, PICK_PATH,
+};
 pub use webhooks::{WebhookDeliverySummary, WebhookEndpointSummary, WebhookPage};

@@ -106,3 +106,32 @@ pub struct ChannelList {
     /// TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET are set.
     pub tiktok_ready: bool,
 }
+
+/// One Page or Instagram account a Facebook sign-in found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PickCandidate {
+    /// "facebook:<page id>" or "instagram:<user id>": what the form sends.
+    pub key: String,
+    pub platform: Platform,
+    pub name: String,
+    pub username: String,
+    /// The Page an Instagram account is linked to ("" for a Page).
+    pub via: String,
+    /// Connected in this workspace already (picking it again refreshes it).
+    pub connected: bool,
+}
+
+/// The accounts a Facebook sign-in found, waiting to be picked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PickList {
+    pub candidates: Vec<PickCandidate>,
+    /// How many more accounts the plan allows.
+    pub room: i64,
+}
+
+/// Where the channels page's plain forms post (handled on the server by
+/// `rest::social_oauth`): starting a sign-in, and saving what was picked.
+pub const CONNECT_META_PATH: &str = "/app/channels/connect/meta";
+pub const CONNECT_TIKTOK_PATH: &str = "/app/channels/connect/tiktok";
+pub const PICK_PATH: &str = "/app/channels/pick";
+pub const PICKED_PATH: &str = "/app/channels/pick/save";

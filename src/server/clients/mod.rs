@@ -4,6 +4,8 @@
 
 pub mod llm;
 pub mod mail;
+pub mod meta;
 pub mod outbound;
 pub mod stripe;
+pub mod tiktok;
 pub mod wordpress;

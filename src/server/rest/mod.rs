@@ -7,11 +7,14 @@ mod exports;
 mod health;
 pub mod metrics;
 mod new_key;
+mod social_oauth;
 pub mod v1;
 mod webhook_forms;
 
 /// The plain forms whose refused fields come back (`server::drafts`).
 pub use new_key::PATH as NEW_KEY;
+/// Where the channels page's sign-in forms post.
+pub use social_oauth::PICKED as PICKED_CHANNELS;
 pub use webhook_forms::NEW as NEW_WEBHOOK;
 mod webhooks;
 
@@ -30,5 +33,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(new_key::PATH, post(new_key::create))
         .route(webhook_forms::NEW, post(webhook_forms::create))
         .route(webhook_forms::ROLL, post(webhook_forms::roll))
+        .route(social_oauth::CONNECT, post(social_oauth::connect))
+        .route(social_oauth::CALLBACK, get(social_oauth::callback))
+        .route(social_oauth::PICKED, post(social_oauth::pick))
         .merge(v1::routes(state))
 }

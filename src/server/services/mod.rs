@@ -38,5 +38,6 @@ pub fn job_kinds() -> Kinds {
         Arc::new(housekeeping::Sweep),
         Arc::new(digest::FailureDigest),
         Arc::new(webhooks::delivery::Deliver),
+        Arc::new(social::refresh::RefreshJob),
     ])
 }

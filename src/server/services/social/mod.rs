@@ -16,6 +16,9 @@ use crate::server::services::audit::{self, Event};
 use crate::server::services::quota;
 use crate::server::state::AppState;
 
+pub mod oauth;
+pub mod refresh;
+
 /// The demo channel's id on its "platform": one per workspace.
 const DEMO_EXTERNAL_ID: &str = "demo";
 
@@ -108,7 +111,11 @@ pub struct Tokens {
     pub refresh_expires_at: Option<i64>,
 }
 
-fn binding<'a>(tenant_id: &'a TenantId, account_id: &'a str, which: &'a str) -> Binding<'a> {
+/// The purposes tokens are sealed for: one cannot be opened as the other.
+pub(super) const ACCESS_TOKEN: &str = "social-access-token";
+pub(super) const REFRESH_TOKEN: &str = "social-refresh-token";
+
+pub(super) fn binding<'a>(tenant_id: &'a TenantId, account_id: &'a str, which: &'a str) -> Binding<'a> {
     Binding {
         purpose: which,
         tenant_id: tenant_id.as_str(),
@@ -128,48 +135,82 @@ pub async fn connect_demo(ctx: &TenantContext, state: &AppState) -> ServerResult
     connect(ctx, state, demo).await
 }
 
-/// Keeps a connected account: a new row, or the same account's row again
-/// (its history stays with it), with fresh tokens where the sign-in gave
-/// some, which also repairs an account the platform had refused. Only an
-/// account that does not count yet is checked against the plan's limit.
+/// Keeps one connected account (see `connect_many`); returns its id.
 pub async fn connect(ctx: &TenantContext, state: &AppState, found: Found) -> ServerResult<String> {
+    let ids = connect_many(ctx, state, vec![found]).await?;
+    ids.into_iter()
+        .next()
+        .ok_or_else(|| ServerError::internal("connect kept no account"))
+}
+
+/// Keeps connected accounts, all or none: a new row each, or the same
+/// account's row again (its history stays with it), with fresh tokens
+/// where the sign-in gave some, which also repairs an account the platform
+/// had refused. Only accounts that do not count yet are checked against
+/// the plan's limit. Returns their ids in order.
+pub async fn connect_many(ctx: &TenantContext, state: &AppState, found: Vec<Found>) -> ServerResult<Vec<String>> {
     ctx.require(Permission::ManageSites)?;
     let mut tx = state.db.begin_write().await?;
     // Two connects at once cannot both pass the count (PostgreSQL).
     quota::lock(ctx, &mut tx, state.db.backend).await?;
-    let existing: Option<(String, String)> = sqlx::query_as(
-        "select id, status from social_account where tenant_id = $1 and platform = $2 and external_id = $3",
-    )
-    .bind(ctx.tenant_id())
-    .bind(found.platform.as_str())
-    .bind(&found.external_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let status = existing
-        .as_ref()
-        .and_then(|(_, s)| ChannelStatus::parse(s))
-        .unwrap_or(ChannelStatus::Disconnected);
-    if let Some((id, _)) = &existing {
-        if status == ChannelStatus::Connected && found.tokens.is_none() {
-            return Ok(id.clone());
-        }
+    let mut existing = Vec::with_capacity(found.len());
+    for account in &found {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "select id, status from social_account where tenant_id = $1 and platform = $2 and external_id = $3",
+        )
+        .bind(ctx.tenant_id())
+        .bind(account.platform.as_str())
+        .bind(&account.external_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        existing.push(row.map(|(id, status)| {
+            let counts = ChannelStatus::parse(&status).is_some_and(|s| s != ChannelStatus::Disconnected);
+            (id, counts)
+        }));
     }
-    if status == ChannelStatus::Disconnected {
+    let adding = existing
+        .iter()
+        .filter(|e| !e.as_ref().is_some_and(|(_, counts)| *counts))
+        .count() as i64;
+    if adding > 0 {
         let used = connected(&mut *tx, ctx.tenant_id()).await?;
         let limit = quota::in_force_in(ctx, &state.config, &mut tx)
             .await?
             .limits
             .social_accounts;
-        if used >= limit {
+        if used + adding > limit {
             return Err(ServerError::Conflict(format!(
-                "Your plan allows {limit} social account{}. Disconnect one or upgrade to add more.",
-                if limit == 1 { "" } else { "s" }
+                "Your plan allows {limit} social account{} and {used} {} in use. Disconnect one or upgrade to add more.",
+                if limit == 1 { "" } else { "s" },
+                if used == 1 { "is" } else { "are" }
             )));
         }
     }
+    let mut ids = Vec::with_capacity(found.len());
+    for (account, existing) in found.iter().zip(existing) {
+        let id = keep(ctx, state, &mut tx, account, existing).await?;
+        ids.push(id);
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// Writes one account as connected: inserted, or its row updated.
+async fn keep(
+    ctx: &TenantContext,
+    state: &AppState,
+    tx: &mut crate::server::db::Tx,
+    found: &Found,
+    existing: Option<(String, bool)>,
+) -> ServerResult<String> {
+    if let Some((id, true)) = &existing {
+        if found.tokens.is_none() {
+            return Ok(id.clone());
+        }
+    }
     let at = now();
-    let id = match &existing {
-        Some((id, _)) => id.clone(),
+    let id = match existing {
+        Some((id, _)) => id,
         None => {
             let id = new_id();
             sqlx::query(
@@ -182,7 +223,7 @@ pub async fn connect(ctx: &TenantContext, state: &AppState, found: Found) -> Ser
             .bind(&found.external_id)
             .bind(&found.name)
             .bind(at)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             id
         }
@@ -201,23 +242,22 @@ pub async fn connect(ctx: &TenantContext, state: &AppState, found: Found) -> Ser
     .bind(&found.username)
     .bind(ctx.user_id())
     .bind(at)
-    .bind(tokens.map(|t| seal(&t.access, "social-access-token")))
+    .bind(tokens.map(|t| seal(&t.access, ACCESS_TOKEN)))
     .bind(tokens.and_then(|t| t.access_expires_at))
     .bind(
         tokens
             .and_then(|t| t.refresh.as_deref())
-            .map(|r| seal(r, "social-refresh-token")),
+            .map(|r| seal(r, REFRESH_TOKEN)),
     )
     .bind(tokens.and_then(|t| t.refresh_expires_at))
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     let event = Event::new(AuditAction::SocialAccountConnected, "social_account", &id).detail(format!(
         "{}: {}",
         found.platform.label(),
         found.name
     ));
-    audit::by_member(ctx, &mut *tx, event).await?;
-    tx.commit().await?;
+    audit::by_member(ctx, &mut **tx, event).await?;
     Ok(id)
 }
 
@@ -226,19 +266,15 @@ pub async fn connect(ctx: &TenantContext, state: &AppState, found: Found) -> Ser
 pub async fn disconnect(ctx: &TenantContext, state: &AppState, account_id: &str) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
     let mut tx = state.db.begin_write().await?;
-    let at = now();
-    let done = sqlx::query(
-        "update social_account set status = 'disconnected', status_reason = 'Disconnected by a member.', \
-         access_token_sealed = null, refresh_token_sealed = null, token_expires_at = null, \
-         refresh_expires_at = null, disconnected_at = $3, updated_at = $3 \
+    let held: Option<(String, Option<String>)> = sqlx::query_as(
+        "select platform, access_token_sealed from social_account \
          where id = $1 and tenant_id = $2 and status <> 'disconnected'",
     )
     .bind(account_id)
     .bind(ctx.tenant_id())
-    .bind(at)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
-    if done.rows_affected() == 0 {
+    let Some((platform, sealed)) = held else {
         let (known,): (i64,) = sqlx::query_as("select count(*) from social_account where id = $1 and tenant_id = $2")
             .bind(account_id)
             .bind(ctx.tenant_id())
@@ -246,9 +282,60 @@ pub async fn disconnect(ctx: &TenantContext, state: &AppState, account_id: &str)
             .await?;
         // Disconnecting twice is done; another workspace's id is not found.
         return if known == 1 { Ok(()) } else { Err(ServerError::NotFound) };
-    }
+    };
+    let at = now();
+    sqlx::query(
+        "update social_account set status = 'disconnected', status_reason = 'Disconnected by a member.', \
+         access_token_sealed = null, refresh_token_sealed = null, token_expires_at = null, \
+         refresh_expires_at = null, disconnected_at = $3, updated_at = $3 where id = $1 and tenant_id = $2",
+    )
+    .bind(account_id)
+    .bind(ctx.tenant_id())
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
     let event = Event::new(AuditAction::SocialAccountDisconnected, "social_account", account_id);
     audit::by_member(ctx, &mut *tx, event).await?;
     tx.commit().await?;
+    if platform == Platform::Tiktok.as_str() {
+        if let Some(sealed) = sealed {
+            revoke_tiktok(state, ctx.tenant_id(), account_id, &sealed).await;
+        }
+    }
+    Ok(())
+}
+
+/// Tells TikTok the app no longer acts for the account, as its docs ask on
+/// disconnect. The account is disconnected here whatever TikTok answers.
+async fn revoke_tiktok(state: &AppState, tenant_id: &TenantId, account_id: &str, sealed: &str) {
+    let (Some(app), Ok(token)) = (
+        state.config.social.tiktok.as_ref(),
+        state.sealer.open(sealed, &binding(tenant_id, account_id, ACCESS_TOKEN)),
+    ) else {
+        return;
+    };
+    if let Err(e) = state.tiktok.revoke(app, &token).await {
+        tracing::warn!(account_id, error = %e, code = %e.code, "TikTok did not take back a disconnected sign-in");
+    }
+}
+
+/// The platform refused the account's tokens (withdrawn, expired): it
+/// stops publishing and asks, with `reason`, to be connected again.
+pub async fn needs_reconnect(
+    state: &AppState,
+    tenant_id: &TenantId,
+    account_id: &str,
+    reason: &str,
+) -> ServerResult<()> {
+    sqlx::query(
+        "update social_account set status = 'reconnect', status_reason = $3, updated_at = $4 \
+         where id = $1 and tenant_id = $2 and status = 'connected'",
+    )
+    .bind(account_id)
+    .bind(tenant_id)
+    .bind(reason)
+    .bind(now())
+    .execute(&state.db.pool)
+    .await?;
     Ok(())
 }

@@ -1,0 +1,219 @@
+//! The Meta Graph API (META_GRAPH_BASE, with its version): the sign-in
+//! calls of Facebook Login for Business. Graph errors arrive as
+//! `{"error":{"message","type","code","error_subcode","fbtrace_id"}}`; the
+//! codes that matter are kept so callers can tell a refused token (190)
+//! from a rate limit (4, 17, 32, 613) from everything else.
+
+use super::outbound::{read_capped, ReadError};
+use crate::server::config::{AppCredentials, SocialConfig};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::time::Duration;
+
+/// Graph answers are small JSON documents.
+const MAX_REPLY: usize = 1024 * 1024;
+/// Pages listed per sign-in at most: far beyond what one person manages.
+const MAX_PAGES: usize = 500;
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct GraphError {
+    /// The HTTP status; None when Meta was not reached.
+    pub status: Option<u16>,
+    /// Graph's error code (190 a refused token; 4, 17, 32, 613 rate limits).
+    pub code: Option<i64>,
+    pub subcode: Option<i64>,
+    pub message: String,
+}
+
+impl GraphError {
+    fn local(message: impl Into<String>) -> GraphError {
+        GraphError {
+            status: None,
+            code: None,
+            subcode: None,
+            message: message.into(),
+        }
+    }
+
+    /// The token no longer works: expired, or the person withdrew it.
+    pub fn is_invalid_token(&self) -> bool {
+        self.code == Some(190) || self.status == Some(401)
+    }
+
+    /// Meta asks us to slow down: wait before calling again.
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self.code, Some(4 | 17 | 32 | 613)) || self.status == Some(429)
+    }
+
+    /// Worth trying again later: not reached, rate limited or a 5xx.
+    pub fn is_transient(&self) -> bool {
+        self.status.is_none_or(|s| s >= 500) || self.is_rate_limited()
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    #[serde(default)]
+    message: String,
+    code: Option<i64>,
+    error_subcode: Option<i64>,
+}
+
+/// A user access token and how long it lasts.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserToken {
+    pub access_token: String,
+    /// Seconds; Meta leaves it out for tokens that do not expire.
+    pub expires_in: Option<i64>,
+}
+
+/// A Page the person manages, with its Page token and its linked
+/// Instagram professional account, if any.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ManagedPage {
+    pub id: String,
+    pub name: String,
+    pub access_token: String,
+    pub instagram_business_account: Option<LinkedInstagram>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LinkedInstagram {
+    pub id: String,
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Deserialize)]
+struct PageList {
+    data: Vec<ManagedPage>,
+    paging: Option<Paging>,
+}
+
+#[derive(Deserialize)]
+struct Paging {
+    next: Option<String>,
+}
+
+/// The Graph client: one HTTP client and where Meta (or its stand-in) is.
+#[derive(Clone, Debug)]
+pub struct Meta {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Meta {
+    pub fn new(config: &SocialConfig) -> Meta {
+        Meta {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .connect_timeout(Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a TLS backend is compiled in"),
+            base: config.graph_base.as_str().trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The short-lived user token for the code the dialog sent back.
+    pub async fn exchange_code(
+        &self,
+        app: &AppCredentials,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<UserToken, GraphError> {
+        let query = [
+            ("client_id", app.id.as_str()),
+            ("client_secret", app.secret.as_str()),
+            ("redirect_uri", redirect_uri),
+            ("code", code),
+        ];
+        self.get("/oauth/access_token", &query).await
+    }
+
+    /// A long-lived user token (about 60 days) for a short-lived one; Page
+    /// tokens read with it do not expire.
+    pub async fn long_lived(&self, app: &AppCredentials, short: &str) -> Result<UserToken, GraphError> {
+        let query = [
+            ("grant_type", "fb_exchange_token"),
+            ("client_id", app.id.as_str()),
+            ("client_secret", app.secret.as_str()),
+            ("fb_exchange_token", short),
+        ];
+        self.get("/oauth/access_token", &query).await
+    }
+
+    /// Every Page the token's person manages, following Graph's paging.
+    pub async fn managed_pages(&self, user_token: &str) -> Result<Vec<ManagedPage>, GraphError> {
+        let mut first = url::Url::parse(&format!("{}/me/accounts", self.base))
+            .map_err(|e| GraphError::local(format!("META_GRAPH_BASE does not make an address: {e}")))?;
+        first
+            .query_pairs_mut()
+            .append_pair(
+                "fields",
+                "id,name,access_token,instagram_business_account{id,username,name}",
+            )
+            .append_pair("limit", "100")
+            .append_pair("access_token", user_token);
+        let first = first.to_string();
+        let mut pages = Vec::new();
+        let mut next = Some(first);
+        while let Some(url) = next.take() {
+            let list: PageList = self.fetch(self.http.get(&url)).await?;
+            pages.extend(list.data);
+            // Only follow paging links back to the same Graph host.
+            next = list
+                .paging
+                .and_then(|p| p.next)
+                .filter(|n| n.starts_with(&self.base) && pages.len() < MAX_PAGES);
+        }
+        Ok(pages)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, GraphError> {
+        let request = self.http.get(format!("{}{path}", self.base)).query(query);
+        self.fetch(request).await
+    }
+
+    async fn fetch<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, GraphError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| GraphError::local(format!("Meta could not be reached: {}", without_url(e))))?;
+        let status = response.status().as_u16();
+        let body = read_capped(response, MAX_REPLY).await.map_err(|e| match e {
+            ReadError::TooLarge => GraphError::local("Meta's answer was too large"),
+            ReadError::Transport(e) => GraphError::local(format!("Meta's answer broke off: {}", without_url(e))),
+        })?;
+        if (200..300).contains(&status) {
+            return serde_json::from_slice(&body).map_err(|e| GraphError {
+                status: Some(status),
+                code: None,
+                subcode: None,
+                message: format!("Meta's answer could not be read: {e}"),
+            });
+        }
+        let detail = serde_json::from_slice::<ErrorBody>(&body).ok().map(|b| b.error);
+        Err(GraphError {
+            status: Some(status),
+            code: detail.as_ref().and_then(|d| d.code),
+            subcode: detail.as_ref().and_then(|d| d.error_subcode),
+            message: detail
+                .map(|d| d.message)
+                .unwrap_or_else(|| format!("Meta answered {status}")),
+        })
+    }
+}
+
+/// reqwest puts the URL in its errors, and Graph URLs carry tokens.
+pub(super) fn without_url(e: reqwest::Error) -> reqwest::Error {
+    e.without_url()
+}

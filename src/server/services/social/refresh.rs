@@ -1,0 +1,208 @@
+//! Keeping TikTok sign-ins alive. An access token lasts hours and its
+//! refresh token months, and every refresh hands out a new refresh token
+//! while the one sent stops working. So a refresh runs under the account's
+//! token lock (see the migration that adds it): whoever holds it calls
+//! TikTok and writes the new pair only while the lock is still its own;
+//! anyone else waits for it instead of spending the same refresh token.
+//! A job per access token (`social-token-refresh`, slot = its expiry)
+//! refreshes it a quarter of an hour before it runs out. A refusal marks
+//! the account "reconnect" with the reason.
+//!
+//! A crash after TikTok answered and before the new pair is written loses
+//! that pair: the account then asks to be reconnected, never half-works.
+
+use super::{binding, REFRESH_TOKEN};
+use crate::app::types::{Platform, Step, TenantId};
+use crate::server::auth::TenantContext;
+use crate::server::db::{now, now_ms};
+use crate::server::error::{ServerError, ServerResult};
+use crate::server::queue::{enqueue, ClaimedJob, Done, Failure, JobKind, Lease, NewJob, Start};
+use crate::server::state::AppState;
+
+pub const KIND: &str = "social-token-refresh";
+/// Refresh this long before the access token runs out.
+const AHEAD_SECONDS: i64 = 15 * 60;
+/// How long one refresh may hold an account's lock: well beyond the
+/// client's 20-second timeout, so a live holder never loses it.
+const LOCK_SECONDS: i64 = 120;
+
+/// How a refresh went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refreshed {
+    /// New tokens are stored; the access token lasts until then.
+    Done { expires_at: i64 },
+    /// Nothing to do: the token is fresh, or the account is not connected.
+    NotDue,
+    /// Another refresh holds the account's lock.
+    Busy,
+    /// TikTok refused: the account now asks to be reconnected.
+    Revoked(String),
+    /// TikTok could not be reached or asked us to slow down.
+    Later(String),
+}
+
+/// Queues the refresh of an access token that runs out at `expires_at`.
+pub async fn schedule(state: &AppState, tenant_id: &TenantId, account_id: &str, expires_at: i64) -> ServerResult<()> {
+    let job = NewJob {
+        tenant_id,
+        kind: KIND,
+        subject_id: account_id,
+        slot: expires_at,
+        run_at_ms: ((expires_at - AHEAD_SECONDS) * 1000).max(now_ms()),
+        max_attempts: state.config.worker.max_attempts,
+    };
+    enqueue(&state.db.pool, &job, Start::Queued).await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    platform: String,
+    status: String,
+    token_expires_at: Option<i64>,
+    refresh_token_sealed: Option<String>,
+}
+
+async fn row(state: &AppState, tenant_id: &TenantId, account_id: &str) -> ServerResult<Option<TokenRow>> {
+    Ok(sqlx::query_as(
+        "select platform, status, token_expires_at, refresh_token_sealed from social_account \
+         where id = $1 and tenant_id = $2",
+    )
+    .bind(account_id)
+    .bind(tenant_id)
+    .fetch_optional(&state.db.pool)
+    .await?)
+}
+
+/// A connected TikTok account whose access token runs out within the
+/// margin, with a refresh token to spend.
+fn due(row: &TokenRow) -> bool {
+    row.platform == Platform::Tiktok.as_str()
+        && row.status == "connected"
+        && row.refresh_token_sealed.is_some()
+        && row.token_expires_at.is_none_or(|at| at <= now() + AHEAD_SECONDS)
+}
+
+/// Refreshes the account's TikTok tokens if they are due, one refresh at
+/// a time per account.
+pub async fn refresh(state: &AppState, tenant_id: &TenantId, account_id: &str) -> ServerResult<Refreshed> {
+    if !row(state, tenant_id, account_id).await?.is_some_and(|r| due(&r)) {
+        return Ok(Refreshed::NotDue);
+    }
+    let lock = hex::encode(rand::random::<[u8; 16]>());
+    let at = now();
+    let taken = sqlx::query(
+        "update social_account set token_lock = $3, token_locked_until = $4 where id = $1 and tenant_id = $2 \
+         and status = 'connected' and (token_lock is null or token_locked_until < $5)",
+    )
+    .bind(account_id)
+    .bind(tenant_id)
+    .bind(&lock)
+    .bind(at + LOCK_SECONDS)
+    .bind(at)
+    .execute(&state.db.pool)
+    .await?;
+    if taken.rows_affected() == 0 {
+        return Ok(Refreshed::Busy);
+    }
+    let outcome = refresh_locked(state, tenant_id, account_id, &lock).await;
+    // Written with the new tokens when it went well; let go otherwise.
+    sqlx::query(
+        "update social_account set token_lock = null, token_locked_until = null \
+         where id = $1 and tenant_id = $2 and token_lock = $3",
+    )
+    .bind(account_id)
+    .bind(tenant_id)
+    .bind(&lock)
+    .execute(&state.db.pool)
+    .await?;
+    outcome
+}
+
+/// The refresh itself, under the lock: read the latest refresh token (the
+/// previous holder may have just replaced it), spend it, keep the new pair.
+async fn refresh_locked(
+    state: &AppState,
+    tenant_id: &TenantId,
+    account_id: &str,
+    lock: &str,
+) -> ServerResult<Refreshed> {
+    let Some(current) = row(state, tenant_id, account_id).await?.filter(due) else {
+        return Ok(Refreshed::NotDue);
+    };
+    let Some(app) = state.config.social.tiktok.as_ref() else {
+        return Ok(Refreshed::Later(
+            "TikTok's app credentials are not set on this server.".into(),
+        ));
+    };
+    let sealed = current.refresh_token_sealed.unwrap_or_default();
+    let token = state
+        .sealer
+        .open(&sealed, &binding(tenant_id, account_id, REFRESH_TOKEN))
+        .map_err(ServerError::internal)?;
+    let grant = match state.tiktok.refresh(app, &token).await {
+        Ok(grant) => grant,
+        Err(e) if e.is_revoked() => {
+            tracing::warn!(account_id, error = %e, code = %e.code, "TikTok refused a refresh token");
+            let reason = "TikTok no longer accepts this sign-in (the permission was withdrawn or it expired). \
+                          Reconnect TikTok.";
+            super::needs_reconnect(state, tenant_id, account_id, reason).await?;
+            return Ok(Refreshed::Revoked(reason.into()));
+        }
+        Err(e) => {
+            tracing::warn!(account_id, error = %e, code = %e.code, "TikTok refresh failed; will try again");
+            return Ok(Refreshed::Later(
+                "TikTok could not be reached to renew the sign-in.".into(),
+            ));
+        }
+    };
+    let at = now();
+    let expires_at = at + grant.expires_in;
+    let seal = |value: &str, which: &str| state.sealer.seal(value, &binding(tenant_id, account_id, which));
+    let written = sqlx::query(
+        "update social_account set access_token_sealed = $4, token_expires_at = $5, refresh_token_sealed = $6, \
+         refresh_expires_at = $7, token_lock = null, token_locked_until = null, updated_at = $8 \
+         where id = $1 and tenant_id = $2 and token_lock = $3",
+    )
+    .bind(account_id)
+    .bind(tenant_id)
+    .bind(lock)
+    .bind(seal(&grant.access_token, super::ACCESS_TOKEN))
+    .bind(expires_at)
+    .bind(seal(&grant.refresh_token, REFRESH_TOKEN))
+    .bind(at + grant.refresh_expires_in)
+    .bind(at)
+    .execute(&state.db.pool)
+    .await?;
+    if written.rows_affected() == 0 {
+        // Only if this process stalled past the lock's two minutes.
+        return Err(ServerError::internal("lost a social account's token lock mid-refresh"));
+    }
+    schedule(state, tenant_id, account_id, expires_at).await?;
+    Ok(Refreshed::Done { expires_at })
+}
+
+/// The job that refreshes one account's tokens ahead of their expiry.
+pub struct RefreshJob;
+
+#[async_trait::async_trait]
+impl JobKind for RefreshJob {
+    fn name(&self) -> &'static str {
+        KIND
+    }
+
+    async fn run(
+        &self,
+        ctx: &TenantContext,
+        state: &AppState,
+        job: &ClaimedJob,
+        _lease: &Lease,
+    ) -> Result<Done, Failure> {
+        match refresh(state, ctx.tenant_id(), &job.subject_id).await? {
+            Refreshed::Done { .. } | Refreshed::NotDue => Ok(Done::Complete(Step::Done)),
+            Refreshed::Busy => Err(Failure::Retry("Another renewal of this sign-in was running.".into())),
+            Refreshed::Revoked(reason) => Err(Failure::Stop(reason)),
+            Refreshed::Later(reason) => Err(Failure::Retry(reason)),
+        }
+    }
+}

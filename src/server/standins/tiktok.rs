@@ -1,0 +1,310 @@
+//! A stand-in for TikTok Login Kit v2 and the Open API. One person, Sam
+//! Stand-in, with one TikTok account.
+//!
+//! - `GET /v2/auth/authorize/`: the sign-in page; `decision=allow` sends the
+//!   person back with `code` and `scopes`, `decision=deny` with
+//!   `error=access_denied`.
+//! - `POST /v2/oauth/token/` (form-encoded): `authorization_code` (once,
+//!   ten minutes, same `redirect_uri`) or `refresh_token`. Refresh tokens
+//!   rotate: a refresh hands out a new one and the one sent stops working.
+//! - `GET /v2/user/info/` with a bearer token.
+//! - `POST /v2/oauth/revoke/`.
+//!
+//! OAuth errors are `{"error","error_description","log_id"}`; the others
+//! wrap `{"data","error":{"code","message","log_id"}}`.
+
+use super::{back_to, bad_page, consent_page, token, unix_now, APP_ID, APP_SECRET};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use tokio::sync::{Notify, Semaphore};
+
+pub const OPEN_ID: &str = "standin-open-id-sam";
+
+struct Code {
+    redirect_uri: String,
+    issued_at: i64,
+    used: bool,
+}
+
+struct World {
+    codes: HashMap<String, Code>,
+    /// Access tokens and when they run out.
+    access: HashMap<String, i64>,
+    /// The one refresh token that works now, and when it runs out.
+    refresh: Option<(String, i64)>,
+    access_seconds: i64,
+    refresh_seconds: i64,
+    revoked: bool,
+    /// Revocations the app asked for (`/v2/oauth/revoke/`).
+    revocations: usize,
+    refreshes: usize,
+    /// While set, refresh requests wait here until released.
+    gate: Option<Arc<Semaphore>>,
+}
+
+#[derive(Clone)]
+pub struct TikTokStandIn {
+    world: Arc<Mutex<World>>,
+    /// Told each time a refresh request reaches a closed gate.
+    arrived: Arc<Notify>,
+}
+
+impl Default for TikTokStandIn {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TikTokStandIn {
+    pub fn new() -> TikTokStandIn {
+        TikTokStandIn {
+            world: Arc::new(Mutex::new(World {
+                codes: HashMap::new(),
+                access: HashMap::new(),
+                refresh: None,
+                // Today's documented lifetimes: two hours and 180 days.
+                access_seconds: 7_200,
+                refresh_seconds: 15_552_000,
+                revoked: false,
+                revocations: 0,
+                refreshes: 0,
+                gate: None,
+            })),
+            arrived: Arc::new(Notify::new()),
+        }
+    }
+
+    fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How long access tokens issued from now on last.
+    pub fn set_access_seconds(&self, seconds: i64) {
+        self.world().access_seconds = seconds;
+    }
+
+    /// Sam withdraws the app's permission: every token is refused.
+    pub fn revoke(&self) {
+        self.world().revoked = true;
+    }
+
+    /// Revocations the app asked for.
+    pub fn revocations(&self) -> usize {
+        self.world().revocations
+    }
+
+    /// Refreshes answered so far (successful or not).
+    pub fn refreshes(&self) -> usize {
+        self.world().refreshes
+    }
+
+    /// Holds refresh requests until `release`.
+    pub fn hold_refreshes(&self) {
+        self.world().gate = Some(Arc::new(Semaphore::new(0)));
+    }
+
+    /// Waits until a refresh request is being held.
+    pub async fn refresh_arrived(&self) {
+        self.arrived.notified().await;
+    }
+
+    pub fn release_refreshes(&self) {
+        if let Some(gate) = self.world().gate.take() {
+            gate.add_permits(Semaphore::MAX_PERMITS / 2);
+        }
+    }
+
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route(
+                "/",
+                get(|| async { "A local stand-in for TikTok, for tests and trials." }),
+            )
+            .route("/v2/auth/authorize/", get(authorize))
+            .route("/v2/oauth/token/", post(token_endpoint))
+            .route("/v2/oauth/revoke/", post(revoke))
+            .route("/v2/user/info/", get(user_info))
+            .with_state(self.clone())
+    }
+}
+
+fn oauth_error(error: &str, description: &str) -> Response {
+    let body = json!({ "error": error, "error_description": description, "log_id": token("") });
+    (StatusCode::BAD_REQUEST, Json(body)).into_response()
+}
+
+async fn authorize(State(tiktok): State<TikTokStandIn>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    if get("client_key") != APP_ID {
+        return bad_page("client_key: this app is not known.");
+    }
+    let (redirect, state) = (get("redirect_uri"), get("state"));
+    if redirect.is_empty() || get("response_type") != "code" {
+        return bad_page("redirect_uri and response_type=code are required.");
+    }
+    match q.get("decision").map(String::as_str) {
+        Some("allow") => {
+            let code = token("code-");
+            tiktok.world().codes.insert(
+                code.clone(),
+                Code {
+                    redirect_uri: redirect.clone(),
+                    issued_at: unix_now(),
+                    used: false,
+                },
+            );
+            back_to(
+                &redirect,
+                &[("code", &code), ("scopes", &get("scope")), ("state", &state)],
+            )
+        }
+        Some(_) => back_to(
+            &redirect,
+            &[
+                ("error", "access_denied"),
+                ("error_description", "The user denied the authorization request."),
+                ("state", &state),
+            ],
+        ),
+        None => {
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(q.iter())
+                .finish();
+            consent_page(
+                "TikTok",
+                &get("client_key"),
+                &format!("/v2/auth/authorize/?{query}&decision=allow"),
+                &format!("/v2/auth/authorize/?{query}&decision=deny"),
+                &get("scope"),
+            )
+        }
+    }
+}
+
+async fn token_endpoint(State(tiktok): State<TikTokStandIn>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+    let form_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form_type {
+        return oauth_error("invalid_request", "The request parameters are malformed.");
+    }
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    if get("client_key") != APP_ID || get("client_secret") != APP_SECRET {
+        return oauth_error("invalid_client", "Client key or secret is invalid.");
+    }
+    match get("grant_type").as_str() {
+        "authorization_code" => by_code(&tiktok, &get("code"), &get("redirect_uri")),
+        "refresh_token" => by_refresh(&tiktok, &get("refresh_token")).await,
+        _ => oauth_error("unsupported_grant_type", "The grant type is not supported."),
+    }
+}
+
+fn by_code(tiktok: &TikTokStandIn, code: &str, redirect_uri: &str) -> Response {
+    let mut world = tiktok.world();
+    let Some(found) = world.codes.get_mut(code) else {
+        return oauth_error("invalid_grant", "Authorization code is invalid.");
+    };
+    if found.used || found.issued_at + 600 < unix_now() {
+        return oauth_error("invalid_grant", "Authorization code is expired or was used.");
+    }
+    if found.redirect_uri != redirect_uri {
+        return oauth_error(
+            "invalid_grant",
+            "Redirect URI does not match the authorization request.",
+        );
+    }
+    found.used = true;
+    world.revoked = false;
+    grant(&mut world)
+}
+
+async fn by_refresh(tiktok: &TikTokStandIn, sent: &str) -> Response {
+    let gate = tiktok.world().gate.clone();
+    if let Some(gate) = gate {
+        tiktok.arrived.notify_one();
+        if let Ok(permit) = gate.acquire().await {
+            permit.forget();
+        }
+    }
+    let mut world = tiktok.world();
+    world.refreshes += 1;
+    let works = matches!(&world.refresh, Some((current, until)) if current == sent && *until > unix_now());
+    if world.revoked || !works {
+        return oauth_error("invalid_grant", "Refresh token is invalid or expired.");
+    }
+    grant(&mut world)
+}
+
+/// A new access token and a new refresh token; the old refresh token is
+/// gone from this moment.
+fn grant(world: &mut World) -> Response {
+    let (access, refresh) = (token("act."), token("rft."));
+    let now = unix_now();
+    world.access.insert(access.clone(), now + world.access_seconds);
+    world.refresh = Some((refresh.clone(), now + world.refresh_seconds));
+    Json(json!({
+        "access_token": access,
+        "expires_in": world.access_seconds,
+        "open_id": OPEN_ID,
+        "refresh_expires_in": world.refresh_seconds,
+        "refresh_token": refresh,
+        "scope": "user.info.basic,user.info.profile,video.publish,video.upload,video.list",
+        "token_type": "Bearer",
+    }))
+    .into_response()
+}
+
+async fn revoke(State(tiktok): State<TikTokStandIn>, body: axum::body::Bytes) -> Response {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    if get("client_key") != APP_ID || get("client_secret") != APP_SECRET {
+        return oauth_error("invalid_client", "Client key or secret is invalid.");
+    }
+    if !tiktok.world().access.contains_key(&get("token")) {
+        return oauth_error("invalid_request", "The token is invalid.");
+    }
+    tiktok.revoke();
+    tiktok.world().revocations += 1;
+    Json(json!({})).into_response()
+}
+
+/// Whether the bearer token works now.
+fn authorised(tiktok: &TikTokStandIn, headers: &HeaderMap) -> bool {
+    let world = tiktok.world();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    !world.revoked
+        && bearer
+            .and_then(|t| world.access.get(t))
+            .is_some_and(|until| *until > unix_now())
+}
+
+fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "data": {}, "error": { "code": code, "message": message, "log_id": token("") } });
+    (status, Json(body)).into_response()
+}
+
+async fn user_info(State(tiktok): State<TikTokStandIn>, headers: HeaderMap) -> Response {
+    if !authorised(&tiktok, &headers) {
+        return api_error(
+            StatusCode::UNAUTHORIZED,
+            "access_token_invalid",
+            "The access token is invalid or not found in the request.",
+        );
+    }
+    Json(json!({
+        "data": { "user": { "open_id": OPEN_ID, "display_name": "Sam Stand-in", "username": "sam.standin" } },
+        "error": { "code": "ok", "message": "", "log_id": token("") },
+    }))
+    .into_response()
+}
