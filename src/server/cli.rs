@@ -184,6 +184,10 @@ async fn stand_ins(addresses: &[&str]) -> Result<(), String> {
         return Err(USAGE.into());
     }
     let (meta_at, tiktok_at) = (parse(0, "127.0.0.1:4010")?, parse(1, "127.0.0.1:4020")?);
+    // They send people wherever a sign-in asks: for this machine only.
+    if !meta_at.ip().is_loopback() || !tiktok_at.ip().is_loopback() {
+        return Err("the stand-ins listen on loopback addresses only (127.0.0.1, ::1)".into());
+    }
     let meta = standins::serve(MetaStandIn::new().router(), meta_at)
         .await
         .map_err(|e| e.to_string())?;

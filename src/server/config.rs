@@ -36,6 +36,8 @@ pub struct Config {
     pub agency_posts_limit: i64,
     /// Where the sealing key lives when SECRET_KEY is unset (created on first use).
     pub secret_key_file: String,
+    /// MEDIA_DIR: where uploaded photos and videos are kept.
+    pub media_dir: std::path::PathBuf,
     pub worker: WorkerConfig,
     pub openai: OpenAiConfig,
     /// The longest one request to a WordPress site may take when publishing
@@ -399,6 +401,7 @@ impl Config {
             pro_posts_limit: parse_int(&get, "PRO_POSTS_LIMIT", 200, 0..=1_000_000)?,
             agency_posts_limit: parse_int(&get, "AGENCY_POSTS_LIMIT", 2_000, 0..=1_000_000)?,
             secret_key_file: get("SECRET_KEY_FILE").unwrap_or_else(|| "data/secret.key".into()),
+            media_dir: get("MEDIA_DIR").unwrap_or_else(|| "data/media".into()).into(),
             worker: WorkerConfig {
                 run_in_serve: parse_bool(&get, "RUN_WORKER", true)?,
                 poll: parse_seconds(&get, "WORKER_POLL_SECONDS", 5.0, 0.01..=3600.0)?,

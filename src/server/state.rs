@@ -9,6 +9,7 @@ use crate::server::clients::tiktok::TikTok;
 use crate::server::config::Config;
 use crate::server::db::Db;
 use crate::server::secrets::{root_secret, Sealer};
+use crate::server::storage::{DiskStore, MediaStore};
 use crate::server::writing::Writer;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -31,6 +32,8 @@ pub struct AppState {
     /// The social platforms' APIs, at their configured (or stand-in) bases.
     pub meta: Meta,
     pub tiktok: TikTok,
+    /// Uploaded media (MEDIA_DIR on disk today).
+    pub media: Arc<dyn MediaStore>,
     /// Wakes this process's worker when a job is queued here (run now,
     /// approve, retry), so it need not wait for its next poll.
     pub wake: Arc<tokio::sync::Notify>,
@@ -54,6 +57,7 @@ impl AppState {
             },
             meta: Meta::new(&config.social),
             tiktok: TikTok::new(&config.social),
+            media: Arc::new(DiskStore::new(&config.media_dir)),
             wake: Arc::new(tokio::sync::Notify::new()),
             started_at: std::time::Instant::now(),
             hasher: PasswordHasher::default(),

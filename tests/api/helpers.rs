@@ -109,6 +109,10 @@ pub async fn spawn_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp {
     let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     env.insert("DATABASE_URL".into(), database_url.into());
     env.insert("BIND_ADDR".into(), "127.0.0.1:0".into());
+    // Uploads are kept per database: every app on one (a restart, a
+    // second process) finds the same files.
+    env.entry("MEDIA_DIR".into())
+        .or_insert_with(|| media_dir_for(database_url).display().to_string());
     for (name, value) in TEST_DEFAULTS {
         env.entry(name.to_string()).or_insert_with(|| value.to_string());
     }
@@ -128,8 +132,11 @@ pub async fn spawn_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp {
             })
             .await;
     });
+    // A request that never ends fails its test, naming the address,
+    // instead of holding up the whole run.
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(90))
         .build()
         .unwrap();
     TestApp {
@@ -149,6 +156,8 @@ pub async fn spawn_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp {
 pub async fn state_on(database_url: &str, vars: &[(&str, &str)]) -> autopilot::server::state::AppState {
     let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     env.insert("DATABASE_URL".into(), database_url.into());
+    env.entry("MEDIA_DIR".into())
+        .or_insert_with(|| media_dir_for(database_url).display().to_string());
     for (name, value) in TEST_DEFAULTS {
         env.entry(name.to_string()).or_insert_with(|| value.to_string());
     }
@@ -158,6 +167,15 @@ pub async fn state_on(database_url: &str, vars: &[(&str, &str)]) -> autopilot::s
         .output_name("autopilot")
         .build();
     autopilot::server::state::AppState::new(config, db, options).expect("state builds")
+}
+
+/// Where uploads go for the apps on one database.
+pub fn media_dir_for(database_url: &str) -> std::path::PathBuf {
+    let name: String = database_url.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    std::env::temp_dir()
+        .join("autopilot-tests")
+        .join("media")
+        .join(&name[name.len().saturating_sub(40)..])
 }
 
 /// Test settings unless a test says otherwise: a fixed key, the fake

@@ -33,6 +33,7 @@ mod runner;
 mod security;
 mod sessions;
 mod social;
+mod social_media;
 mod social_oauth;
 mod webhooks;
 mod workers;

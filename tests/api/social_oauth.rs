@@ -219,6 +219,32 @@ async fn a_facebook_sign_in_connects_the_picked_pages_and_instagram_accounts(eng
         .contains("Connected. Posts can go to it now."));
     let (status, _) = app.call_json("social/pending", &[]).await;
     assert_eq!(status, 400, "what was picked is forgotten");
+
+    // Instagram refuses its token: signing in again offers it ticked.
+    sqlx::query("update social_account set status = 'reconnect' where platform = 'instagram'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(sign_in(&app, "meta", "allow").await, "/app/channels/pick");
+    let (_, pending) = app.call_json("social/pending", &[]).await;
+    let connected: Vec<bool> = pending["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["connected"].as_bool().unwrap())
+        .collect();
+    assert_eq!(
+        connected,
+        [false, false, true],
+        "Books is connected; Instagram needs its sign-in"
+    );
+    let res = app.browser_form("/app/channels/pick/save", &[("account", ig)]).await;
+    assert_eq!(location(&res), "/app/channels?notice=connected");
+    assert_eq!(
+        app.count("select count(*) from social_account where status = 'connected'")
+            .await,
+        2
+    );
 }
 
 async fn a_sign_in_needs_its_own_state_and_says_why_it_failed(engine: Engine) {
@@ -246,9 +272,15 @@ async fn a_sign_in_needs_its_own_state_and_says_why_it_failed(engine: Engine) {
     p.meta.throttle(1);
     let back = sign_in(&app, "meta", "allow").await;
     assert!(refusal(&app, &back).await.contains("did not answer in time"));
-    p.meta.revoke();
-    let back = sign_in(&app, "meta", "allow").await;
+    // A code that waited past its ten minutes is refused by Facebook.
+    let callback = answer(&start(&app, "meta").await, "allow").await;
+    p.meta.expire_codes();
+    let back = location(&app.get(&callback).await);
     assert!(refusal(&app, &back).await.contains("Facebook refused the sign-in"));
+    // A TikTok sign-in that withholds posting connects nothing.
+    p.tiktok.grant_only("user.info.basic");
+    let back = sign_in(&app, "tiktok", "allow").await;
+    assert!(refusal(&app, &back).await.contains("did not grant every permission"));
     assert_eq!(app.count("select count(*) from social_account").await, 0);
 
     // An unknown platform is not found.
@@ -349,17 +381,38 @@ async fn tiktok_connects_and_one_refresh_at_a_time_keeps_the_rotated_token(engin
         (account["status"].as_str(), account["status_reason"].as_str()),
         (Some("connected"), Some(""))
     );
-    // Disconnecting gives the sign-in back to TikTok and keeps no token.
+    // A member disconnects while a renewal is at TikTok: the account keeps
+    // no token, whatever the renewal brings back.
+    age(&app, &id).await;
+    p.tiktok.hold_refreshes();
+    let renewal = tokio::spawn({
+        let (worker, tenant, id) = (worker.clone(), tenant.clone(), id.clone());
+        async move { refresh::refresh(&worker, &tenant, &id).await.unwrap() }
+    });
+    p.tiktok.refresh_arrived().await;
     let (status, _) = app.call_json("social/disconnect", &[("account_id", id.as_str())]).await;
-    assert_eq!((status, p.tiktok.revocations()), (200, 1));
-    let left = "select count(*) from social_account where access_token_sealed is null and refresh_token_sealed is null";
+    assert_eq!(status, 200);
+    // Disconnecting gives the sign-in back to TikTok (in the background).
+    for _ in 0..200 {
+        if p.tiktok.revocations() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(p.tiktok.revocations(), 1);
+    p.tiktok.release_refreshes();
+    let late = renewal.await.unwrap();
+    assert!(!matches!(late, Refreshed::Done { .. }), "{late:?}");
+    let left = "select count(*) from social_account where status = 'disconnected' \
+                and access_token_sealed is null and refresh_token_sealed is null and token_lock is null";
     assert_eq!(app.count(left).await, 1);
 }
 
 async fn the_runner_renews_a_tiktok_sign_in_before_it_runs_out(engine: Engine) {
     let p = platforms().await;
-    // Tokens that last a minute are due for renewal at once.
-    p.tiktok.set_access_seconds(60);
+    // A token that lasts just over the renewal margin (15 minutes) is due
+    // a second after it is issued.
+    p.tiktok.set_access_seconds(901);
     let app = p.app(engine).await;
     let id = connect_tiktok(&app).await;
     p.tiktok.set_access_seconds(7_200);
@@ -380,5 +433,18 @@ async fn the_runner_renews_a_tiktok_sign_in_before_it_runs_out(engine: Engine) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("the runner never renewed the token");
+    let jobs: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("select kind, state, last_error from job where kind = 'social-token-refresh'")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    let account: (String, String, Option<i64>) =
+        sqlx::query_as("select status, status_reason, token_expires_at from social_account")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    panic!(
+        "the runner never renewed the token: {jobs:?} {account:?} {}",
+        p.tiktok.refreshes()
+    );
 }

@@ -169,13 +169,21 @@ impl Meta {
         while let Some(url) = next.take() {
             let list: PageList = self.fetch(self.http.get(&url)).await?;
             pages.extend(list.data);
-            // Only follow paging links back to the same Graph host.
+            // Only follow paging links back to the same Graph API.
             next = list
                 .paging
                 .and_then(|p| p.next)
-                .filter(|n| n.starts_with(&self.base) && pages.len() < MAX_PAGES);
+                .filter(|n| self.is_ours(n) && pages.len() < MAX_PAGES);
         }
         Ok(pages)
+    }
+
+    /// Whether `link` is on this client's Graph origin, under its version.
+    fn is_ours(&self, link: &str) -> bool {
+        match (url::Url::parse(link), url::Url::parse(&self.base)) {
+            (Ok(link), Ok(base)) => link.origin() == base.origin() && link.path().starts_with(base.path()),
+            _ => false,
+        }
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, &str)]) -> Result<T, GraphError> {

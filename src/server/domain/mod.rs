@@ -6,6 +6,7 @@ mod password;
 mod schedule;
 mod settings;
 mod site_url;
+pub mod social_post;
 
 pub use email::Email;
 pub use names::{PersonName, SiteName, WorkspaceName};

@@ -18,7 +18,10 @@ pub use social_oauth::PICKED as PICKED_CHANNELS;
 pub use webhook_forms::NEW as NEW_WEBHOOK;
 mod webhooks;
 
+use crate::server::services::social::media;
 use crate::server::state::AppState;
+use axum::extract::{Path, Request, State};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -36,5 +39,15 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(social_oauth::CONNECT, post(social_oauth::connect))
         .route(social_oauth::CALLBACK, get(social_oauth::callback))
         .route(social_oauth::PICKED, post(social_oauth::pick))
+        .route(media::PUBLIC_PATH, get(public_media))
         .merge(v1::routes(state))
+}
+
+/// A post's photo or video at its public address (the platforms fetch it).
+async fn public_media(
+    State(state): State<AppState>,
+    Path((tenant_id, token)): Path<(String, String)>,
+    request: Request,
+) -> Response {
+    media::serve(&state, &tenant_id, &token, request).await
 }

@@ -109,6 +109,13 @@ impl MetaStandIn {
         self.world().revoked = true;
     }
 
+    /// Every code issued so far is older than its ten minutes.
+    pub fn expire_codes(&self) {
+        for code in self.world().codes.values_mut() {
+            code.issued_at -= 601;
+        }
+    }
+
     /// The next `n` Graph calls are refused with code 4.
     pub fn throttle(&self, n: u32) {
         self.world().throttled = n;
@@ -244,6 +251,8 @@ async fn access_token(State(meta): State<MetaStandIn>, Query(q): Params) -> Resp
         );
     }
     found.used = true;
+    // Signing in again gives the app working tokens again.
+    world.revoked = false;
     issue(&mut world, Kind::ShortUser, SHORT_SECONDS)
 }
 

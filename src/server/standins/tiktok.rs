@@ -40,6 +40,8 @@ struct World {
     refresh: Option<(String, i64)>,
     access_seconds: i64,
     refresh_seconds: i64,
+    /// What the person allowed (people may untick permissions).
+    granted: String,
     revoked: bool,
     /// Revocations the app asked for (`/v2/oauth/revoke/`).
     revocations: usize,
@@ -71,6 +73,7 @@ impl TikTokStandIn {
                 // Today's documented lifetimes: two hours and 180 days.
                 access_seconds: 7_200,
                 refresh_seconds: 15_552_000,
+                granted: "user.info.basic,user.info.profile,video.publish,video.upload,video.list".into(),
                 revoked: false,
                 revocations: 0,
                 refreshes: 0,
@@ -87,6 +90,11 @@ impl TikTokStandIn {
     /// How long access tokens issued from now on last.
     pub fn set_access_seconds(&self, seconds: i64) {
         self.world().access_seconds = seconds;
+    }
+
+    /// The permissions Sam allows from now on (comma-separated).
+    pub fn grant_only(&self, scopes: &str) {
+        self.world().granted = scopes.into();
     }
 
     /// Sam withdraws the app's permission: every token is refused.
@@ -256,7 +264,7 @@ fn grant(world: &mut World) -> Response {
         "open_id": OPEN_ID,
         "refresh_expires_in": world.refresh_seconds,
         "refresh_token": refresh,
-        "scope": "user.info.basic,user.info.profile,video.publish,video.upload,video.list",
+        "scope": world.granted.clone(),
         "token_type": "Bearer",
     }))
     .into_response()

@@ -15,6 +15,7 @@ mod docs;
 mod error;
 mod extract;
 mod limits;
+mod media;
 mod sites;
 mod webhooks;
 
@@ -63,6 +64,7 @@ pub const BASE: &str = "/api/v1";
             after `whsec_` (the Standard Webhooks scheme). After a secret is rolled the header holds a signature by each \
             secret, separated by a space, for 24 hours. Answer 2xx within 10 seconds; anything else is retried with \
             growing pauses, ten attempts in all."),
+        (name = "social", description = "Social channels: media for posts"),
         (name = "admin", description = "For platform admins"),
         (name = "meta", description = "This API itself"),
     )
@@ -111,6 +113,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::roll_secret))
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::resend))
+        .routes(routes!(media::upload))
         .routes(routes!(admin::users))
         .routes(routes!(admin::suspend_user))
         .routes(routes!(admin::set_limit))

@@ -16,6 +16,7 @@ use crate::server::services::audit::{self, Event};
 use crate::server::services::quota;
 use crate::server::state::AppState;
 
+pub mod media;
 pub mod oauth;
 pub mod refresh;
 
@@ -233,8 +234,8 @@ async fn keep(
     sqlx::query(
         "update social_account set status = 'connected', status_reason = '', name = $3, username = $4, \
          connected_by = $5, connected_at = $6, disconnected_at = null, updated_at = $6, \
-         access_token_sealed = $7, token_expires_at = $8, refresh_token_sealed = $9, refresh_expires_at = $10 \
-         where id = $1 and tenant_id = $2",
+         access_token_sealed = $7, token_expires_at = $8, refresh_token_sealed = $9, refresh_expires_at = $10, \
+         token_lock = null, token_locked_until = null where id = $1 and tenant_id = $2",
     )
     .bind(&id)
     .bind(ctx.tenant_id())
@@ -258,6 +259,15 @@ async fn keep(
         found.name
     ));
     audit::by_member(ctx, &mut **tx, event).await?;
+    // A sign-in that renews itself gets its first renewal queued with it.
+    if let Some(Tokens {
+        refresh: Some(_),
+        access_expires_at: Some(at),
+        ..
+    }) = tokens
+    {
+        refresh::schedule_in(&mut **tx, state, ctx.tenant_id(), &id, *at).await?;
+    }
     Ok(id)
 }
 
@@ -287,7 +297,8 @@ pub async fn disconnect(ctx: &TenantContext, state: &AppState, account_id: &str)
     sqlx::query(
         "update social_account set status = 'disconnected', status_reason = 'Disconnected by a member.', \
          access_token_sealed = null, refresh_token_sealed = null, token_expires_at = null, \
-         refresh_expires_at = null, disconnected_at = $3, updated_at = $3 where id = $1 and tenant_id = $2",
+         refresh_expires_at = null, token_lock = null, token_locked_until = null, disconnected_at = $3, \
+         updated_at = $3 where id = $1 and tenant_id = $2",
     )
     .bind(account_id)
     .bind(ctx.tenant_id())
@@ -297,10 +308,10 @@ pub async fn disconnect(ctx: &TenantContext, state: &AppState, account_id: &str)
     let event = Event::new(AuditAction::SocialAccountDisconnected, "social_account", account_id);
     audit::by_member(ctx, &mut *tx, event).await?;
     tx.commit().await?;
-    if platform == Platform::Tiktok.as_str() {
-        if let Some(sealed) = sealed {
-            revoke_tiktok(state, ctx.tenant_id(), account_id, &sealed).await;
-        }
+    if let (true, Some(sealed)) = (platform == Platform::Tiktok.as_str(), sealed) {
+        // In the background: the member need not wait on TikTok.
+        let (state, tenant_id, account_id) = (state.clone(), ctx.tenant_id().clone(), account_id.to_owned());
+        tokio::spawn(async move { revoke_tiktok(&state, &tenant_id, &account_id, &sealed).await });
     }
     Ok(())
 }

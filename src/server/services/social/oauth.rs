@@ -7,7 +7,7 @@
 //! those wait in the session, sealed, until the person picks which to
 //! connect (`pending`, `pick`); no token ever reaches the browser.
 
-use super::{connect_many, refresh, Found, Tokens};
+use super::{connect_many, Found, Tokens};
 use crate::app::types::{Permission, PickCandidate, PickList, Platform};
 use crate::server::auth::TenantContext;
 use crate::server::clients::meta::{GraphError, ManagedPage};
@@ -33,6 +33,8 @@ const PENDING_SECONDS: i64 = 900;
 const META_SCOPES: &str = "pages_show_list,pages_read_engagement,pages_manage_posts,read_insights,\
 business_management,instagram_basic,instagram_content_publish,instagram_manage_insights";
 const TIKTOK_SCOPES: &str = "user.info.basic,user.info.profile,video.publish,video.upload,video.list";
+/// What a TikTok sign-in must grant for the account to be of use.
+const TIKTOK_NEEDED: [&str; 2] = ["user.info.basic", "video.publish"];
 
 #[derive(Serialize, Deserialize)]
 struct Started {
@@ -192,7 +194,7 @@ pub async fn finish(
         ));
     }
     if let Some(error) = answer.error {
-        tracing::info!(platform = platform.as_str(), error = %error, detail = ?answer.error_description, "sign-in refused");
+        tracing::info!(platform = platform.as_str(), error = %error, detail = ?answer.error_description.as_deref().map(|d| d.chars().take(200).collect::<String>()), "sign-in refused");
         return Err(ServerError::BadRequest(match error.as_str() {
             "access_denied" => format!(
                 "The {} sign-in was cancelled; nothing was connected.",
@@ -228,6 +230,13 @@ async fn finish_tiktok(
         .exchange_code(app, code, redirect)
         .await
         .map_err(tiktok_failed)?;
+    let granted: Vec<&str> = grant.scope.split(',').map(str::trim).collect();
+    if let Some(missing) = TIKTOK_NEEDED.iter().find(|s| !granted.contains(s)) {
+        tracing::info!(missing, "TikTok sign-in without a needed permission");
+        return Err(ServerError::BadRequest(
+            "TikTok did not grant every permission Autopilot needs to post; connect again and allow them all.".into(),
+        ));
+    }
     let profile = state.tiktok.profile(&grant.access_token).await.map_err(tiktok_failed)?;
     let at = now();
     let name = if profile.display_name.is_empty() {
@@ -251,10 +260,7 @@ async fn finish_tiktok(
             refresh_expires_at: Some(at + grant.refresh_expires_in),
         }),
     };
-    let ids = connect_many(ctx, state, vec![found]).await?;
-    for id in ids {
-        refresh::schedule(state, ctx.tenant_id(), &id, at + grant.expires_in).await?;
-    }
+    connect_many(ctx, state, vec![found]).await?;
     Ok(Finished::Connected(name))
 }
 
@@ -362,13 +368,13 @@ async fn open_pending(ctx: &TenantContext, state: &AppState, session: &Session) 
 pub async fn pending(ctx: &TenantContext, state: &AppState, session: &Session) -> ServerResult<PickList> {
     ctx.require(Permission::ManageSites)?;
     let candidates = open_pending(ctx, state, session).await?;
-    let connected: Vec<(String, String)> = sqlx::query_as(
-        "select platform, external_id from social_account where tenant_id = $1 and status <> 'disconnected'",
+    let counted: Vec<(String, String, String)> = sqlx::query_as(
+        "select platform, external_id, status from social_account where tenant_id = $1 and status <> 'disconnected'",
     )
     .bind(ctx.tenant_id())
     .fetch_all(&state.db.pool)
     .await?;
-    let used = connected.len() as i64;
+    let used = counted.len() as i64;
     let limit = crate::server::services::quota::in_force(ctx, state)
         .await?
         .limits
@@ -378,9 +384,10 @@ pub async fn pending(ctx: &TenantContext, state: &AppState, session: &Session) -
             .into_iter()
             .map(|c| PickCandidate {
                 key: key_of(c.platform, &c.external_id),
-                connected: connected
+                // One asking to be reconnected is not: picking it repairs it.
+                connected: counted
                     .iter()
-                    .any(|(p, e)| p == c.platform.as_str() && *e == c.external_id),
+                    .any(|(p, e, s)| p == c.platform.as_str() && *e == c.external_id && s == "connected"),
                 platform: c.platform,
                 name: c.name,
                 username: c.username,
@@ -400,6 +407,9 @@ fn key_of(platform: Platform, external_id: &str) -> String {
 pub async fn pick(ctx: &TenantContext, state: &AppState, session: &Session, keys: &[String]) -> ServerResult<usize> {
     ctx.require(Permission::ManageSites)?;
     let candidates = open_pending(ctx, state, session).await?;
+    // Taken out first, so a second submit at once finds nothing to connect;
+    // put back if this one is refused, to pick again.
+    let pending: Option<Pending> = session.remove(PENDING_KEY).await.map_err(ServerError::internal)?;
     let chosen: Vec<Found> = candidates
         .into_iter()
         .filter(|c| keys.contains(&key_of(c.platform, &c.external_id)))
@@ -417,14 +427,20 @@ pub async fn pick(ctx: &TenantContext, state: &AppState, session: &Session, keys
             }),
         })
         .collect();
-    if chosen.is_empty() {
-        return Err(ServerError::Validation(
+    let connected = if chosen.is_empty() {
+        Err(ServerError::Validation(
             "Tick at least one Page or Instagram account.".into(),
-        ));
+        ))
+    } else {
+        connect_many(ctx, state, chosen).await.map(|ids| ids.len())
+    };
+    if let (Err(_), Some(pending)) = (&connected, pending) {
+        session
+            .insert(PENDING_KEY, pending)
+            .await
+            .map_err(ServerError::internal)?;
     }
-    let n = connect_many(ctx, state, chosen).await?.len();
-    session.remove_value(PENDING_KEY).await.map_err(ServerError::internal)?;
-    Ok(n)
+    connected
 }
 
 fn meta_failed(e: GraphError) -> ServerError {

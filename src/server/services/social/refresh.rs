@@ -43,6 +43,18 @@ pub enum Refreshed {
 
 /// Queues the refresh of an access token that runs out at `expires_at`.
 pub async fn schedule(state: &AppState, tenant_id: &TenantId, account_id: &str, expires_at: i64) -> ServerResult<()> {
+    schedule_in(&state.db.pool, state, tenant_id, account_id, expires_at).await
+}
+
+/// `schedule` within a transaction (a connect queues its first renewal
+/// with the tokens, so no account is left without one).
+pub async fn schedule_in<'e>(
+    exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    state: &AppState,
+    tenant_id: &TenantId,
+    account_id: &str,
+    expires_at: i64,
+) -> ServerResult<()> {
     let job = NewJob {
         tenant_id,
         kind: KIND,
@@ -51,7 +63,7 @@ pub async fn schedule(state: &AppState, tenant_id: &TenantId, account_id: &str, 
         run_at_ms: ((expires_at - AHEAD_SECONDS) * 1000).max(now_ms()),
         max_attempts: state.config.worker.max_attempts,
     };
-    enqueue(&state.db.pool, &job, Start::Queued).await?;
+    enqueue(exec, &job, Start::Queued).await?;
     Ok(())
 }
 
@@ -162,7 +174,7 @@ async fn refresh_locked(
     let written = sqlx::query(
         "update social_account set access_token_sealed = $4, token_expires_at = $5, refresh_token_sealed = $6, \
          refresh_expires_at = $7, token_lock = null, token_locked_until = null, updated_at = $8 \
-         where id = $1 and tenant_id = $2 and token_lock = $3",
+         where id = $1 and tenant_id = $2 and token_lock = $3 and status = 'connected'",
     )
     .bind(account_id)
     .bind(tenant_id)
@@ -175,8 +187,13 @@ async fn refresh_locked(
     .execute(&state.db.pool)
     .await?;
     if written.rows_affected() == 0 {
-        // Only if this process stalled past the lock's two minutes.
-        return Err(ServerError::internal("lost a social account's token lock mid-refresh"));
+        // Disconnected or signed in again meanwhile (either clears the
+        // lock), or this process stalled past the lock's two minutes: the
+        // new pair belongs to no one, so TikTok gets it back.
+        if let Err(e) = state.tiktok.revoke(app, &grant.access_token).await {
+            tracing::info!(account_id, error = %e, "an unused TikTok token was not revoked");
+        }
+        return Ok(Refreshed::NotDue);
     }
     schedule(state, tenant_id, account_id, expires_at).await?;
     Ok(Refreshed::Done { expires_at })
@@ -189,6 +206,16 @@ pub struct RefreshJob;
 impl JobKind for RefreshJob {
     fn name(&self) -> &'static str {
         KIND
+    }
+
+    /// Renewal gave up: without a working token the account cannot post,
+    /// so it says so instead of looking connected.
+    async fn on_dead(&self, state: &AppState, job: &ClaimedJob, reason: &str) {
+        let reason = format!("Autopilot could not renew the TikTok sign-in ({reason}) Reconnect TikTok.");
+        if let Err(e) = super::needs_reconnect(state, &job.tenant_id, &job.subject_id, &reason).await {
+            tracing::warn!(error = %e, account_id = %job.subject_id, "could not mark an account for reconnecting");
+        }
+        crate::server::queue::job_dead(state, KIND, job, &reason).await;
     }
 
     async fn run(

@@ -1,0 +1,66 @@
+//! `/api/v1/media`: photos and videos for social posts, uploaded as the
+//! request's body (no multipart), recognised by their bytes.
+
+use super::{ApiError, Caller, ErrorBody, Params};
+use crate::server::domain::social_post::VIDEO_BYTES;
+use crate::server::services::social::media;
+use crate::server::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    /// The file's name, for people (optional).
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// An uploaded file and the public address the platforms fetch it from.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct MediaUpload {
+    id: String,
+    /// `image` or `video`.
+    kind: String,
+    content_type: String,
+    /// Public, unguessable: Instagram and TikTok fetch media from it.
+    url: String,
+}
+
+/// Uploads a photo (JPEG or PNG, up to 8 MB) or video (MP4 or MOV, up to
+/// 100 MB) as the request body. The type is read from the bytes.
+#[utoipa::path(post, path = "/media", operation_id = "upload_media", tag = "social", params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Kept", body = MediaUpload),
+        (status = 413, description = "Larger than any upload may be", body = ErrorBody),
+        (status = 422, description = "Not a photo or video we publish, or too large for its kind", body = ErrorBody),
+    ))]
+pub async fn upload(
+    Caller(ctx): Caller,
+    State(state): State<AppState>,
+    Params(q): Params<UploadQuery>,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<MediaUpload>), ApiError> {
+    // Read here with the largest upload's limit (extractors stop at 2 MB).
+    let bytes = axum::body::to_bytes(body, VIDEO_BYTES + 1).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("Uploads are at most {} MB.", VIDEO_BYTES / 1_048_576),
+        )
+    })?;
+    let kept = media::upload(&ctx, &state, q.name.as_deref().unwrap_or_default(), &bytes).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(MediaUpload {
+            id: kept.id,
+            kind: kept.kind.as_str().into(),
+            content_type: kept.content_type.into(),
+            url: kept.url,
+        }),
+    ))
+}
