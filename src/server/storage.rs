@@ -86,11 +86,14 @@ impl MediaStore for DiskStore {
 
 /// Headers every media answer carries: cacheable, never sniffed or run.
 pub fn harden(response: &mut Response) {
+    let ok = response.status().is_success();
     let h = response.headers_mut();
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    if ok {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    }
 }

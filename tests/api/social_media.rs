@@ -72,8 +72,29 @@ async fn an_upload_is_served_at_its_public_address_and_refusals_keep_nothing(eng
 
     let mut mp4 = b"\0\0\0\x18ftypisom\0\0\x02\0".to_vec();
     mp4.extend([7u8; 500]);
-    let (status, video) = upload(&app, &key, "clip.mp4", mp4).await;
+    let (status, video) = upload(&app, &key, "clip.mp4", mp4.clone()).await;
     assert_eq!((status, video["kind"].as_str()), (201, Some("video")), "{video}");
+    // Sent as it is: compressing a video would cost the server and lose ranges.
+    let path = url::Url::parse(video["url"].as_str().unwrap())
+        .unwrap()
+        .path()
+        .to_string();
+    let res = public
+        .get(app.url(&path))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-type"], "video/mp4");
+    assert!(res.headers().get("content-encoding").is_none());
+    assert_eq!(res.headers()["accept-ranges"], "bytes");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), mp4);
+    // A 404 is not cached.
+    let res = public.get(app.url(&wrong)).send().await.unwrap();
+    assert!(res
+        .headers()
+        .get("cache-control")
+        .is_none_or(|c| !c.to_str().unwrap().contains("public")));
 
     // Refused: what is not a photo or video, and a photo over 8 MB.
     let (status, refused) = upload(&app, &key, "x.gif", b"GIF89a....".to_vec()).await;
@@ -95,6 +116,17 @@ async fn an_upload_is_served_at_its_public_address_and_refusals_keep_nothing(eng
     );
     let read_only = key_of(&app, "read").await;
     assert_eq!(upload(&app, &read_only, "cake.jpg", jpeg()).await.0, 403);
+    // Announced as larger than any upload: refused before it is read.
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/media"))
+        .bearer_auth(&key)
+        .header("content-length", (100 * 1024 * 1024 + 1).to_string())
+        .body(vec![0u8; 16])
+        .send()
+        .await;
+    if let Ok(res) = res {
+        assert_eq!(res.status().as_u16(), 413);
+    }
 
     assert_eq!(app.count("select count(*) from social_media").await, 2);
     let tenant = app.me().await["workspace"]["id"].as_str().unwrap().to_string();

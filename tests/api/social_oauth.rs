@@ -381,8 +381,8 @@ async fn tiktok_connects_and_one_refresh_at_a_time_keeps_the_rotated_token(engin
         (account["status"].as_str(), account["status_reason"].as_str()),
         (Some("connected"), Some(""))
     );
-    // A member disconnects while a renewal is at TikTok: the account keeps
-    // no token, whatever the renewal brings back.
+    // Someone signs in again while a renewal is at TikTok: the renewal's
+    // old token is refused, and that says nothing about the new sign-in.
     age(&app, &id).await;
     p.tiktok.hold_refreshes();
     let renewal = tokio::spawn({
@@ -390,19 +390,22 @@ async fn tiktok_connects_and_one_refresh_at_a_time_keeps_the_rotated_token(engin
         async move { refresh::refresh(&worker, &tenant, &id).await.unwrap() }
     });
     p.tiktok.refresh_arrived().await;
-    let (status, _) = app.call_json("social/disconnect", &[("account_id", id.as_str())]).await;
-    assert_eq!(status, 200);
-    // Disconnecting gives the sign-in back to TikTok (in the background).
-    for _ in 0..200 {
-        if p.tiktok.revocations() == 1 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    assert_eq!(p.tiktok.revocations(), 1);
+    assert_eq!(connect_tiktok(&app).await, id);
     p.tiktok.release_refreshes();
     let late = renewal.await.unwrap();
-    assert!(!matches!(late, Refreshed::Done { .. }), "{late:?}");
+    assert!(matches!(late, Refreshed::Revoked(_)), "{late:?}");
+    let account = channels(&app).await["accounts"][0].clone();
+    assert_eq!(account["status"], "connected", "{account}");
+    age(&app, &id).await;
+    let renewed = refresh::refresh(&worker, &tenant, &id).await.unwrap();
+    assert!(
+        matches!(renewed, Refreshed::Done { .. }),
+        "the new sign-in renews: {renewed:?}"
+    );
+
+    // Disconnecting gives the sign-in back to TikTok and keeps no token.
+    let (status, _) = app.call_json("social/disconnect", &[("account_id", id.as_str())]).await;
+    assert_eq!((status, p.tiktok.revocations()), (200, 1));
     let left = "select count(*) from social_account where status = 'disconnected' \
                 and access_token_sealed is null and refresh_token_sealed is null and token_lock is null";
     assert_eq!(app.count(left).await, 1);

@@ -113,11 +113,14 @@ pub fn sniff(bytes: &[u8]) -> Option<(MediaKind, &'static str)> {
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some((MediaKind::Image, "image/png"))
     } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
-        let quicktime = &bytes[8..12] == b"qt  ";
-        Some((
-            MediaKind::Video,
-            if quicktime { "video/quicktime" } else { "video/mp4" },
-        ))
+        // The major brand: HEIC and AVIF photos and M4A audio share the box.
+        match &bytes[8..12] {
+            b"qt  " => Some((MediaKind::Video, "video/quicktime")),
+            b"isom" | b"iso2" | b"iso4" | b"iso5" | b"iso6" | b"mp41" | b"mp42" | b"avc1" | b"M4V " | b"dash" => {
+                Some((MediaKind::Video, "video/mp4"))
+            }
+            _ => None,
+        }
     } else {
         None
     }
@@ -245,6 +248,8 @@ mod tests {
             Some((MediaKind::Video, "video/quicktime"))
         );
         assert_eq!(sniff(b"GIF89a"), None);
+        assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0"), None, "an iPhone photo is not a video");
+        assert_eq!(sniff(b"\0\0\0\x18ftypM4A \0\0"), None);
         assert!(check_upload(b"<html>").is_err());
         let mut big = vec![0xFF, 0xD8, 0xFF];
         big.resize(IMAGE_BYTES + 1, 0);

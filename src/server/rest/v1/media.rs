@@ -2,11 +2,12 @@
 //! request's body (no multipart), recognised by their bytes.
 
 use super::{ApiError, Caller, ErrorBody, Params};
+use crate::app::types::Permission;
 use crate::server::domain::social_post::VIDEO_BYTES;
 use crate::server::services::social::media;
 use crate::server::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -43,15 +44,30 @@ pub async fn upload(
     Caller(ctx): Caller,
     State(state): State<AppState>,
     Params(q): Params<UploadQuery>,
+    headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<MediaUpload>), ApiError> {
-    // Read here with the largest upload's limit (extractors stop at 2 MB).
-    let bytes = axum::body::to_bytes(body, VIDEO_BYTES + 1).await.map_err(|_| {
+    // Refused before a byte is read: who may not upload, and what says
+    // it is larger than any upload may be.
+    ctx.require(Permission::CreateContent)?;
+    let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             format!("Uploads are at most {} MB.", VIDEO_BYTES / 1_048_576),
         )
+    };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > VIDEO_BYTES as u64) {
+        return Err(too_large());
+    }
+    // Read here with the largest upload's limit (extractors stop at 2 MB).
+    let bytes = axum::body::to_bytes(body, VIDEO_BYTES).await.map_err(|e| {
+        tracing::info!(error = %e, "an upload was not read");
+        too_large()
     })?;
     let kept = media::upload(&ctx, &state, q.name.as_deref().unwrap_or_default(), &bytes).await?;
     Ok((

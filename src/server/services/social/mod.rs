@@ -309,9 +309,15 @@ pub async fn disconnect(ctx: &TenantContext, state: &AppState, account_id: &str)
     audit::by_member(ctx, &mut *tx, event).await?;
     tx.commit().await?;
     if let (true, Some(sealed)) = (platform == Platform::Tiktok.as_str(), sealed) {
-        // In the background: the member need not wait on TikTok.
-        let (state, tenant_id, account_id) = (state.clone(), ctx.tenant_id().clone(), account_id.to_owned());
-        tokio::spawn(async move { revoke_tiktok(&state, &tenant_id, &account_id, &sealed).await });
+        // Awaited (briefly), so it lands before any new sign-in of the
+        // account, which a late revoke would withdraw.
+        let revoked = revoke_tiktok(state, ctx.tenant_id(), account_id, &sealed);
+        if tokio::time::timeout(std::time::Duration::from_secs(5), revoked)
+            .await
+            .is_err()
+        {
+            tracing::warn!(account_id, "TikTok did not answer a revoke within 5 s");
+        }
     }
     Ok(())
 }

@@ -233,6 +233,9 @@ async fn finish_tiktok(
     let granted: Vec<&str> = grant.scope.split(',').map(str::trim).collect();
     if let Some(missing) = TIKTOK_NEEDED.iter().find(|s| !granted.contains(s)) {
         tracing::info!(missing, "TikTok sign-in without a needed permission");
+        if let Err(e) = state.tiktok.revoke(app, &grant.access_token).await {
+            tracing::info!(error = %e, "a refused TikTok sign-in was not revoked");
+        }
         return Err(ServerError::BadRequest(
             "TikTok did not grant every permission Autopilot needs to post; connect again and allow them all.".into(),
         ));

@@ -22,6 +22,8 @@ use crate::server::state::AppState;
 pub const KIND: &str = "social-token-refresh";
 /// Refresh this long before the access token runs out.
 const AHEAD_SECONDS: i64 = 15 * 60;
+/// How far apart the clocks of processes sharing a database may be.
+const CLOCK_SLACK_SECONDS: i64 = 120;
 /// How long one refresh may hold an account's lock: well beyond the
 /// client's 20-second timeout, so a live holder never loses it.
 const LOCK_SECONDS: i64 = 120;
@@ -92,7 +94,9 @@ fn due(row: &TokenRow) -> bool {
     row.platform == Platform::Tiktok.as_str()
         && row.status == "connected"
         && row.refresh_token_sealed.is_some()
-        && row.token_expires_at.is_none_or(|at| at <= now() + AHEAD_SECONDS)
+        // The slack lets a renewal job, due at expiry minus the margin, find
+        // the token due even on a worker whose clock runs a little behind.
+        && row.token_expires_at.is_none_or(|at| at <= now() + AHEAD_SECONDS + CLOCK_SLACK_SECONDS)
 }
 
 /// Refreshes the account's TikTok tokens if they are due, one refresh at
@@ -158,7 +162,19 @@ async fn refresh_locked(
             tracing::warn!(account_id, error = %e, code = %e.code, "TikTok refused a refresh token");
             let reason = "TikTok no longer accepts this sign-in (the permission was withdrawn or it expired). \
                           Reconnect TikTok.";
-            super::needs_reconnect(state, tenant_id, account_id, reason).await?;
+            // Only while the lock is still ours: a sign-in meanwhile (which
+            // clears it) brought tokens this refusal says nothing about.
+            sqlx::query(
+                "update social_account set status = 'reconnect', status_reason = $4, updated_at = $5 \
+                 where id = $1 and tenant_id = $2 and token_lock = $3 and status = 'connected'",
+            )
+            .bind(account_id)
+            .bind(tenant_id)
+            .bind(lock)
+            .bind(reason)
+            .bind(now())
+            .execute(&state.db.pool)
+            .await?;
             return Ok(Refreshed::Revoked(reason.into()));
         }
         Err(e) => {
@@ -187,12 +203,13 @@ async fn refresh_locked(
     .execute(&state.db.pool)
     .await?;
     if written.rows_affected() == 0 {
-        // Disconnected or signed in again meanwhile (either clears the
-        // lock), or this process stalled past the lock's two minutes: the
-        // new pair belongs to no one, so TikTok gets it back.
-        if let Err(e) = state.tiktok.revoke(app, &grant.access_token).await {
-            tracing::info!(account_id, error = %e, "an unused TikTok token was not revoked");
-        }
+        // Disconnected (which revokes the sign-in) or signed in again
+        // meanwhile (either clears the lock): the new pair belongs to no
+        // one and is dropped. Revoking it could withdraw the new sign-in.
+        tracing::info!(
+            account_id,
+            "a renewal finished after the account changed; its tokens are dropped"
+        );
         return Ok(Refreshed::NotDue);
     }
     schedule(state, tenant_id, account_id, expires_at).await?;
