@@ -84,6 +84,9 @@ export default defineConfig({
       TIKTOK_CLIENT_SECRET: "standin-app-secret",
       TIKTOK_API_BASE: `http://127.0.0.1:${tiktokPort}`,
       TIKTOK_AUTH_URL: `http://127.0.0.1:${tiktokPort}/v2/auth/authorize/`,
+      // As behind a proxy: a journey that must not share the one loopback
+      // address's sign-up allowance (ten an hour) sends X-Forwarded-For.
+      TRUST_X_FORWARDED_FOR: "true",
     },
   }],
 });

@@ -85,6 +85,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("sites/:id") view=SitePage/>
                     <Route path=path!("channels") view=ChannelsPage/>
                     <Route path=path!("channels/pick") view=ChannelPickPage/>
+                    <Route path=path!("social") view=SocialPage/>
+                    <Route path=path!("social/compose") view=ComposerPage/>
+                    <Route path=path!("social/templates") view=TemplatesPage/>
                     <Route path=path!("content") view=ContentPage/>
                     <Route path=path!("content/:id") view=PostPage/>
                     <Route path=path!("calendar") view=CalendarPage/>

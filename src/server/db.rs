@@ -179,6 +179,14 @@ impl Where {
         self.join(condition)
     }
 
+    /// A condition whose value sits inside it, written with `?` where the
+    /// value goes, e.g. `exists (select 1 from t where t.a = ?)`.
+    pub fn text_inside(&mut self, condition: &str, value: impl Into<String>) -> &mut Where {
+        self.args.push(Arg::Text(value.into()));
+        let n = self.args.len();
+        self.raw(&condition.replacen('?', &format!("${n}"), 1))
+    }
+
     /// `(lower(a) like $n or lower(b) like $n)`: one pattern over columns.
     pub fn search(&mut self, columns: &[&str], pattern: String) -> &mut Where {
         self.args.push(Arg::Text(pattern));

@@ -108,7 +108,7 @@ pub async fn spawn_with(engine: Engine, vars: &[(&str, &str)]) -> TestApp {
 pub async fn spawn_on(database_url: &str, vars: &[(&str, &str)]) -> TestApp {
     let mut env: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     env.insert("DATABASE_URL".into(), database_url.into());
-    env.insert("BIND_ADDR".into(), "127.0.0.1:0".into());
+    env.entry("BIND_ADDR".into()).or_insert_with(|| "127.0.0.1:0".into());
     // Uploads are kept per database: every app on one (a restart, a
     // second process) finds the same files.
     env.entry("MEDIA_DIR".into())

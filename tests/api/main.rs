@@ -35,6 +35,8 @@ mod sessions;
 mod social;
 mod social_media;
 mod social_oauth;
+mod social_posts;
+mod social_publish;
 mod webhooks;
 mod workers;
 mod workspaces;

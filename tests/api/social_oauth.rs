@@ -19,14 +19,14 @@ on_both_engines!(
     the_runner_renews_a_tiktok_sign_in_before_it_runs_out,
 );
 
-struct Platforms {
-    meta: MetaStandIn,
-    tiktok: TikTokStandIn,
+pub struct Platforms {
+    pub meta: MetaStandIn,
+    pub tiktok: TikTokStandIn,
     vars: Vec<(String, String)>,
 }
 
 /// Both stand-ins on ports of their own, and the settings that point at them.
-async fn platforms() -> Platforms {
+pub async fn platforms() -> Platforms {
     let (meta, tiktok) = (MetaStandIn::new(), TikTokStandIn::new());
     let any = "127.0.0.1:0".parse().unwrap();
     let m = standins::serve(meta.router(), any).await.unwrap();
@@ -49,7 +49,7 @@ async fn platforms() -> Platforms {
 }
 
 impl Platforms {
-    fn vars(&self) -> Vec<(&str, &str)> {
+    pub fn vars(&self) -> Vec<(&str, &str)> {
         self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
     }
 
@@ -60,7 +60,7 @@ impl Platforms {
     }
 }
 
-fn location(res: &reqwest::Response) -> String {
+pub fn location(res: &reqwest::Response) -> String {
     res.headers()["location"].to_str().unwrap().to_string()
 }
 
@@ -89,7 +89,7 @@ async fn answer(sign_in: &str, decision: &str) -> String {
 }
 
 /// Follows a whole sign-in; returns where the app sent the person.
-async fn sign_in(app: &TestApp, platform: &str, decision: &str) -> String {
+pub async fn sign_in(app: &TestApp, platform: &str, decision: &str) -> String {
     let callback = answer(&start(app, platform).await, decision).await;
     let res = app.get(&callback).await;
     assert_eq!(res.status().as_u16(), 303, "{callback}");

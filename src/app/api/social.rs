@@ -1,7 +1,10 @@
 //! Social channels: the channels page, the demo channel and disconnecting.
 
 use crate::app::error::AppError;
-use crate::app::types::ChannelList;
+use crate::app::types::{
+    CaptionRequest, CaptionTemplate, ChannelList, Composer, GeneratedCaption, SocialPostInput, SocialPostPage,
+    WorkspaceVoice,
+};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "social/channels")]
@@ -32,4 +35,108 @@ pub async fn pending_channels() -> Result<crate::app::types::PickList, AppError>
     use crate::server::{auth::TenantContext, request as api, services::social::oauth};
     let ctx = api::extract::<TenantContext>().await?;
     Ok(oauth::pending(&ctx, &api::state()?, &api::session().await?).await?)
+}
+
+/// The composer: accounts, templates, zone, and the post to edit (`post_id`
+/// empty for a new one).
+#[server(prefix = "/api", endpoint = "social/composer")]
+pub async fn social_composer(post_id: String) -> Result<Composer, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::posts};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(posts::composer(&ctx, &api::state()?, &post_id).await?)
+}
+
+/// Saves the composer's post; returns its id.
+#[server(prefix = "/api", endpoint = "social/save", input = server_fn::codec::Json)]
+pub async fn save_social_post(input: SocialPostInput) -> Result<String, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::posts};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(posts::save(&ctx, &api::state()?, &input).await?)
+}
+
+/// One page of social posts. `list` is review, scheduled, published,
+/// failed, drafts, rejected or all; `account_id` empty means every account.
+#[server(prefix = "/api", endpoint = "social/posts")]
+pub async fn list_social_posts(list: String, account_id: String, page: i64) -> Result<SocialPostPage, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::posts};
+    let ctx = api::extract::<TenantContext>().await?;
+    let filter = posts::PostFilter { list, account_id, page };
+    Ok(posts::list(&ctx, &api::state()?, &filter).await?)
+}
+
+#[server(prefix = "/api", endpoint = "social/approve", input = server_fn::codec::Json)]
+pub async fn approve_social_posts(post_ids: Vec<String>) -> Result<usize, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::posts};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(posts::approve(&ctx, &api::state()?, &post_ids).await?)
+}
+
+#[server(prefix = "/api", endpoint = "social/reject")]
+pub async fn reject_social_post(post_id: String) -> Result<(), AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::posts};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(posts::reject(&ctx, &api::state()?, &post_id).await?)
+}
+
+#[server(prefix = "/api", endpoint = "social/delete")]
+pub async fn delete_social_post(post_id: String) -> Result<(), AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::posts};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(posts::delete(&ctx, &api::state()?, &post_id).await?)
+}
+
+/// A caption from a brief, a product, or a template.
+#[server(prefix = "/api", endpoint = "social/caption", input = server_fn::codec::Json)]
+pub async fn write_caption(request: CaptionRequest) -> Result<GeneratedCaption, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::captions};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(captions::write(&ctx, &api::state()?, &request).await?)
+}
+
+#[server(prefix = "/api", endpoint = "social/templates")]
+pub async fn list_caption_templates() -> Result<Vec<CaptionTemplate>, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::templates};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(templates::list(&ctx, &api::state()?).await?)
+}
+
+/// Adds a template (`id` empty) or replaces one; returns its id.
+#[server(prefix = "/api", endpoint = "social/template_save")]
+pub async fn save_caption_template(
+    id: String,
+    name: String,
+    body: String,
+    hashtags: String,
+) -> Result<String, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::templates};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(templates::save(&ctx, &api::state()?, &id, &name, &body, &hashtags).await?)
+}
+
+#[server(prefix = "/api", endpoint = "social/template_delete")]
+pub async fn delete_caption_template(id: String) -> Result<(), AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::templates};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(templates::delete(&ctx, &api::state()?, &id).await?)
+}
+
+#[server(prefix = "/api", endpoint = "social/voice")]
+pub async fn get_workspace_voice() -> Result<WorkspaceVoice, AppError> {
+    use crate::app::types::Permission;
+    use crate::server::{auth::TenantContext, request as api, services::social::posts};
+    let ctx = api::extract::<TenantContext>().await?;
+    ctx.require(Permission::ViewWorkspace)?;
+    let (tz, tone) = posts::voice(&api::state()?, ctx.tenant_id()).await?;
+    Ok(WorkspaceVoice {
+        time_zone: tz.name().into(),
+        tone,
+        can_edit: ctx.can(Permission::ManageWorkspace),
+    })
+}
+
+#[server(prefix = "/api", endpoint = "social/voice_save")]
+pub async fn save_workspace_voice(time_zone: String, tone: String) -> Result<(), AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::posts};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(posts::set_voice(&ctx, &api::state()?, &time_zone, &tone).await?)
 }

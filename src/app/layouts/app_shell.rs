@@ -188,6 +188,7 @@ const NAV: &[(&str, &str)] = &[
     ("/app/sites", "Sites"),
     ("/app/channels", "Channels"),
     ("/app/content", "Content"),
+    ("/app/social", "Social posts"),
     ("/app/calendar", "Calendar"),
     ("/app/analytics", "Analytics"),
     ("/app/billing", "Billing"),

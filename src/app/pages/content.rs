@@ -4,6 +4,7 @@
 use crate::app::api::content::{list_jobs, list_upcoming, ApprovePosts, RejectPost, RetryJob};
 use crate::app::api::sites::list_sites;
 use crate::app::components::{PageHeader, Pager};
+use crate::app::pages::SocialPostList;
 use crate::app::types::{JobPage, JobSummary, PostId, Step};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -45,7 +46,16 @@ pub fn ContentPage() -> impl IntoView {
             <SiteFilter list=list.clone() site=site.clone()/>
         </div>
         {show_upcoming.then(|| view! { <UpcomingRuns site=site.clone()/> })}
-        <JobList list page site_id=site/>
+        {
+            let reviewing = list == "review";
+            view! {
+                <JobList list page site_id=site/>
+                {reviewing.then(|| view! {
+                    <h2 class="mb-3 mt-8 text-base font-semibold">"Social posts waiting for review"</h2>
+                    <SocialPostList list="review".to_string() page=1 account_id=String::new()/>
+                })}
+            }
+        }
     }
 }
 

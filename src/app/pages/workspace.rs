@@ -1,8 +1,10 @@
 //! Creating a workspace, and the workspace's settings.
 
+use crate::app::api::social::{get_workspace_voice, SaveWorkspaceVoice};
 use crate::app::api::workspaces::{CreateWorkspace, RenameWorkspace};
 use crate::app::components::{
-    action_error, reload_on_success, FormError, PageHeader, PostForm, SubmitButton, TextField, INPUT_CLASS,
+    action_error, action_succeeded, reload_on_success, FormError, PageHeader, PostForm, SubmitButton, TextField,
+    INPUT_CLASS,
 };
 use crate::app::layouts::{AuthCard, ShellContext};
 use crate::app::types::{Permission, TenantId};
@@ -58,6 +60,7 @@ pub fn SettingsPage() -> impl IntoView {
             let w = shell.me.workspace;
             view! { <RenameForm workspace_id=w.id name=w.name can_edit=w.role.can(Permission::ManageWorkspace)/> }
         }
+        <Voice/>
         <Members/>
     }
 }
@@ -82,6 +85,60 @@ fn RenameForm(workspace_id: TenantId, name: String, can_edit: bool) -> impl Into
             <div class="mt-3"><FormError error=action_error(action)/></div>
             <Show when=move || !can_edit>
                 <p class="mt-2 text-xs text-slate-500">"Only owners and admins can rename the workspace."</p>
+            </Show>
+        </section>
+    }
+}
+
+/// The workspace's time zone and tone, which social posts are written in.
+#[component]
+fn Voice() -> impl IntoView {
+    let voice = Resource::new(|| (), |_| get_workspace_voice());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                voice.await.ok().map(|v| view! { <VoiceForm time_zone=v.time_zone tone=v.tone can_edit=v.can_edit/> })
+            })}
+        </Suspense>
+    }
+}
+
+#[island]
+fn VoiceForm(time_zone: String, tone: String, can_edit: bool) -> impl IntoView {
+    let action = ServerAction::<SaveWorkspaceVoice>::new();
+    let saved = action_succeeded(action);
+    let tones = [
+        ("friendly", "Friendly"),
+        ("professional", "Professional"),
+        ("playful", "Playful"),
+        ("authoritative", "Authoritative"),
+        ("neutral", "Neutral"),
+    ];
+    view! {
+        <section class="mb-8 max-w-xl rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" data-testid="voice-form">
+            <h2 class="text-base font-semibold">"Time zone and tone"</h2>
+            <p class="mt-1 text-sm text-slate-600">"Social posts are scheduled in this time zone, and written captions use this tone."</p>
+            <PostForm action class="mt-4 grid gap-3 sm:grid-cols-3" read=|f| SaveWorkspaceVoice {
+                time_zone: f.text("time_zone"),
+                tone: f.text("tone"),
+            }>
+                <label class="block sm:col-span-1">
+                    <span class="mb-1 block text-sm font-medium text-slate-700">"Time zone"</span>
+                    <input class=INPUT_CLASS name="time_zone" value=time_zone maxlength="64" required disabled=!can_edit placeholder="Europe/Berlin"/>
+                </label>
+                <label class="block sm:col-span-1">
+                    <span class="mb-1 block text-sm font-medium text-slate-700">"Tone"</span>
+                    <select class=INPUT_CLASS name="tone" disabled=!can_edit>
+                        {tones.into_iter().map(|(value, label)| view! { <option value=value selected=value == tone>{label}</option> }).collect_view()}
+                    </select>
+                </label>
+                <div class="self-end">
+                    <SubmitButton label="Save" pending_label="Saving…" pending=action.pending()/>
+                </div>
+            </PostForm>
+            <div class="mt-3"><FormError error=action_error(action)/></div>
+            <Show when=move || saved.get()>
+                <p role="status" class="mt-2 text-sm text-emerald-700">"Saved."</p>
             </Show>
         </section>
     }

@@ -26,7 +26,9 @@ pub use members::*;
 pub use plan::{grouped, Plan, PlanLimits, PlanSummary};
 pub use role::{MemberChange, Permission, Role, Scope};
 pub use social::{
-    ChannelList, ChannelStatus, PickCandidate, PickList, Platform, SocialAccountSummary, CONNECT_META_PATH,
-    CONNECT_TIKTOK_PATH, PICKED_PATH, PICK_PATH,
+    CaptionRequest, CaptionTemplate, ChannelList, ChannelStatus, Composer, GeneratedCaption, MediaRef, PickCandidate,
+    PickList, Platform, PlatformText, PostTarget, SaveIntent, SocialAccountSummary, SocialPostInput, SocialPostPage,
+    SocialPostSummary, WorkspaceVoice, CONNECT_META_PATH, CONNECT_TIKTOK_PATH, PICKED_PATH, PICK_PATH,
+    UPLOAD_MEDIA_PATH,
 };
 pub use webhooks::{WebhookDeliverySummary, WebhookEndpointSummary, WebhookPage};

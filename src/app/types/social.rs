@@ -135,3 +135,190 @@ pub const CONNECT_META_PATH: &str = "/app/channels/connect/meta";
 pub const CONNECT_TIKTOK_PATH: &str = "/app/channels/connect/tiktok";
 pub const PICK_PATH: &str = "/app/channels/pick";
 pub const PICKED_PATH: &str = "/app/channels/pick/save";
+
+/// What saving the composer does with the post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum SaveIntent {
+    /// Kept to finish later; the platforms' rules are not applied yet.
+    #[default]
+    Draft,
+    /// Waits in the review queue for a manager's approval.
+    Review,
+    /// Approved at once and queued for its time (reviewers only).
+    Schedule,
+}
+
+/// One platform's own text, in place of the post's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PlatformText {
+    pub platform: Platform,
+    pub body: String,
+}
+
+/// What the composer sends.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SocialPostInput {
+    /// The post being edited (a draft, or one waiting for review or
+    /// rejected); empty for a new one.
+    #[serde(default)]
+    pub post_id: String,
+    pub account_ids: Vec<String>,
+    #[serde(default)]
+    pub body: String,
+    /// Words separated by spaces or commas; a leading `#` is dropped.
+    #[serde(default)]
+    pub hashtags: String,
+    #[serde(default)]
+    pub link: String,
+    /// An upload's id (`POST /api/v1/media`); empty for none.
+    #[serde(default)]
+    pub media_id: String,
+    #[serde(default)]
+    pub texts: Vec<PlatformText>,
+    /// "YYYY-MM-DDTHH:MM" in the workspace's time zone; empty for a draft
+    /// with no time yet.
+    #[serde(default)]
+    pub publish_at: String,
+    #[serde(default)]
+    pub intent: SaveIntent,
+    /// The caption came from the writer (the model or the built-in one).
+    #[serde(default)]
+    pub generated: bool,
+}
+
+/// An upload attached to a post.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MediaRef {
+    pub id: String,
+    /// "image" or "video".
+    pub kind: String,
+    pub content_type: String,
+    /// The public address the platforms fetch it from.
+    pub url: String,
+}
+
+/// A caption with `{product}`, `{price}` and `{link}` to fill in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CaptionTemplate {
+    pub id: String,
+    pub name: String,
+    pub body: String,
+    pub hashtags: String,
+}
+
+/// What the caption writer is asked for: a brief, or a product.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CaptionRequest {
+    #[serde(default)]
+    pub brief: String,
+    #[serde(default)]
+    pub product_name: String,
+    #[serde(default)]
+    pub product_description: String,
+    /// As the shop shows it, e.g. "SAR 49.00".
+    #[serde(default)]
+    pub price: String,
+    #[serde(default)]
+    pub url: String,
+    /// Fills this template instead of writing anew (product posts).
+    #[serde(default)]
+    pub template_id: String,
+}
+
+/// A written caption, for the composer to show and the person to edit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct GeneratedCaption {
+    pub body: String,
+    pub hashtags: String,
+    pub link: String,
+    /// Who wrote it: "the built-in generator", or the model's name.
+    pub writer: String,
+}
+
+/// Everything the composer needs: where it can post, the templates, the
+/// workspace's zone and tone, and the post being edited, if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Composer {
+    /// Connected accounts only.
+    pub accounts: Vec<SocialAccountSummary>,
+    pub templates: Vec<CaptionTemplate>,
+    pub time_zone: String,
+    pub tone: String,
+    pub can_review: bool,
+    pub post: Option<SocialPostInput>,
+    pub media: Option<MediaRef>,
+    /// A sensible first time: the next full hour tomorrow, local.
+    pub suggested_time: String,
+}
+
+/// One account a post goes to, and how it went there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PostTarget {
+    pub id: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub platform: Platform,
+    /// In words: "Waiting for review", "Scheduled", "Publishing",
+    /// "Published", "Failed", …
+    pub state: String,
+    /// The post on the platform (http(s) only).
+    pub permalink: Option<String>,
+    /// Why it failed, or why it is being retried, in plain words.
+    pub error: Option<String>,
+}
+
+/// A social post as lists show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SocialPostSummary {
+    pub id: String,
+    pub body: String,
+    pub hashtags: String,
+    pub link: String,
+    /// draft, pending, approved or rejected.
+    pub review: String,
+    /// "written" or "generated".
+    pub source: String,
+    /// Unix seconds; None for a draft with no time yet.
+    pub publish_at: Option<i64>,
+    /// The time in the workspace's zone, e.g. "Fri 4 Dec 2026, 18:00 CET".
+    pub when: String,
+    pub media: Option<MediaRef>,
+    pub targets: Vec<PostTarget>,
+}
+
+/// One page of social posts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SocialPostPage {
+    pub posts: Vec<SocialPostSummary>,
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    /// The workspace's accounts, for the filter (disconnected ones too:
+    /// their posts stay).
+    pub accounts: Vec<SocialAccountSummary>,
+    pub can_create: bool,
+    pub can_review: bool,
+}
+
+/// Where the composer's media uploads go (the session's own route; the
+/// REST API's is `POST /api/v1/media`).
+pub const UPLOAD_MEDIA_PATH: &str = "/app/social/media";
+
+/// The workspace's time zone (posts are written for its local time) and
+/// the tone generated captions speak in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceVoice {
+    pub time_zone: String,
+    pub tone: String,
+    pub can_edit: bool,
+}

@@ -199,6 +199,8 @@ pub enum Action {
     SchedulePreview,
     /// "Run now" queues a post (generation spends the model).
     RunNow,
+    /// "Write a caption" asks the model (or the built-in writer).
+    Caption,
 }
 
 impl Action {
@@ -207,6 +209,7 @@ impl Action {
             Action::ConnectionTest => "test",
             Action::SchedulePreview => "preview",
             Action::RunNow => "run",
+            Action::Caption => "caption",
         }
     }
 
@@ -217,6 +220,7 @@ impl Action {
             Action::ConnectionTest => (minute(10), minute(30)),
             Action::SchedulePreview => (minute(60), minute(180)),
             Action::RunNow => (minute(10), minute(30)),
+            Action::Caption => (minute(20), minute(60)),
         }
     }
 
@@ -225,6 +229,7 @@ impl Action {
             Action::ConnectionTest => "Connections were tested many times in the last minute.",
             Action::SchedulePreview => "The schedule was previewed many times in the last minute.",
             Action::RunNow => "Runs were started many times in the last minute.",
+            Action::Caption => "Captions were written many times in the last minute.",
         }
     }
 }

@@ -5,6 +5,7 @@
 
 use super::outbound::{read_capped, ReadError, MAX_REPLY_BYTES};
 use crate::server::config::OpenAiConfig;
+use crate::server::writing::caption::{CaptionBrief, CaptionDraft};
 use crate::server::writing::generator::{Brief, Draft};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -63,29 +64,47 @@ impl OpenAi {
 
     /// One post, retrying passing trouble a few times with a growing pause.
     pub async fn write(&self, brief: &Brief) -> Result<Draft, LlmError> {
-        let mut wait = Duration::from_secs(1);
-        let mut last = LlmError::Unavailable("no attempt made".into());
-        for attempt in 1..=ATTEMPTS {
-            match complete(&self.http, &self.config, brief).await {
-                Ok(draft) => return Ok(draft),
-                Err(e @ (LlmError::Refused(_) | LlmError::TooLarge)) => return Err(e),
-                Err(e) => last = e,
-            }
-            if attempt < ATTEMPTS {
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-            }
-        }
-        Err(last)
+        let body = request_body(&self.config.model, brief);
+        retrying(|| async { post_from(&ask(&self.http, &self.config, &body).await?) }).await
+    }
+
+    /// One social caption with its hashtags, retried as `write` is.
+    pub async fn caption(&self, brief: &CaptionBrief) -> Result<CaptionDraft, LlmError> {
+        let body = caption_body(&self.config.model, brief);
+        retrying(|| async { caption_from(&ask(&self.http, &self.config, &body).await?) }).await
     }
 }
 
-async fn complete(http: &reqwest::Client, config: &OpenAiConfig, brief: &Brief) -> Result<Draft, LlmError> {
+/// Runs `attempt` until it succeeds, is refused, or has failed `ATTEMPTS`
+/// times, pausing longer after each failure.
+async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T, LlmError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, LlmError>>,
+{
+    let mut wait = Duration::from_secs(1);
+    let mut last = LlmError::Unavailable("no attempt made".into());
+    for n in 1..=ATTEMPTS {
+        match attempt().await {
+            Ok(answer) => return Ok(answer),
+            Err(e @ (LlmError::Refused(_) | LlmError::TooLarge)) => return Err(e),
+            Err(e) => last = e,
+        }
+        if n < ATTEMPTS {
+            tokio::time::sleep(wait).await;
+            wait *= 2;
+        }
+    }
+    Err(last)
+}
+
+/// Sends one chat completion and returns the answer's content.
+async fn ask(http: &reqwest::Client, config: &OpenAiConfig, request: &Value) -> Result<String, LlmError> {
     let url = format!("{}/chat/completions", config.base_url.as_str().trim_end_matches('/'));
     let response = http
         .post(url)
         .bearer_auth(config.api_key.as_deref().unwrap_or_default())
-        .json(&request_body(&config.model, brief))
+        .json(request)
         .send()
         .await
         .map_err(|e| {
@@ -114,9 +133,13 @@ async fn complete(http: &reqwest::Client, config: &OpenAiConfig, brief: &Brief) 
         return Err(LlmError::Refused(format!("HTTP {}: {message}", status.as_u16())));
     }
     let body = body.ok_or_else(|| LlmError::Unavailable("unreadable answer".into()))?;
-    let content = body["choices"][0]["message"]["content"]
+    body["choices"][0]["message"]["content"]
         .as_str()
-        .ok_or_else(|| LlmError::Unavailable("answer without content".into()))?;
+        .map(str::to_owned)
+        .ok_or_else(|| LlmError::Unavailable("answer without content".into()))
+}
+
+fn post_from(content: &str) -> Result<Draft, LlmError> {
     let post: PostJson = serde_json::from_str(strip_fence(content))
         .map_err(|_| LlmError::Unavailable("answer was not the requested JSON".into()))?;
     if post.title.trim().is_empty() || post.html.trim().is_empty() {
@@ -127,6 +150,51 @@ async fn complete(http: &reqwest::Client, config: &OpenAiConfig, brief: &Brief) 
         html: post.html,
         excerpt: post.excerpt,
         tags: post.tags,
+    })
+}
+
+#[derive(Deserialize)]
+struct CaptionJson {
+    #[serde(alias = "text")]
+    caption: String,
+    #[serde(default)]
+    hashtags: Vec<String>,
+}
+
+fn caption_from(content: &str) -> Result<CaptionDraft, LlmError> {
+    let answer: CaptionJson = serde_json::from_str(strip_fence(content))
+        .map_err(|_| LlmError::Unavailable("answer was not the requested JSON".into()))?;
+    if answer.caption.trim().is_empty() {
+        return Err(LlmError::Unavailable("answer had an empty caption".into()));
+    }
+    Ok(CaptionDraft {
+        body: answer.caption.trim().to_owned(),
+        hashtags: answer.hashtags,
+    })
+}
+
+fn caption_body(model: &str, brief: &CaptionBrief) -> Value {
+    let system = "You write captions for social media posts (Instagram, Facebook, TikTok). Answer with one JSON \
+                  object with the keys caption (plain text, at most 1,500 characters, no hashtags in it) and \
+                  hashtags (3 to 8 single words without '#').";
+    let mut user = format!("Tone: {}\n", brief.tone);
+    if !brief.brief.trim().is_empty() {
+        user.push_str(&format!("Brief: {}\n", brief.brief.trim()));
+    }
+    if !brief.product.trim().is_empty() {
+        user.push_str(&format!(
+            "Product: {}\nDescription: {}\nPrice: {}\nLink (say it is in the post; do not repeat it): {}\n",
+            brief.product.trim(),
+            brief.description.trim(),
+            brief.price.trim(),
+            brief.link.trim()
+        ));
+    }
+    json!({
+        "model": model,
+        "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+        "response_format": {"type": "json_object"},
+        "temperature": 0.8,
     })
 }
 

@@ -103,6 +103,65 @@ struct Paging {
     next: Option<String>,
 }
 
+/// What a create answers: the new object's id (and, for a Page photo,
+/// the feed post that shows it).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Created {
+    pub id: String,
+    #[serde(default)]
+    pub post_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ContainerStatus {
+    pub status_code: String,
+    /// Meta's words on an ERROR.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// A published Page post or Instagram media, as lists and lookups show it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Published {
+    pub id: String,
+    /// A Page post's text.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// An Instagram caption.
+    #[serde(default)]
+    pub caption: Option<String>,
+    #[serde(default)]
+    pub permalink_url: Option<String>,
+    #[serde(default)]
+    pub permalink: Option<String>,
+}
+
+impl Published {
+    pub fn text(&self) -> &str {
+        self.message.as_deref().or(self.caption.as_deref()).unwrap_or_default()
+    }
+
+    pub fn link(&self) -> Option<String> {
+        self.permalink_url.clone().or_else(|| self.permalink.clone())
+    }
+}
+
+#[derive(Deserialize)]
+struct DataList<T> {
+    data: Vec<T>,
+}
+
+#[derive(Deserialize)]
+struct PublishingLimit {
+    quota_usage: i64,
+    config: Option<LimitConfig>,
+}
+
+#[derive(Deserialize)]
+struct LimitConfig {
+    quota_total: i64,
+}
+
 /// The Graph client: one HTTP client and where Meta (or its stand-in) is.
 #[derive(Clone, Debug)]
 pub struct Meta {
@@ -176,6 +235,137 @@ impl Meta {
                 .filter(|n| self.is_ours(n) && pages.len() < MAX_PAGES);
         }
         Ok(pages)
+    }
+
+    /// A text (and link) post on a Page's feed.
+    pub async fn feed_post(
+        &self,
+        page_id: &str,
+        token: &str,
+        message: &str,
+        link: &str,
+    ) -> Result<Created, GraphError> {
+        let mut form = vec![("message", message), ("access_token", token)];
+        if !link.is_empty() {
+            form.push(("link", link));
+        }
+        self.post(&format!("/{page_id}/feed"), &form).await
+    }
+
+    /// A photo post on a Page: Meta fetches the photo from `url`.
+    pub async fn photo_post(
+        &self,
+        page_id: &str,
+        token: &str,
+        url: &str,
+        caption: &str,
+    ) -> Result<Created, GraphError> {
+        let form = [
+            ("url", url),
+            ("message", caption),
+            ("published", "true"),
+            ("access_token", token),
+        ];
+        self.post(&format!("/{page_id}/photos"), &form).await
+    }
+
+    /// The Page's posts since `since` (unix seconds), newest first.
+    pub async fn page_feed(&self, page_id: &str, token: &str, since: i64) -> Result<Vec<Published>, GraphError> {
+        let since = since.to_string();
+        let query = [
+            ("fields", "id,message,created_time,permalink_url"),
+            ("since", since.as_str()),
+            ("limit", "50"),
+            ("access_token", token),
+        ];
+        let list: DataList<Published> = self.get(&format!("/{page_id}/feed"), &query).await?;
+        Ok(list.data)
+    }
+
+    /// An Instagram media container: a photo (`image_url`) or a reel
+    /// (`video_url`), which Meta fetches and processes before it can be
+    /// published.
+    pub async fn create_container(
+        &self,
+        ig_user_id: &str,
+        token: &str,
+        media_url: &str,
+        is_video: bool,
+        caption: &str,
+    ) -> Result<Created, GraphError> {
+        let mut form = vec![("caption", caption), ("access_token", token)];
+        if is_video {
+            form.extend([("media_type", "REELS"), ("video_url", media_url)]);
+        } else {
+            form.push(("image_url", media_url));
+        }
+        self.post(&format!("/{ig_user_id}/media"), &form).await
+    }
+
+    /// A container's `status_code`: IN_PROGRESS, FINISHED, ERROR, EXPIRED
+    /// or PUBLISHED.
+    pub async fn container_status(&self, container_id: &str, token: &str) -> Result<ContainerStatus, GraphError> {
+        self.get(
+            &format!("/{container_id}"),
+            &[("fields", "status_code,status"), ("access_token", token)],
+        )
+        .await
+    }
+
+    /// Publishes a finished container; the answer is the new media's id.
+    pub async fn media_publish(
+        &self,
+        ig_user_id: &str,
+        token: &str,
+        container_id: &str,
+    ) -> Result<Created, GraphError> {
+        let form = [("creation_id", container_id), ("access_token", token)];
+        self.post(&format!("/{ig_user_id}/media_publish"), &form).await
+    }
+
+    /// How many posts the account published in the last 24 hours, and how
+    /// many it may.
+    pub async fn publishing_limit(&self, ig_user_id: &str, token: &str) -> Result<(i64, i64), GraphError> {
+        let list: DataList<PublishingLimit> = self
+            .get(
+                &format!("/{ig_user_id}/content_publishing_limit"),
+                &[("fields", "quota_usage,config"), ("access_token", token)],
+            )
+            .await?;
+        let limit = list
+            .data
+            .into_iter()
+            .next()
+            .ok_or_else(|| GraphError::local("Meta did not say the publishing limit"))?;
+        Ok((limit.quota_usage, limit.config.map(|c| c.quota_total).unwrap_or(50)))
+    }
+
+    /// The account's latest media, newest first.
+    pub async fn recent_media(&self, ig_user_id: &str, token: &str) -> Result<Vec<Published>, GraphError> {
+        let query = [
+            ("fields", "id,caption,timestamp,permalink"),
+            ("limit", "25"),
+            ("access_token", token),
+        ];
+        let list: DataList<Published> = self.get(&format!("/{ig_user_id}/media"), &query).await?;
+        Ok(list.data)
+    }
+
+    /// An object's public link: `permalink_url` for a Page post,
+    /// `permalink` for Instagram media.
+    pub async fn permalink(&self, object_id: &str, token: &str) -> Result<Option<String>, GraphError> {
+        let found: Published = self
+            .get(
+                &format!("/{object_id}"),
+                &[("fields", "id,permalink_url,permalink"), ("access_token", token)],
+            )
+            .await?;
+        Ok(found.link())
+    }
+
+    async fn post<T: DeserializeOwned>(&self, path: &str, form: &[(&str, &str)]) -> Result<T, GraphError> {
+        let request = self.http.post(format!("{}{path}", self.base)).form(form);
+        self.fetch(request).await
     }
 
     /// Whether `link` is on this client's Graph origin, under its version.

@@ -40,7 +40,24 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(social_oauth::CALLBACK, get(social_oauth::callback))
         .route(social_oauth::PICKED, post(social_oauth::pick))
         .route(media::PUBLIC_PATH, get(public_media))
+        .route(crate::app::types::UPLOAD_MEDIA_PATH, post(composer_upload))
         .merge(v1::routes(state))
+}
+
+/// The composer's upload: the session's workspace, the REST API's rules
+/// and answer (`POST /api/v1/media`).
+async fn composer_upload(
+    ctx: crate::server::auth::TenantContext,
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    use axum::response::IntoResponse;
+    let name = q.get("name").map(String::as_str).unwrap_or_default();
+    v1::media::receive(&ctx, &state, name, &headers, body)
+        .await
+        .into_response()
 }
 
 /// A post's photo or video at its public address (the platforms fetch it).

@@ -39,5 +39,6 @@ pub fn job_kinds() -> Kinds {
         Arc::new(digest::FailureDigest),
         Arc::new(webhooks::delivery::Deliver),
         Arc::new(social::refresh::RefreshJob),
+        Arc::new(social::publish::PublishJob),
     ])
 }

@@ -10,6 +10,15 @@
 //! - `GET /{v}/me/accounts`: the Pages with Page tokens, paged by `limit`
 //!   and `after`, with `instagram_business_account` when asked for.
 //!
+//! - Publishing with a Page token: `POST /{v}/{page}/feed` and `/photos`
+//!   (the photo is fetched from its `url`), `GET /{v}/{page}/feed`;
+//!   Instagram containers (`POST /{v}/{ig-user}/media`; the media is
+//!   fetched, a failed fetch ends in ERROR), their `status_code` at
+//!   `GET /{v}/{container}` (IN_PROGRESS for a few polls, then FINISHED;
+//!   EXPIRED after 24 hours; PUBLISHED), `POST /{v}/{ig-user}/media_publish`
+//!   within `content_publishing_limit`, `GET /{v}/{ig-user}/media`, and a
+//!   post's permalink, which leads to the stand-in's own page for it.
+//!
 //! Errors are Graph's: `{"error":{"message","type","code","error_subcode",
 //! "fbtrace_id"}}`, 190 for a refused token, 4 when throttled.
 
@@ -17,7 +26,7 @@ use super::{back_to, bad_page, consent_page, token, unix_now, APP_ID, APP_SECRET
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -47,11 +56,28 @@ struct Code {
     used: bool,
 }
 
+/// A token the stand-in issued: what it is, until when, and for a Page
+/// token, which Page it acts for.
+struct Grant {
+    kind: Kind,
+    expires: Option<i64>,
+    page: Option<String>,
+}
+
 #[derive(Default)]
 struct World {
     pages: Vec<Page>,
     codes: HashMap<String, Code>,
-    tokens: HashMap<String, (Kind, Option<i64>)>,
+    tokens: HashMap<String, Grant>,
+    /// Page posts by Page id, oldest first.
+    feeds: HashMap<String, Vec<Post>>,
+    /// Instagram media by account id, oldest first.
+    media: HashMap<String, Vec<Post>>,
+    containers: HashMap<String, Container>,
+    processing_polls: u32,
+    lose_publish_answer: bool,
+    /// Instagram's publishing limit per 24 hours.
+    quota_total: i64,
     /// Sam withdrew the app: every token is refused from now on.
     revoked: bool,
     /// The next this many Graph calls are refused as rate limited.
@@ -88,6 +114,8 @@ impl MetaStandIn {
                     instagram: None,
                 },
             ],
+            processing_polls: 1,
+            quota_total: 100,
             ..World::default()
         };
         MetaStandIn {
@@ -135,6 +163,13 @@ impl MetaStandIn {
             .route("/{version}/dialog/oauth", get(dialog))
             .route("/{version}/oauth/access_token", get(access_token))
             .route("/{version}/me/accounts", get(accounts))
+            .route("/{version}/{id}/feed", get(page_feed_list).post(page_feed_post))
+            .route("/{version}/{id}/photos", post(page_photo_post))
+            .route("/{version}/{id}/media", get(media_list).post(container_create))
+            .route("/{version}/{id}/media_publish", post(media_publish))
+            .route("/{version}/{id}/content_publishing_limit", get(publishing_limit))
+            .route("/{version}/{id}", get(object))
+            .route("/p/{id}", get(shown))
             .with_state(self.clone())
     }
 }
@@ -227,7 +262,7 @@ async fn access_token(State(meta): State<MetaStandIn>, Query(q): Params) -> Resp
     world.calls.push("/oauth/access_token".into());
     if q.get("grant_type").map(String::as_str) == Some("fb_exchange_token") {
         let short = q.get("fb_exchange_token").cloned().unwrap_or_default();
-        if world.revoked || world.tokens.get(&short).map(|t| t.0) != Some(Kind::ShortUser) {
+        if world.revoked || world.tokens.get(&short).map(|t| t.kind) != Some(Kind::ShortUser) {
             return graph_error(190, Some(463), "Error validating access token: the session is invalid.");
         }
         return issue(&mut world, Kind::LongUser, LONG_SECONDS);
@@ -258,7 +293,14 @@ async fn access_token(State(meta): State<MetaStandIn>, Query(q): Params) -> Resp
 
 fn issue(world: &mut World, kind: Kind, seconds: i64) -> Response {
     let access = token("EAA");
-    world.tokens.insert(access.clone(), (kind, Some(unix_now() + seconds)));
+    world.tokens.insert(
+        access.clone(),
+        Grant {
+            kind,
+            expires: Some(unix_now() + seconds),
+            page: None,
+        },
+    );
     Json(json!({ "access_token": access, "token_type": "bearer", "expires_in": seconds })).into_response()
 }
 
@@ -275,10 +317,9 @@ async fn accounts(
         return graph_error(4, None, "(#4) Application request limit reached");
     }
     let user = q.get("access_token").cloned().unwrap_or_default();
-    let valid = match world.tokens.get(&user) {
-        Some((Kind::ShortUser | Kind::LongUser, expires)) => expires.is_none_or(|at| at > unix_now()),
-        _ => false,
-    };
+    let valid = world.tokens.get(&user).is_some_and(|grant| {
+        matches!(grant.kind, Kind::ShortUser | Kind::LongUser) && grant.expires.is_none_or(|at| at > unix_now())
+    });
     if world.revoked || !valid {
         return graph_error(190, Some(460), "Error validating access token: the user has changed their password or Facebook has changed the session for security reasons.");
     }
@@ -293,7 +334,14 @@ async fn accounts(
         .into_iter()
         .map(|page| {
             let page_token = token("EAAP");
-            world.tokens.insert(page_token.clone(), (Kind::Page, None));
+            world.tokens.insert(
+                page_token.clone(),
+                Grant {
+                    kind: Kind::Page,
+                    expires: None,
+                    page: Some(page.id.clone()),
+                },
+            );
             let mut entry = json!({ "id": page.id, "name": page.name, "access_token": page_token });
             if let (true, Some((id, username))) = (with_ig, page.instagram) {
                 entry["instagram_business_account"] = json!({ "id": id, "username": username, "name": page.name });
@@ -320,4 +368,477 @@ async fn accounts(
         body["paging"]["next"] = json!(format!("http://{host}/{version}/me/accounts?{query}"));
     }
     Json(body).into_response()
+}
+
+// ---- Publishing: Page posts, Instagram containers and media ----
+
+/// A Page post or Instagram media the stand-in holds.
+#[derive(Clone)]
+struct Post {
+    id: String,
+    text: String,
+    created_at: i64,
+}
+
+/// An Instagram media container.
+struct Container {
+    user: String,
+    caption: String,
+    /// IN_PROGRESS, FINISHED, ERROR, EXPIRED or PUBLISHED.
+    status: &'static str,
+    /// Status polls left before IN_PROGRESS turns FINISHED.
+    polls_left: u32,
+    created_at: i64,
+}
+
+/// The Page a token acts for, when it is a working Page token.
+fn page_of(world: &World, token: &str) -> Option<String> {
+    match world.tokens.get(token) {
+        Some(grant) if grant.kind == Kind::Page && !world.revoked => grant.page.clone(),
+        _ => None,
+    }
+}
+
+/// The Instagram account linked to the token's Page.
+fn instagram_of(world: &World, token: &str) -> Option<String> {
+    let page = page_of(world, token)?;
+    world
+        .pages
+        .iter()
+        .find(|p| p.id == page)
+        .and_then(|p| p.instagram.as_ref().map(|(id, _)| id.clone()))
+}
+
+fn refused_token() -> Response {
+    graph_error(190, Some(460), "Error validating access token: the session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.")
+}
+
+fn no_permission() -> Response {
+    graph_error(200, None, "(#200) The user has not authorized the application to perform this action, or the token does not act for this object.")
+}
+
+/// Graph reads parameters from the query string and the form body alike.
+fn params(q: HashMap<String, String>, body: &str) -> HashMap<String, String> {
+    let mut all = q;
+    all.extend(url::form_urlencoded::parse(body.as_bytes()).into_owned());
+    all
+}
+
+/// Counts a Graph call and answers a throttled one.
+fn counted(world: &mut World, path: &str) -> Option<Response> {
+    world.calls.push(path.into());
+    if world.throttled > 0 {
+        world.throttled -= 1;
+        return Some(graph_error(4, None, "(#4) Application request limit reached"));
+    }
+    None
+}
+
+fn numeric_id() -> String {
+    (rand::random::<u64>() % 9_000_000_000_000_000 + 1_000_000_000_000_000).to_string()
+}
+
+/// Where the stand-in shows a post (Graph's permalinks lead to facebook.com
+/// and instagram.com; the stand-in's lead to itself).
+fn permalink(headers: &HeaderMap, id: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}/p/{id}")
+}
+
+/// Fetches media as Meta does: from the public address, or not at all.
+async fn fetched(url: &str) -> bool {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build();
+    match client {
+        Ok(client) => match client.get(url).send().await {
+            Ok(res) => res.status().is_success() && res.bytes().await.is_ok_and(|b| !b.is_empty()),
+            Err(_) => false,
+        },
+        Err(_) => false,
+    }
+}
+
+impl MetaStandIn {
+    /// Containers stay IN_PROGRESS for this many status polls.
+    pub fn set_processing_polls(&self, polls: u32) {
+        self.world().processing_polls = polls;
+    }
+
+    /// The next `media_publish` publishes, then answers 500 as if the
+    /// connection broke before the answer arrived.
+    pub fn lose_next_publish_answer(&self) {
+        self.world().lose_publish_answer = true;
+    }
+
+    /// Instagram's 24-hour publishing limit per account.
+    pub fn set_publishing_limit(&self, total: i64) {
+        self.world().quota_total = total;
+    }
+
+    /// Every container made from now on has expired when polled.
+    pub fn expire_containers(&self) {
+        for container in self.world().containers.values_mut() {
+            if container.status != "PUBLISHED" {
+                container.status = "EXPIRED";
+            }
+        }
+    }
+
+    /// The Page's posts, newest first: (id, text).
+    pub fn page_posts(&self, page_id: &str) -> Vec<(String, String)> {
+        let world = self.world();
+        world
+            .feeds
+            .get(page_id)
+            .map(|posts| posts.iter().rev().map(|p| (p.id.clone(), p.text.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    /// The Instagram account's media, newest first: (id, caption).
+    pub fn instagram_media(&self, user_id: &str) -> Vec<(String, String)> {
+        let world = self.world();
+        world
+            .media
+            .get(user_id)
+            .map(|posts| posts.iter().rev().map(|p| (p.id.clone(), p.text.clone())).collect())
+            .unwrap_or_default()
+    }
+}
+
+async fn page_feed_post(
+    State(meta): State<MetaStandIn>,
+    Path((_, page_id)): Path<(String, String)>,
+    Query(q): Params,
+    body: String,
+) -> Response {
+    let q = params(q, &body);
+    let mut world = meta.world();
+    if let Some(throttled) = counted(&mut world, "/feed") {
+        return throttled;
+    }
+    let token = q.get("access_token").cloned().unwrap_or_default();
+    match page_of(&world, &token) {
+        None => return refused_token(),
+        Some(page) if page != page_id => return no_permission(),
+        Some(_) => {}
+    }
+    let message = q.get("message").cloned().unwrap_or_default();
+    if message.trim().is_empty() && q.get("link").is_none_or(|l| l.is_empty()) {
+        return graph_error(100, None, "(#100) The post is empty. Please enter a message to share.");
+    }
+    let id = format!("{page_id}_{}", numeric_id());
+    world.feeds.entry(page_id).or_default().push(Post {
+        id: id.clone(),
+        text: message,
+        created_at: unix_now(),
+    });
+    Json(json!({ "id": id })).into_response()
+}
+
+async fn page_photo_post(
+    State(meta): State<MetaStandIn>,
+    Path((_, page_id)): Path<(String, String)>,
+    Query(q): Params,
+    body: String,
+) -> Response {
+    let q = params(q, &body);
+    {
+        let mut world = meta.world();
+        if let Some(throttled) = counted(&mut world, "/photos") {
+            return throttled;
+        }
+        let token = q.get("access_token").cloned().unwrap_or_default();
+        match page_of(&world, &token) {
+            None => return refused_token(),
+            Some(page) if page != page_id => return no_permission(),
+            Some(_) => {}
+        }
+    }
+    let url = q.get("url").cloned().unwrap_or_default();
+    if !fetched(&url).await {
+        return graph_error(
+            324,
+            Some(2069019),
+            "(#324) Requires upload file: the photo could not be fetched from the url.",
+        );
+    }
+    let photo = numeric_id();
+    let post_id = format!("{page_id}_{photo}");
+    meta.world().feeds.entry(page_id).or_default().push(Post {
+        id: post_id.clone(),
+        text: q.get("message").cloned().unwrap_or_default(),
+        created_at: unix_now(),
+    });
+    Json(json!({ "id": photo, "post_id": post_id })).into_response()
+}
+
+async fn page_feed_list(
+    State(meta): State<MetaStandIn>,
+    Path((_, page_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Response {
+    let mut world = meta.world();
+    if let Some(throttled) = counted(&mut world, "/feed list") {
+        return throttled;
+    }
+    let token = q.get("access_token").cloned().unwrap_or_default();
+    match page_of(&world, &token) {
+        None => return refused_token(),
+        Some(page) if page != page_id => return no_permission(),
+        Some(_) => {}
+    }
+    let since: i64 = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let data: Vec<Value> = world
+        .feeds
+        .get(&page_id)
+        .map(|posts| {
+            posts
+                .iter()
+                .rev()
+                .filter(|p| p.created_at >= since)
+                .map(|p| {
+                    json!({ "id": p.id, "message": p.text, "created_time": p.created_at,
+                            "permalink_url": permalink(&headers, &p.id) })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Json(json!({ "data": data })).into_response()
+}
+
+async fn container_create(
+    State(meta): State<MetaStandIn>,
+    Path((_, user)): Path<(String, String)>,
+    Query(q): Params,
+    body: String,
+) -> Response {
+    let q = params(q, &body);
+    {
+        let mut world = meta.world();
+        if let Some(throttled) = counted(&mut world, "/media") {
+            return throttled;
+        }
+        let token = q.get("access_token").cloned().unwrap_or_default();
+        match instagram_of(&world, &token) {
+            None if page_of(&world, &token).is_none() => return refused_token(),
+            Some(linked) if linked == user => {}
+            _ => return no_permission(),
+        }
+    }
+    let video = q.get("media_type").map(String::as_str) == Some("REELS");
+    let url = q
+        .get(if video { "video_url" } else { "image_url" })
+        .cloned()
+        .unwrap_or_default();
+    if url.is_empty() {
+        return graph_error(100, None, "(#100) The parameter image_url or video_url is required.");
+    }
+    // Meta fetches the media while the container is processed; one that
+    // cannot be fetched ends in ERROR.
+    let reachable = fetched(&url).await;
+    let mut world = meta.world();
+    let id = numeric_id();
+    let polls_left = world.processing_polls;
+    world.containers.insert(
+        id.clone(),
+        Container {
+            user,
+            caption: q.get("caption").cloned().unwrap_or_default(),
+            status: if reachable { "IN_PROGRESS" } else { "ERROR" },
+            polls_left,
+            created_at: unix_now(),
+        },
+    );
+    Json(json!({ "id": id })).into_response()
+}
+
+async fn media_list(
+    State(meta): State<MetaStandIn>,
+    Path((_, user)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Response {
+    let mut world = meta.world();
+    if let Some(throttled) = counted(&mut world, "/media list") {
+        return throttled;
+    }
+    let token = q.get("access_token").cloned().unwrap_or_default();
+    match instagram_of(&world, &token) {
+        None if page_of(&world, &token).is_none() => return refused_token(),
+        Some(linked) if linked == user => {}
+        _ => return no_permission(),
+    }
+    let data: Vec<Value> = world
+        .media
+        .get(&user)
+        .map(|posts| {
+            posts
+                .iter()
+                .rev()
+                .take(25)
+                .map(|p| {
+                    json!({ "id": p.id, "caption": p.text, "timestamp": p.created_at,
+                            "permalink": permalink(&headers, &p.id) })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Json(json!({ "data": data })).into_response()
+}
+
+/// Media published in the last 24 hours.
+fn used(world: &World, user: &str) -> i64 {
+    let since = unix_now() - 86_400;
+    world
+        .media
+        .get(user)
+        .map(|posts| posts.iter().filter(|p| p.created_at > since).count() as i64)
+        .unwrap_or(0)
+}
+
+async fn media_publish(
+    State(meta): State<MetaStandIn>,
+    Path((_, user)): Path<(String, String)>,
+    Query(q): Params,
+    body: String,
+) -> Response {
+    let q = params(q, &body);
+    let mut world = meta.world();
+    if let Some(throttled) = counted(&mut world, "/media_publish") {
+        return throttled;
+    }
+    let token = q.get("access_token").cloned().unwrap_or_default();
+    match instagram_of(&world, &token) {
+        None if page_of(&world, &token).is_none() => return refused_token(),
+        Some(linked) if linked == user => {}
+        _ => return no_permission(),
+    }
+    if used(&world, &user) >= world.quota_total {
+        return graph_error(
+            9,
+            Some(2207042),
+            "(#9) Application request limit reached: the account has reached its publishing limit.",
+        );
+    }
+    let creation = q.get("creation_id").cloned().unwrap_or_default();
+    let Some(container) = world.containers.get_mut(&creation).filter(|c| c.user == user) else {
+        return graph_error(100, Some(33), "Unsupported post request: the container does not exist.");
+    };
+    match container.status {
+        "FINISHED" => {}
+        "PUBLISHED" => return graph_error(100, Some(2207008), "(#100) The media has already been published."),
+        "EXPIRED" => return graph_error(100, Some(2207006), "(#100) The media container has expired."),
+        _ => {
+            return graph_error(
+                9007,
+                Some(2207027),
+                "(#9007) The media is not ready for publishing, please wait for a moment.",
+            )
+        }
+    }
+    container.status = "PUBLISHED";
+    let caption = container.caption.clone();
+    let id = numeric_id();
+    world.media.entry(user).or_default().push(Post {
+        id: id.clone(),
+        text: caption,
+        created_at: unix_now(),
+    });
+    if std::mem::take(&mut world.lose_publish_answer) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the answer was lost").into_response();
+    }
+    Json(json!({ "id": id })).into_response()
+}
+
+async fn publishing_limit(
+    State(meta): State<MetaStandIn>,
+    Path((_, user)): Path<(String, String)>,
+    Query(q): Params,
+) -> Response {
+    let mut world = meta.world();
+    if let Some(throttled) = counted(&mut world, "/content_publishing_limit") {
+        return throttled;
+    }
+    let token = q.get("access_token").cloned().unwrap_or_default();
+    match instagram_of(&world, &token) {
+        None if page_of(&world, &token).is_none() => return refused_token(),
+        Some(linked) if linked == user => {}
+        _ => return no_permission(),
+    }
+    let usage = used(&world, &user);
+    Json(json!({ "data": [{ "quota_usage": usage, "config": { "quota_total": world.quota_total, "quota_duration": 86_400 } }] }))
+        .into_response()
+}
+
+/// One object by id: a container's status, or a post's or media's link.
+async fn object(
+    State(meta): State<MetaStandIn>,
+    Path((_, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    Query(q): Params,
+) -> Response {
+    let mut world = meta.world();
+    if let Some(throttled) = counted(&mut world, "/object") {
+        return throttled;
+    }
+    let token = q.get("access_token").cloned().unwrap_or_default();
+    if page_of(&world, &token).is_none() {
+        return refused_token();
+    }
+    if let Some(container) = world.containers.get_mut(&id) {
+        if container.status == "IN_PROGRESS" {
+            if container.polls_left == 0 {
+                container.status = "FINISHED";
+            } else {
+                container.polls_left -= 1;
+            }
+        }
+        if container.status != "PUBLISHED" && container.created_at + 86_400 < unix_now() {
+            container.status = "EXPIRED";
+        }
+        let status = match container.status {
+            "ERROR" => "Error: Media download has failed. The media URI doesn't meet our requirements.",
+            other => other,
+        };
+        return Json(json!({ "id": id, "status_code": container.status, "status": status })).into_response();
+    }
+    let known = world
+        .feeds
+        .values()
+        .chain(world.media.values())
+        .flatten()
+        .any(|p| p.id == id);
+    if !known {
+        return graph_error(100, Some(33), "Unsupported get request. Object does not exist.");
+    }
+    let link = permalink(&headers, &id);
+    Json(json!({ "id": id, "permalink_url": link, "permalink": link })).into_response()
+}
+
+/// A post as the stand-in shows it at its permalink.
+async fn shown(State(meta): State<MetaStandIn>, Path(id): Path<String>) -> Response {
+    let world = meta.world();
+    let Some(post) = world
+        .feeds
+        .values()
+        .chain(world.media.values())
+        .flatten()
+        .find(|p| p.id == id)
+    else {
+        return bad_page("No such post on the stand-in.");
+    };
+    let escape = crate::server::domain::escape_html;
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Stand-in post</title></head>\
+         <body style=\"font-family:sans-serif;max-width:32rem;margin:3rem auto\">\
+         <p style=\"background:#fef3c7;padding:.5rem\">A post on the local stand-in for Meta. This is not Facebook \
+         or Instagram.</p><p style=\"white-space:pre-line\">{}</p></body></html>",
+        escape(&post.text)
+    );
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
 }

@@ -3,9 +3,11 @@
 //! product works with no outside account), the generator itself, and the
 //! sanitiser every draft passes before it is stored.
 
+pub mod caption;
 pub mod generator;
 pub mod sanitize;
 
+pub use caption::{CaptionBrief, CaptionDraft};
 pub use generator::{Brief, Draft};
 pub use sanitize::{plain_text, sanitize_html};
 
@@ -30,6 +32,14 @@ impl Writer {
         match self {
             Writer::Model(model) => model.describe(),
             Writer::BuiltIn => "the built-in generator".into(),
+        }
+    }
+
+    /// A social caption, plain text; the caller checks it like typed text.
+    pub async fn caption(&self, brief: &CaptionBrief) -> Result<CaptionDraft, LlmError> {
+        match self {
+            Writer::BuiltIn => Ok(caption::write_caption(brief)),
+            Writer::Model(model) => model.caption(brief).await,
         }
     }
 

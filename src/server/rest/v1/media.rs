@@ -3,6 +3,7 @@
 
 use super::{ApiError, Caller, ErrorBody, Params};
 use crate::app::types::Permission;
+use crate::server::auth::TenantContext;
 use crate::server::domain::social_post::VIDEO_BYTES;
 use crate::server::services::social::media;
 use crate::server::state::AppState;
@@ -47,6 +48,18 @@ pub async fn upload(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<(StatusCode, Json<MediaUpload>), ApiError> {
+    receive(&ctx, &state, q.name.as_deref().unwrap_or_default(), &headers, body).await
+}
+
+/// Reads and keeps an upload sent as a request's body: the REST API's
+/// route and the composer's (the session's) both answer with this.
+pub async fn receive(
+    ctx: &TenantContext,
+    state: &AppState,
+    name: &str,
+    headers: &HeaderMap,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<MediaUpload>), ApiError> {
     // Refused before a byte is read: who may not upload, and what says
     // it is larger than any upload may be.
     ctx.require(Permission::CreateContent)?;
@@ -69,7 +82,7 @@ pub async fn upload(
         tracing::info!(error = %e, "an upload was not read");
         too_large()
     })?;
-    let kept = media::upload(&ctx, &state, q.name.as_deref().unwrap_or_default(), &bytes).await?;
+    let kept = media::upload(ctx, state, name, &bytes).await?;
     Ok((
         StatusCode::CREATED,
         Json(MediaUpload {

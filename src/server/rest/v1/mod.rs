@@ -15,7 +15,7 @@ mod docs;
 mod error;
 mod extract;
 mod limits;
-mod media;
+pub(crate) mod media;
 mod sites;
 mod webhooks;
 

@@ -16,9 +16,13 @@ use crate::server::services::audit::{self, Event};
 use crate::server::services::quota;
 use crate::server::state::AppState;
 
+pub mod captions;
 pub mod media;
 pub mod oauth;
+pub mod posts;
+pub mod publish;
 pub mod refresh;
+pub mod templates;
 
 /// The demo channel's id on its "platform": one per workspace.
 const DEMO_EXTERNAL_ID: &str = "demo";
