@@ -59,7 +59,8 @@ create table social_post_target (
     updated_at bigint not null
 );
 create unique index social_post_target_once_idx on social_post_target (tenant_id, post_id, account_id);
-create index social_post_target_account_idx on social_post_target (tenant_id, account_id);
+-- one remote post belongs to one target: two retries cannot both claim it
+create unique index social_post_target_remote_idx on social_post_target (tenant_id, account_id, remote_id);
 
 -- Captions with {product}, {price} and {link} filled in when used.
 create table caption_template (

@@ -28,7 +28,7 @@ cargo test --features ssr --lib --tests 2>&1 | tee "$log/rust.txt"
 scripts/postgres.sh --drop-test-databases
 
 step "release build"
-cargo leptos build --release
+cargo leptos build --release --split
 # The fake WordPress that the Playwright automation journey publishes to.
 cargo build --release --features ssr --example fake_wordpress
 

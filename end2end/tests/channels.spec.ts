@@ -99,4 +99,13 @@ test("a newcomer connects the demo channel and a stand-in Instagram account, the
   const target = page.getByTestId("social-target");
   await expect(target).toHaveAttribute("data-state", "Published", { timeout: 30_000 });
   await expect(target.getByRole("link", { name: "View" })).toHaveAttribute("href", /^http:\/\/127\.0\.0\.1:/);
+
+  // The calendar shows it, published, among Instagram's posts.
+  await page.goto("/app/calendar?channel=instagram");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  const entry = page.locator('[data-testid="calendar-entry"][data-channel="instagram"]');
+  await expect(entry).toContainText("Rose cake");
+  await expect(entry.getByTestId("step")).toHaveText("Published");
+  await page.goto("/app/calendar?channel=wordpress");
+  await expect(page.locator('[data-testid="calendar-entry"][data-channel="instagram"]')).toHaveCount(0);
 });

@@ -167,7 +167,12 @@ async fn extreme_dates_numbers_and_pages_answer_4xx_or_a_clamped_page(engine: En
         "yesterday",
     ] {
         for span in ["month", "week"] {
-            let form = [("span", span), ("date", date), ("zone", "Pacific/Kiritimati")];
+            let form = [
+                ("span", span),
+                ("date", date),
+                ("zone", "Pacific/Kiritimati"),
+                ("channel", ""),
+            ];
             let (status, body) = app.call_json("content/calendar", &form).await;
             assert!(
                 status == 200 || status == 400,
@@ -178,7 +183,12 @@ async fn extreme_dates_numbers_and_pages_answer_4xx_or_a_clamped_page(engine: En
     let (status, body) = app
         .call_json(
             "content/calendar",
-            &[("span", "month"), ("date", "+262143-12-15"), ("zone", "UTC")],
+            &[
+                ("span", "month"),
+                ("date", "+262143-12-15"),
+                ("zone", "UTC"),
+                ("channel", ""),
+            ],
         )
         .await;
     assert_eq!(status, 400, "{body}");

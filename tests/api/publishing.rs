@@ -172,8 +172,11 @@ async fn post_of(app: &TestApp, job: &str) -> (String, String, String) {
 }
 
 async fn calendar(app: &TestApp, span: &str, date: &str, zone: &str) -> (u16, Value) {
-    app.call_json("content/calendar", &[("span", span), ("date", date), ("zone", zone)])
-        .await
+    app.call_json(
+        "content/calendar",
+        &[("span", span), ("date", date), ("zone", zone), ("channel", "")],
+    )
+    .await
 }
 
 /// The entries of one day of a calendar view: `[local time, entry]` pairs.

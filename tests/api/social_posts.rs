@@ -16,7 +16,7 @@ on_both_engines!(
     every_platform_problem_is_named_and_drafts_keep_unfinished_work,
     captions_come_from_a_brief_a_product_or_a_template,
     another_workspaces_posts_and_accounts_are_not_found_and_roles_hold,
-    a_scheduled_post_is_deleted_with_its_jobs_and_times_follow_the_zone,
+    a_scheduled_post_follows_the_zone_shows_on_the_calendar_moves_and_is_deleted_with_its_jobs,
 );
 
 /// A JPEG's first bytes, then some more.
@@ -363,6 +363,14 @@ async fn another_workspaces_posts_and_accounts_are_not_found_and_roles_hold(engi
     )
     .await;
     let post_id = post_id.as_str().unwrap().to_string();
+    let year = chrono::Utc::now().format("%Y").to_string().parse::<i32>().unwrap() + 1;
+    let (status, scheduled) = save(
+        &app,
+        json!({ "account_ids": [demo], "body": "Later", "publish_at": format!("{year}-03-01T09:00"), "intent": "schedule" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{scheduled}");
+    let scheduled = scheduled.as_str().unwrap().to_string();
     let (_, template) = app
         .call_json(
             "social/template_save",
@@ -425,6 +433,8 @@ async fn another_workspaces_posts_and_accounts_are_not_found_and_roles_hold(engi
     assert_eq!(status, 403);
     let (status, _) = save(&app, json!({ "account_ids": [demo], "body": "Hi" })).await;
     assert_eq!(status, 200, "members write drafts");
+    let (status, _) = app.call_json("social/delete", &[("post_id", &scheduled)]).await;
+    assert_eq!(status, 403, "cancelling what a reviewer scheduled is a reviewer's call");
 
     app.set_cookie(ada);
     let (status, _) = app.call_json("social/reject", &[("post_id", &post_id)]).await;
@@ -434,7 +444,7 @@ async fn another_workspaces_posts_and_accounts_are_not_found_and_roles_hold(engi
     assert_eq!(posts(&app, "rejected").await["total"], 1);
 }
 
-async fn a_scheduled_post_is_deleted_with_its_jobs_and_times_follow_the_zone(engine: Engine) {
+async fn a_scheduled_post_follows_the_zone_shows_on_the_calendar_moves_and_is_deleted_with_its_jobs(engine: Engine) {
     let app = spawn(engine).await;
     app.sign_up("ada@example.com", PASSWORD, "Acme").await;
     let demo = connect_demo(&app).await;
@@ -489,6 +499,73 @@ async fn a_scheduled_post_is_deleted_with_its_jobs_and_times_follow_the_zone(eng
     assert_eq!(scheduled["posts"][0]["targets"][0]["state"], "Scheduled");
     let composer = app.call_json("social/composer", &[("post_id", "")]).await.1;
     assert_eq!(composer["time_zone"], "Asia/Riyadh");
+
+    // On the calendar, on its local day and time, for its channel only.
+    let month = format!("{year}-06-01");
+    let calendar = |channel: &'static str| {
+        let (app, month) = (&app, month.clone());
+        async move {
+            app.call_json(
+                "content/calendar",
+                &[
+                    ("span", "month"),
+                    ("date", &month),
+                    ("zone", "Asia/Riyadh"),
+                    ("channel", channel),
+                ],
+            )
+            .await
+        }
+    };
+    let (status, view) = calendar("").await;
+    assert_eq!(status, 200, "{view}");
+    let day = view["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == month)
+        .unwrap()
+        .clone();
+    let (time, entry) = (&day["entries"][0][0], &day["entries"][0][1]);
+    assert_eq!(time, "18:00");
+    assert_eq!(
+        (
+            entry["channel"].as_str(),
+            entry["movable"].as_bool(),
+            entry["social_post_id"].as_str()
+        ),
+        (Some("demo"), Some(true), Some(post_id.as_str()))
+    );
+    let (_, only_instagram) = calendar("instagram").await;
+    assert!(!only_instagram.to_string().contains("Summer menu"));
+    let (status, _) = calendar("myspace").await;
+    assert_eq!(status, 400);
+
+    // Dragged to the next day: same time, and its job moves with it.
+    let next_day = format!("{year}-06-02");
+    let (status, moved) = app
+        .call_json(
+            "content/move",
+            &[("post_id", &post_id), ("date", &next_day), ("zone", "Asia/Riyadh")],
+        )
+        .await;
+    assert_eq!(status, 200, "{moved}");
+    let (publish_at, run_at_ms): (i64, i64) = sqlx::query_as(
+        "select p.publish_at, j.run_at_ms from social_post p join social_post_target t on t.post_id = p.id \
+         join job j on j.subject_id = t.id and j.kind = 'social-publish' where p.id = $1",
+    )
+    .bind(&post_id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!((publish_at, run_at_ms), (expected + 86_400, (expected + 86_400) * 1000));
+    let (status, _) = app
+        .call_json(
+            "content/move",
+            &[("post_id", &post_id), ("date", "2020-01-01"), ("zone", "Asia/Riyadh")],
+        )
+        .await;
+    assert_eq!(status, 422, "not into the past");
 
     let (status, _) = app.call_json("social/delete", &[("post_id", &post_id)]).await;
     assert_eq!(status, 200);

@@ -7,7 +7,7 @@
 
 use crate::helpers::{media_dir_for, spawn_with, Engine, TestApp, PASSWORD};
 use crate::on_both_engines;
-use crate::social_oauth::{location, platforms, sign_in};
+use crate::social_oauth::{location, platforms, sign_in, Platforms};
 use autopilot::server::standins::meta::MetaStandIn;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -16,6 +16,8 @@ on_both_engines!(
     a_page_post_and_an_instagram_post_go_out_once_with_their_links,
     a_lost_publish_answer_ends_with_one_instagram_post,
     limits_unfetchable_media_and_withdrawn_permissions_are_named,
+    a_tiktok_video_goes_out_once_even_when_the_answer_to_its_init_is_lost,
+    an_expired_instagram_container_is_made_again_and_published_once,
 );
 
 const PAGE: &str = "1010";
@@ -28,10 +30,9 @@ struct Connected {
     instagram: String,
 }
 
-/// An app on an address Meta can fetch media from, with the stand-in
-/// Bakery Page and its Instagram account connected.
-async fn connected(engine: Engine) -> Connected {
-    let p = platforms().await;
+/// An app on an address the platforms can fetch media from, signed up,
+/// with room for ten accounts.
+async fn fetchable_app(p: &Platforms, engine: Engine) -> TestApp {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -46,6 +47,14 @@ async fn connected(engine: Engine) -> Connected {
         .execute(&app.db.pool)
         .await
         .unwrap();
+    app
+}
+
+/// An app Meta can fetch media from, with the stand-in Bakery Page and its
+/// Instagram account connected.
+async fn connected(engine: Engine) -> Connected {
+    let p = platforms().await;
+    let app = fetchable_app(&p, engine).await;
     assert_eq!(sign_in(&app, "meta", "allow").await, "/app/channels/pick");
     let picks = [
         ("account", format!("facebook:{PAGE}")),
@@ -81,12 +90,23 @@ fn jpeg() -> Vec<u8> {
     bytes
 }
 
+/// An MP4's first box, then some more.
+fn mp4() -> Vec<u8> {
+    let mut bytes = b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2".to_vec();
+    bytes.extend((0..4_000u32).map(|i| (i % 241) as u8));
+    bytes
+}
+
 async fn upload(app: &TestApp) -> Value {
+    upload_bytes(app, "bread.jpg", jpeg()).await
+}
+
+async fn upload_bytes(app: &TestApp, name: &str, bytes: Vec<u8>) -> Value {
     let res = reqwest::Client::new()
-        .post(app.url("/app/social/media?name=bread.jpg"))
+        .post(app.url(&format!("/app/social/media?name={name}")))
         .header("origin", app.url(""))
         .header("cookie", app.cookie().unwrap_or_default())
-        .body(jpeg())
+        .body(bytes)
         .send()
         .await
         .unwrap();
@@ -214,19 +234,48 @@ async fn limits_unfetchable_media_and_withdrawn_permissions_are_named(engine: En
     let c = connected(engine).await;
     let media = upload(&c.app).await;
 
+    // The account has used its 24-hour limit: the post waits, without
+    // using up its attempts, and goes out when there is room.
     c.meta.set_publishing_limit(0);
     let post = schedule(&c.app, &[&c.instagram], "Limited", json!({ "media_id": media["id"] })).await;
-    let target = &finished(&c.app, &post).await[0];
-    assert_eq!(target["state"], "Failed");
+    let mut waiting = Value::Null;
+    for _ in 0..400 {
+        let (_, page) = c
+            .app
+            .call_json("social/posts", &[("list", "all"), ("account_id", ""), ("page", "1")])
+            .await;
+        waiting = page["posts"][0]["targets"][0].clone();
+        if waiting["state"] == "Waiting" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(waiting["state"], "Waiting", "{waiting}");
     assert!(
-        target["error"]
+        waiting["error"]
             .as_str()
             .unwrap()
             .contains("Instagram allows 0 posts in 24 hours"),
-        "{target}"
+        "{waiting}"
+    );
+    let (attempt, run_at_ms): (i64, i64) =
+        sqlx::query_as("select attempt, run_at_ms from job where kind = 'social-publish'")
+            .fetch_one(&c.app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(attempt, 0, "a wait is not an attempt");
+    assert!(
+        run_at_ms > chrono::Utc::now().timestamp_millis() + 600_000,
+        "it waits minutes"
     );
     assert_eq!(c.meta.calls("/media"), 0, "no container past the limit");
     c.meta.set_publishing_limit(100);
+    // Time passes: the job's turn comes again.
+    sqlx::query("update job set run_at_ms = 0 where kind = 'social-publish'")
+        .execute(&c.app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(finished(&c.app, &post).await[0]["state"], "Published");
 
     // Meta cannot fetch the photo: the container ends in ERROR.
     let (tenant, id): (String, String) = sqlx::query_as("select tenant_id, id from social_media")
@@ -249,7 +298,7 @@ async fn limits_unfetchable_media_and_withdrawn_permissions_are_named(engine: En
             .contains("Instagram could not use the media"),
         "{target}"
     );
-    assert!(c.meta.instagram_media(INSTAGRAM).is_empty());
+    assert_eq!(c.meta.instagram_media(INSTAGRAM).len(), 1, "only the post that waited");
 
     // The person withdraws the app: the account asks to be reconnected.
     c.meta.revoke();
@@ -268,4 +317,89 @@ async fn limits_unfetchable_media_and_withdrawn_permissions_are_named(engine: En
     assert_eq!(status, "reconnect");
     assert!(reason.contains("no longer accepts"), "{reason}");
     assert!(c.meta.page_posts(PAGE).is_empty());
+}
+
+async fn a_tiktok_video_goes_out_once_even_when_the_answer_to_its_init_is_lost(engine: Engine) {
+    let p = platforms().await;
+    let app = fetchable_app(&p, engine).await;
+    assert_eq!(sign_in(&app, "tiktok", "allow").await, "/app/channels?notice=connected");
+    let (account,): (String,) = sqlx::query_as("select id from social_account where platform = 'tiktok'")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let video = upload_bytes(&app, "bake.mp4", mp4()).await;
+    assert_eq!(video["kind"], "video");
+
+    let post = schedule(
+        &app,
+        &[&account],
+        "Watch us bake",
+        json!({ "media_id": video["id"], "hashtags": "bakery" }),
+    )
+    .await;
+    let target = &finished(&app, &post).await[0];
+    assert_eq!(target["state"], "Published", "{target}");
+    assert!(target["permalink"].as_str().unwrap().contains("/video/"), "{target}");
+    let videos = p.tiktok.videos();
+    assert_eq!(videos.len(), 1);
+    assert_eq!(videos[0].1, "Watch us bake\n\n#bakery");
+
+    // TikTok starts the publish and the answer never arrives: the retry
+    // finds the video on the account instead of sending it again.
+    p.tiktok.lose_next_init_answer();
+    let post = schedule(&app, &[&account], "Second batch", json!({ "media_id": video["id"] })).await;
+    let target = &finished(&app, &post).await[0];
+    assert_eq!(target["state"], "Published", "{target}");
+    let videos = p.tiktok.videos();
+    assert_eq!(videos.len(), 2, "one video per post");
+    let (remote,): (String,) = sqlx::query_as("select t.remote_id from social_post_target t where t.post_id = $1")
+        .bind(&post)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(remote, videos[0].0);
+
+    // A photo cannot go to TikTok: refused before review, naming why.
+    let photo = upload(&app).await;
+    let (status, refused) = app
+        .call_with_json(
+            "social/save",
+            &json!({ "input": { "account_ids": [account], "body": "x", "media_id": photo["id"],
+                     "publish_at": chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string(), "intent": "review" } }),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(refused.to_string().contains("TikTok needs a video."), "{refused}");
+}
+
+async fn an_expired_instagram_container_is_made_again_and_published_once(engine: Engine) {
+    let c = connected(engine).await;
+    let media = upload(&c.app).await;
+    // Meta keeps processing the container until it expires (24 hours on).
+    c.meta.set_processing_polls(u32::MAX);
+    let post = schedule(&c.app, &[&c.instagram], "Slow oven", json!({ "media_id": media["id"] })).await;
+    let mut stored = None;
+    for _ in 0..400 {
+        let (container,): (Option<String>,) = sqlx::query_as("select container_id from social_post_target")
+            .fetch_one(&c.app.db.pool)
+            .await
+            .unwrap();
+        if container.is_some() {
+            stored = container;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let first = stored.expect("the container is stored before it is published");
+    c.meta.set_processing_polls(0);
+    c.meta.expire_containers();
+    let target = &finished(&c.app, &post).await[0];
+    assert_eq!(target["state"], "Published", "{target}");
+    let (container,): (Option<String>,) = sqlx::query_as("select container_id from social_post_target")
+        .fetch_one(&c.app.db.pool)
+        .await
+        .unwrap();
+    assert_ne!(container.as_deref(), Some(first.as_str()), "a new container");
+    assert_eq!((c.meta.calls("/media"), c.meta.calls("/media_publish")), (2, 1));
+    assert_eq!(c.meta.instagram_media(INSTAGRAM).len(), 1);
 }

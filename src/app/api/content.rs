@@ -85,13 +85,24 @@ pub async fn get_usage() -> Result<Usage, AppError> {
     Ok(content::usage(&ctx, &state).await?)
 }
 
-/// A month or week of posts and planned runs, laid out in `zone`.
+/// A month or week of posts and planned runs, laid out in `zone`;
+/// `channel` is "" (all), "wordpress" or a social platform.
 #[server(prefix = "/api", endpoint = "content/calendar")]
-pub async fn get_calendar(span: String, date: String, zone: String) -> Result<CalendarView, AppError> {
+pub async fn get_calendar(span: String, date: String, zone: String, channel: String) -> Result<CalendarView, AppError> {
     use crate::server::{auth::TenantContext, request as api, services::calendar};
     let state = api::state()?;
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(calendar::view(&ctx, &state, &span, &date, &zone).await?)
+    Ok(calendar::view(&ctx, &state, &span, &date, &zone, &channel).await?)
+}
+
+/// Moves a social post to another day (`date`, YYYY-MM-DD), keeping its
+/// time of day in `zone` (the calendar's).
+#[server(prefix = "/api", endpoint = "content/move")]
+pub async fn move_social_post(post_id: String, date: String, zone: String) -> Result<(), AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::posts};
+    let state = api::state()?;
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(posts::move_to_day(&ctx, &state, &post_id, &date, &zone).await?)
 }
 
 /// The next runs of the workspace's schedules, soonest first.

@@ -6,7 +6,7 @@
 //! reviewers, schedules it at once; the server names every problem.
 
 use crate::app::api::social::{social_composer, SaveSocialPost, WriteCaption};
-use crate::app::components::{ErrorPanel, PageHeader, INPUT_CLASS};
+use crate::app::components::{ready_flag, ErrorPanel, PageHeader, INPUT_CLASS};
 use crate::app::types::{CaptionRequest, Composer, MediaRef, Platform, PlatformText, SaveIntent, SocialPostInput};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -62,7 +62,7 @@ fn caption_limit(platform: Platform) -> usize {
 const LABEL: &str = "mb-1 block text-sm font-medium text-slate-700";
 const CARD: &str = "rounded-2xl border border-slate-200 bg-white p-5 shadow-sm";
 
-#[island]
+#[island(lazy)]
 fn ComposerForm(composer: Composer) -> impl IntoView {
     let start = composer.post.clone().unwrap_or_default();
     let post_id = start.post_id.clone();
@@ -140,8 +140,9 @@ fn ComposerForm(composer: Composer) -> impl IntoView {
     let busy = Signal::derive(move || save.pending().get() || matches!(upload.get(), Upload::Sending(_)));
     let zone = composer.time_zone.clone();
     let can_review = composer.can_review;
+    let ready = ready_flag();
     view! {
-        <div class="grid gap-6 lg:grid-cols-5">
+        <div class="grid gap-6 lg:grid-cols-5" data-testid="composer" data-lazy="" data-ready=ready>
             <div class="space-y-4 lg:col-span-3">
                 <section class=CARD>
                     <h2 class="text-base font-semibold">"Accounts"</h2>
@@ -180,6 +181,7 @@ fn ComposerForm(composer: Composer) -> impl IntoView {
                     <label class="block">
                         <span class=LABEL>"Link (optional)"</span>
                         <input class=INPUT_CLASS name="link" type="url" placeholder="https://" prop:value=move || link.get() on:input=move |ev| link.set(event_target_value(&ev))/>
+                        <span class="mt-1 block text-xs text-slate-500">"Facebook shows it (after the text when there is a photo); Instagram and TikTok do not take links in posts."</span>
                     </label>
                     <MediaField media upload/>
                     <label class="block">
@@ -348,7 +350,10 @@ fn send_file(ev: leptos::ev::Event, media: RwSignal<Option<MediaRef>>, upload: R
         } else {
             let message = serde_json::from_str::<serde_json::Value>(&text)
                 .ok()
-                .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+                .and_then(|v| {
+                    let error = &v["error"];
+                    error["message"].as_str().or(error.as_str()).map(str::to_owned)
+                })
                 .unwrap_or_else(|| "The upload failed. Try again.".into());
             upload.set(Upload::Failed(message));
         }

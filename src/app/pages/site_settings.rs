@@ -2,7 +2,7 @@
 //! site's time zone and the viewer's as the schedule is edited.
 
 use crate::app::api::sites::{PreviewSchedule, SaveSiteSettings};
-use crate::app::components::{action_error, action_succeeded, FormError, INPUT_CLASS};
+use crate::app::components::{action_error, action_succeeded, ready_flag, FormError, INPUT_CLASS};
 use crate::app::types::{SiteId, SiteSettings, UpcomingRun};
 use leptos::prelude::*;
 
@@ -22,7 +22,7 @@ pub fn viewer_zone() -> String {
     }
 }
 
-#[island]
+#[island(lazy)]
 pub fn SettingsForm(
     site_id: SiteId,
     settings: SiteSettings,
@@ -56,7 +56,7 @@ pub fn SettingsForm(
         });
     };
     view! {
-        <form class="mt-4 space-y-4" on:submit=on_submit data-testid="settings-form">
+        <form class="mt-4 space-y-4" on:submit=on_submit data-testid="settings-form" data-lazy="" data-ready=ready_flag()>
             <div class="grid gap-4 sm:grid-cols-2">
                 <Text label="Niche" value=s field=|v| &mut v.niche placeholder="Home gardening"/>
                 <Text label="Language" value=s field=|v| &mut v.language placeholder="English"/>

@@ -4,7 +4,7 @@
 //! the same list for the posts waiting for review.
 
 use crate::app::api::social::{list_social_posts, ApproveSocialPosts, DeleteSocialPost, RejectSocialPost};
-use crate::app::components::{PageHeader, Pager};
+use crate::app::components::{ready_flag, PageHeader, Pager};
 use crate::app::types::{SocialPostPage, SocialPostSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -67,7 +67,7 @@ fn list_href(list: &str, account: &str, page: i64) -> String {
 
 /// One list of posts with its account filter and actions. Polls every
 /// 3 s while a post it shows is going out, so states change in place.
-#[island]
+#[island(lazy)]
 pub fn SocialPostList(list: String, page: i64, account_id: String) -> impl IntoView {
     let tick = RwSignal::new(0u32);
     let approve = ServerAction::<ApproveSocialPosts>::new();
@@ -114,8 +114,9 @@ pub fn SocialPostList(list: String, page: i64, account_id: String) -> impl IntoV
         .map(|e| e.to_string())
     });
     let reviewing = list == "review";
+    let ready = ready_flag();
     view! {
-        <section class="rounded-2xl border border-slate-200 bg-white shadow-sm" data-testid="social-list">
+        <section class="rounded-2xl border border-slate-200 bg-white shadow-sm" data-testid="social-list" data-lazy="" data-ready=ready>
             <Show when=move || error.get().is_some()>
                 <p role="alert" class="border-b border-red-200 bg-red-50 px-6 py-2 text-sm text-red-700">{move || error.get().unwrap_or_default()}</p>
             </Show>
@@ -207,10 +208,12 @@ fn Row(
     let pending = post.review == "pending";
     let editable = post.review != "approved" && can_create;
     let removable = can_create
-        && post
-            .targets
-            .iter()
-            .all(|t| !matches!(t.state.as_str(), "Published" | "Publishing" | "Failed" | "Retrying"));
+        && post.targets.iter().all(|t| {
+            !matches!(
+                t.state.as_str(),
+                "Published" | "Publishing" | "Failed" | "Retrying" | "Waiting"
+            )
+        });
     let (p1, p2, p3, p4, p5) = (
         post.id.clone(),
         post.id.clone(),
@@ -251,7 +254,7 @@ fn Row(
                         let tone = match t.state.as_str() {
                             "Published" => "bg-emerald-100 text-emerald-800",
                             "Failed" => "bg-red-100 text-red-800",
-                            "Waiting for review" => "bg-amber-100 text-amber-900",
+                            "Waiting for review" | "Waiting" | "Retrying" => "bg-amber-100 text-amber-900",
                             "Draft" | "Rejected" => "bg-slate-100 text-slate-700",
                             _ => "bg-indigo-100 text-indigo-800",
                         };

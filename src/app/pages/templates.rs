@@ -3,8 +3,8 @@
 
 use crate::app::api::social::{list_caption_templates, DeleteCaptionTemplate, SaveCaptionTemplate};
 use crate::app::components::{
-    action_error, reload_on_success, ConfirmedPost, ErrorPanel, FormError, PageHeader, PostForm, SubmitButton,
-    UrlError, INPUT_CLASS,
+    action_error, ready_flag, reload_on_success, ConfirmedPost, ErrorPanel, FormError, PageHeader, PostForm,
+    SubmitButton, UrlError, INPUT_CLASS,
 };
 use crate::app::types::CaptionTemplate;
 use leptos::prelude::*;
@@ -63,12 +63,12 @@ fn TemplateList(list: Vec<CaptionTemplate>) -> impl IntoView {
     .into_any()
 }
 
-#[island]
+#[island(lazy)]
 fn NewTemplate() -> impl IntoView {
     let action = ServerAction::<SaveCaptionTemplate>::new();
     reload_on_success(action);
     view! {
-        <section class="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+        <section class="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" data-lazy="" data-ready=ready_flag()>
             <h2 class="text-base font-semibold">"New template"</h2>
             <PostForm action class="mt-4 space-y-3" testid="template-form" read=|f| SaveCaptionTemplate {
                 id: String::new(),

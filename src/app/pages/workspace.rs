@@ -3,8 +3,8 @@
 use crate::app::api::social::{get_workspace_voice, SaveWorkspaceVoice};
 use crate::app::api::workspaces::{CreateWorkspace, RenameWorkspace};
 use crate::app::components::{
-    action_error, action_succeeded, reload_on_success, FormError, PageHeader, PostForm, SubmitButton, TextField,
-    INPUT_CLASS,
+    action_error, action_succeeded, ready_flag, reload_on_success, FormError, PageHeader, PostForm, SubmitButton,
+    TextField, INPUT_CLASS,
 };
 use crate::app::layouts::{AuthCard, ShellContext};
 use crate::app::types::{Permission, TenantId};
@@ -103,7 +103,7 @@ fn Voice() -> impl IntoView {
     }
 }
 
-#[island]
+#[island(lazy)]
 fn VoiceForm(time_zone: String, tone: String, can_edit: bool) -> impl IntoView {
     let action = ServerAction::<SaveWorkspaceVoice>::new();
     let saved = action_succeeded(action);
@@ -115,7 +115,7 @@ fn VoiceForm(time_zone: String, tone: String, can_edit: bool) -> impl IntoView {
         ("neutral", "Neutral"),
     ];
     view! {
-        <section class="mb-8 max-w-xl rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" data-testid="voice-form">
+        <section class="mb-8 max-w-xl rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" data-testid="voice-form" data-lazy="" data-ready=ready_flag()>
             <h2 class="text-base font-semibold">"Time zone and tone"</h2>
             <p class="mt-1 text-sm text-slate-600">"Social posts are scheduled in this time zone, and written captions use this tone."</p>
             <PostForm action class="mt-4 grid gap-3 sm:grid-cols-3" read=|f| SaveWorkspaceVoice {

@@ -222,11 +222,20 @@ pub struct Usage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarEntry {
     pub at: i64,
+    /// The site (WordPress); empty for a social post.
     pub site_id: SiteId,
+    /// The site's name, or the social accounts the post goes to.
     pub site_name: String,
     pub title: String,
     pub step: Option<Step>,
     pub remote_url: Option<String>,
+    /// "wordpress", or the social platform ("facebook", "instagram",
+    /// "tiktok", "demo"; several, comma-separated, for a post to many).
+    pub channel: String,
+    /// The social post, so it can be moved; None for WordPress.
+    pub social_post_id: Option<String>,
+    /// Not on its way yet: it can be dragged to another day.
+    pub movable: bool,
 }
 
 /// A run a schedule will make, for the list of what comes next.
@@ -249,10 +258,16 @@ pub struct CalendarView {
     pub previous: String,
     pub next: String,
     pub days: Vec<CalendarDay>,
+    /// The channel shown ("" for all).
+    pub channel: String,
+    /// The viewer may move social posts (writes content).
+    pub can_move: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarDay {
+    /// YYYY-MM-DD, where a post dropped on the day moves to.
+    pub date: String,
     pub label: String,
     /// False for the days of neighbouring months that fill a month grid.
     pub in_range: bool,

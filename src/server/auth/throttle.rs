@@ -201,6 +201,8 @@ pub enum Action {
     RunNow,
     /// "Write a caption" asks the model (or the built-in writer).
     Caption,
+    /// A photo or video is uploaded (up to 100 MB read into memory).
+    Upload,
 }
 
 impl Action {
@@ -210,6 +212,7 @@ impl Action {
             Action::SchedulePreview => "preview",
             Action::RunNow => "run",
             Action::Caption => "caption",
+            Action::Upload => "upload",
         }
     }
 
@@ -221,6 +224,7 @@ impl Action {
             Action::SchedulePreview => (minute(60), minute(180)),
             Action::RunNow => (minute(10), minute(30)),
             Action::Caption => (minute(20), minute(60)),
+            Action::Upload => (minute(30), minute(90)),
         }
     }
 
@@ -230,6 +234,7 @@ impl Action {
             Action::SchedulePreview => "The schedule was previewed many times in the last minute.",
             Action::RunNow => "Runs were started many times in the last minute.",
             Action::Caption => "Captions were written many times in the last minute.",
+            Action::Upload => "Many files were uploaded in the last minute; wait a moment.",
         }
     }
 }

@@ -46,6 +46,16 @@ impl GraphError {
         matches!(self.code, Some(4 | 17 | 32 | 613)) || self.status == Some(429)
     }
 
+    /// The account has used its rolling 24-hour publishing limit (code 9).
+    pub fn is_publishing_limit(&self) -> bool {
+        self.code == Some(9)
+    }
+
+    /// The container is not ready to publish yet (code 9007).
+    pub fn is_not_ready(&self) -> bool {
+        self.code == Some(9007)
+    }
+
     /// Worth trying again later: not reached, rate limited or a 5xx.
     pub fn is_transient(&self) -> bool {
         self.status.is_none_or(|s| s >= 500) || self.is_rate_limited()
@@ -134,6 +144,12 @@ pub struct Published {
     pub permalink_url: Option<String>,
     #[serde(default)]
     pub permalink: Option<String>,
+    /// When a Page post was made (ISO 8601).
+    #[serde(default)]
+    pub created_time: Option<String>,
+    /// When Instagram media was published (ISO 8601).
+    #[serde(default)]
+    pub timestamp: Option<String>,
 }
 
 impl Published {
@@ -143,6 +159,15 @@ impl Published {
 
     pub fn link(&self) -> Option<String> {
         self.permalink_url.clone().or_else(|| self.permalink.clone())
+    }
+
+    /// When it was made, in unix seconds (Graph writes `2026-12-03T18:00:00+0000`).
+    pub fn at(&self) -> Option<i64> {
+        let text = self.created_time.as_deref().or(self.timestamp.as_deref())?;
+        chrono::DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%z")
+            .or_else(|_| chrono::DateTime::parse_from_rfc3339(text))
+            .ok()
+            .map(|t| t.timestamp())
     }
 }
 
@@ -351,13 +376,15 @@ impl Meta {
         Ok(list.data)
     }
 
-    /// An object's public link: `permalink_url` for a Page post,
-    /// `permalink` for Instagram media.
-    pub async fn permalink(&self, object_id: &str, token: &str) -> Result<Option<String>, GraphError> {
+    /// An object's public link: `field` is `permalink_url` for a Page post,
+    /// `permalink` for Instagram media (Graph refuses a field the object
+    /// does not have).
+    pub async fn permalink(&self, object_id: &str, token: &str, field: &str) -> Result<Option<String>, GraphError> {
+        let fields = format!("id,{field}");
         let found: Published = self
             .get(
                 &format!("/{object_id}"),
-                &[("fields", "id,permalink_url,permalink"), ("access_token", token)],
+                &[("fields", fields.as_str()), ("access_token", token)],
             )
             .await?;
         Ok(found.link())

@@ -1,6 +1,7 @@
 //! TikTok's Open API (TIKTOK_API_BASE): Login Kit v2's token endpoint
-//! (`/v2/oauth/token/`, form-encoded, refresh tokens that rotate) and the
-//! user's profile. OAuth errors arrive as `{"error","error_description",
+//! (`/v2/oauth/token/`, form-encoded, refresh tokens that rotate), the
+//! user's profile, the Content Posting API's Direct Post (creator info, a
+//! video init by URL, its status) and the account's video list. OAuth errors arrive as `{"error","error_description",
 //! "log_id"}`; other endpoints wrap theirs as `{"data":…,"error":{"code",
 //! "message","log_id"}}` with code "ok" on success.
 
@@ -92,6 +93,66 @@ struct ApiError {
 struct UserData {
     /// Absent (`"data": {}`) when the call was refused.
     user: Option<Profile>,
+}
+
+/// What TikTok lets the creator post now; asked before each post, as
+/// TikTok's Direct Post guidelines require.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CreatorInfo {
+    #[serde(default)]
+    pub creator_username: String,
+    #[serde(default)]
+    pub privacy_level_options: Vec<String>,
+}
+
+/// How a publish stands.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PublishStatus {
+    /// PROCESSING_DOWNLOAD, PROCESSING_UPLOAD, SEND_TO_USER_INBOX,
+    /// PUBLISH_COMPLETE or FAILED.
+    pub status: String,
+    #[serde(default)]
+    pub fail_reason: Option<String>,
+    /// (sic, as TikTok spells it) The post's id once public.
+    #[serde(default)]
+    pub publicaly_available_post_id: Vec<serde_json::Value>,
+}
+
+impl PublishStatus {
+    pub fn post_id(&self) -> Option<String> {
+        self.publicaly_available_post_id.first().map(|id| match id {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    }
+}
+
+/// A video on the account, as `/v2/video/list/` shows it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Video {
+    pub id: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub share_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Published {
+    publish_id: String,
+}
+
+#[derive(Deserialize)]
+struct Videos {
+    #[serde(default)]
+    videos: Vec<Video>,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    data: serde_json::Value,
+    error: ApiError,
 }
 
 #[derive(Clone, Debug)]
@@ -186,6 +247,85 @@ impl TikTok {
                 message: wrapped.error.message,
             }),
         }
+    }
+
+    /// The creator's posting options (privacy levels and more).
+    pub async fn creator_info(&self, access_token: &str) -> Result<CreatorInfo, TikTokError> {
+        let request = self
+            .http
+            .post(format!("{}/v2/post/publish/creator_info/query/", self.base))
+            .bearer_auth(access_token)
+            .json(&serde_json::json!({}));
+        self.api(request).await
+    }
+
+    /// Starts a Direct Post of the video at `video_url`, which TikTok pulls
+    /// from there; returns the publish id to follow it by.
+    pub async fn init_video(
+        &self,
+        access_token: &str,
+        title: &str,
+        privacy_level: &str,
+        video_url: &str,
+    ) -> Result<String, TikTokError> {
+        let body = serde_json::json!({
+            "post_info": {
+                "title": title,
+                "privacy_level": privacy_level,
+                "disable_duet": false,
+                "disable_comment": false,
+                "disable_stitch": false,
+            },
+            "source_info": { "source": "PULL_FROM_URL", "video_url": video_url },
+        });
+        let request = self
+            .http
+            .post(format!("{}/v2/post/publish/video/init/", self.base))
+            .bearer_auth(access_token)
+            .json(&body);
+        let published: Published = self.api(request).await?;
+        Ok(published.publish_id)
+    }
+
+    pub async fn publish_status(&self, access_token: &str, publish_id: &str) -> Result<PublishStatus, TikTokError> {
+        let request = self
+            .http
+            .post(format!("{}/v2/post/publish/status/fetch/", self.base))
+            .bearer_auth(access_token)
+            .json(&serde_json::json!({ "publish_id": publish_id }));
+        self.api(request).await
+    }
+
+    /// The account's latest videos (needs `video.list`).
+    pub async fn recent_videos(&self, access_token: &str) -> Result<Vec<Video>, TikTokError> {
+        let request = self
+            .http
+            .post(format!("{}/v2/video/list/", self.base))
+            .query(&[("fields", "id,title,video_description,create_time,share_url")])
+            .bearer_auth(access_token)
+            .json(&serde_json::json!({ "max_count": 20 }));
+        let list: Videos = self.api(request).await?;
+        Ok(list.videos)
+    }
+
+    /// A call answered as `{"data":…,"error":{"code":"ok",…}}`; a refusal
+    /// comes with `"data": {}` and its code.
+    async fn api<T: serde::de::DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, TikTokError> {
+        let (status, body) = self.send(request).await?;
+        let unreadable = |e: serde_json::Error| TikTokError {
+            status: Some(status),
+            code: String::new(),
+            message: format!("TikTok's answer could not be read ({status}): {e}"),
+        };
+        let envelope: Envelope = serde_json::from_slice(&body).map_err(unreadable)?;
+        if envelope.error.code != "ok" || status >= 300 {
+            return Err(TikTokError {
+                status: Some(status),
+                code: envelope.error.code,
+                message: envelope.error.message,
+            });
+        }
+        serde_json::from_value(envelope.data).map_err(unreadable)
     }
 
     async fn token(&self, form: &[(&str, &str)]) -> Result<TokenGrant, TikTokError> {

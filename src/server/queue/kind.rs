@@ -32,6 +32,10 @@ pub enum Failure {
     Retry(String),
     /// Trying again will not help (bad credentials, the subject deleted).
     Stop(String),
+    /// The other side asked to wait (a daily publishing limit): try again
+    /// after the delay without counting an attempt, so waiting cannot use
+    /// up the attempts and fail a job that was never refused.
+    Wait(String, std::time::Duration),
 }
 
 impl From<ServerError> for Failure {

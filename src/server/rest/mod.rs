@@ -47,13 +47,18 @@ pub fn routes(state: AppState) -> Router<AppState> {
 /// The composer's upload: the session's workspace, the REST API's rules
 /// and answer (`POST /api/v1/media`).
 async fn composer_upload(
-    ctx: crate::server::auth::TenantContext,
+    ctx: Result<crate::server::auth::TenantContext, crate::server::error::ServerError>,
     State(state): State<AppState>,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> Response {
     use axum::response::IntoResponse;
+    // Refusals in the API's shape too, which the composer reads.
+    let ctx = match ctx {
+        Ok(ctx) => ctx,
+        Err(e) => return v1::ApiError::from(e).into_response(),
+    };
     let name = q.get("name").map(String::as_str).unwrap_or_default();
     v1::media::receive(&ctx, &state, name, &headers, body)
         .await

@@ -51,6 +51,12 @@ async fn attempt(worker: &Worker, job: ClaimedJob) -> (Ended, &'static str) {
         Ok(Done::Ended) => return (Ended::Written, "ended"),
         Err(Failure::LeaseLost) => return (Ended::Written, "lease_lost"),
         Err(Failure::Stop(reason)) => reason,
+        Err(Failure::Wait(reason, delay)) => {
+            if let Err(e) = lease.wait(&state.db, &reason, delay).await {
+                tracing::info!(job_id = %job.id, error = %e, "job result not written");
+            }
+            return (Ended::Written, "wait");
+        }
         Err(Failure::Retry(reason)) if job.attempt >= job.max_attempts => {
             format!("{reason} Gave up after {} attempts.", job.attempt)
         }

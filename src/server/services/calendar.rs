@@ -1,17 +1,22 @@
 //! The calendar: a month or a week of posts and planned runs, laid out in
 //! the viewer's time zone on the server (the browser gets days, not math).
 
-use crate::app::types::{CalendarDay, CalendarEntry, CalendarView, Permission, PlannedRun, SiteId, Step};
+use crate::app::types::{CalendarDay, CalendarEntry, CalendarView, Permission, PlannedRun, Platform, SiteId, Step};
 use crate::server::auth::TenantContext;
 use crate::server::db::now;
 use crate::server::domain::{format_in_zone, local_midnight, parse_time_zone};
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::services::sites::{self, SiteRow};
+use crate::server::services::social;
 use crate::server::state::AppState;
 use chrono::{Datelike, Days, Months, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
-/// `span` is "month" or "week"; `date` (YYYY-MM-DD) picks the month or week shown.
+/// The channels the calendar can show alone.
+pub const CHANNELS: [&str; 5] = ["wordpress", "facebook", "instagram", "tiktok", "demo"];
+
+/// `span` is "month" or "week"; `date` (YYYY-MM-DD) picks the month or week
+/// shown; `channel` is "" for all, or one of `CHANNELS`.
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
 pub async fn view(
     ctx: &TenantContext,
@@ -19,7 +24,13 @@ pub async fn view(
     span: &str,
     date: &str,
     zone: &str,
+    channel: &str,
 ) -> ServerResult<CalendarView> {
+    if !channel.is_empty() && !CHANNELS.contains(&channel) {
+        return Err(ServerError::BadRequest(
+            "Choose a channel: WordPress, Facebook, Instagram, TikTok or the demo channel.".into(),
+        ));
+    }
     let tz = parse_time_zone(zone).unwrap_or(chrono_tz::UTC);
     let today = chrono::Utc::now().with_timezone(&tz).date_naive();
     let anchor = anchor_date(date, today)?;
@@ -41,7 +52,7 @@ pub async fn view(
     };
     let from = local_midnight(tz, first);
     let to = local_midnight(tz, first + Days::new(days as u64));
-    let entries = entries(ctx, state, from, to).await?;
+    let entries = entries(ctx, state, from, to, channel).await?;
     Ok(CalendarView {
         title,
         span: span.into(),
@@ -49,6 +60,8 @@ pub async fn view(
         previous: within_bounds(previous).format("%Y-%m-%d").to_string(),
         next: within_bounds(next).format("%Y-%m-%d").to_string(),
         days: lay_out(tz, first, days, anchor, span == "month", &entries),
+        channel: channel.into(),
+        can_move: ctx.can(Permission::CreateContent),
     })
 }
 
@@ -111,6 +124,7 @@ fn lay_out(
                 })
                 .collect();
             CalendarDay {
+                date: date.format("%Y-%m-%d").to_string(),
                 label: date.format("%a %-d").to_string(),
                 in_range: !month || date.month() == anchor.month(),
                 entries: items,
@@ -131,12 +145,24 @@ struct CalendarRow {
 }
 
 /// Posts made between `from` and `to` (unix seconds) at the instant they
-/// went (or go) live, and the runs the schedules will make in that span.
+/// went (or go) live, the runs the schedules will make in that span, and
+/// social posts at their time; only `channel`'s when one is named.
 #[tracing::instrument(skip_all, fields(tenant_id = %ctx.tenant_id()), err(level = "debug"))]
-pub async fn entries(ctx: &TenantContext, state: &AppState, from: i64, to: i64) -> ServerResult<Vec<CalendarEntry>> {
+pub async fn entries(
+    ctx: &TenantContext,
+    state: &AppState,
+    from: i64,
+    to: i64,
+    channel: &str,
+) -> ServerResult<Vec<CalendarEntry>> {
     ctx.require(Permission::ViewWorkspace)?;
     if to <= from || to - from > 45 * 86_400 {
         return Err(ServerError::Validation("Choose a span of up to 45 days.".into()));
+    }
+    let mut entries = social(ctx, state, from, to, channel).await?;
+    if !channel.is_empty() && channel != "wordpress" {
+        entries.sort_by_key(|e| e.at);
+        return Ok(entries);
     }
     let rows: Vec<CalendarRow> = sqlx::query_as(
         "select coalesce(p.publish_at, p.published_at, p.created_at) as at, p.site_id, s.name as site_name, p.title, \
@@ -149,17 +175,17 @@ pub async fn entries(ctx: &TenantContext, state: &AppState, from: i64, to: i64) 
     .bind(to)
     .fetch_all(&state.db.pool)
     .await?;
-    let mut entries: Vec<CalendarEntry> = rows
-        .into_iter()
-        .map(|r| CalendarEntry {
-            at: r.at,
-            site_id: r.site_id,
-            site_name: r.site_name,
-            title: r.title,
-            step: Step::parse(&r.step),
-            remote_url: super::content::shown_link(Some(&r.site_url), r.remote_url),
-        })
-        .collect();
+    entries.extend(rows.into_iter().map(|r| CalendarEntry {
+        at: r.at,
+        site_id: r.site_id,
+        site_name: r.site_name,
+        title: r.title,
+        step: Step::parse(&r.step),
+        remote_url: super::content::shown_link(Some(&r.site_url), r.remote_url),
+        channel: "wordpress".into(),
+        social_post_id: None,
+        movable: false,
+    }));
     let automated = sites::automated(ctx, state).await?;
     // A busy cron schedule is capped so one site cannot flood the page.
     entries.extend(planned(&automated, from, to, 300).map(|(site, at)| CalendarEntry {
@@ -169,8 +195,105 @@ pub async fn entries(ctx: &TenantContext, state: &AppState, from: i64, to: i64) 
         title: "Planned post".into(),
         step: None,
         remote_url: None,
+        channel: "wordpress".into(),
+        social_post_id: None,
+        movable: false,
     }));
     entries.sort_by_key(|e| e.at);
+    Ok(entries)
+}
+
+#[derive(sqlx::FromRow)]
+struct SocialRow {
+    id: String,
+    publish_at: i64,
+    body: String,
+    review: String,
+    account_name: String,
+    platform: String,
+    permalink: Option<String>,
+    job_state: Option<String>,
+    step: Option<String>,
+    attempt: Option<i64>,
+}
+
+/// Social posts with a time in `[from, to)`, one entry per post, named by
+/// the accounts it goes to; rejected ones are left out.
+async fn social(
+    ctx: &TenantContext,
+    state: &AppState,
+    from: i64,
+    to: i64,
+    channel: &str,
+) -> ServerResult<Vec<CalendarEntry>> {
+    let rows: Vec<SocialRow> = sqlx::query_as(
+        "select p.id, p.publish_at, p.body, p.review, a.name as account_name, a.platform, t.permalink, \
+         j.state as job_state, j.step, j.attempt from social_post p \
+         join social_post_target t on t.post_id = p.id and t.tenant_id = p.tenant_id \
+         join social_account a on a.id = t.account_id and a.tenant_id = t.tenant_id \
+         left join job j on j.tenant_id = t.tenant_id and j.kind = 'social-publish' and j.subject_id = t.id \
+         where p.tenant_id = $1 and p.review <> 'rejected' and p.publish_at >= $2 and p.publish_at < $3 \
+         order by p.publish_at, p.id, t.created_at, t.id",
+    )
+    .bind(ctx.tenant_id())
+    .bind(from)
+    .bind(to)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut entries: Vec<CalendarEntry> = Vec::new();
+    let mut rest = rows.as_slice();
+    while let Some(first) = rest.first() {
+        let n = rest.iter().take_while(|r| r.id == first.id).count();
+        let (post, later) = rest.split_at(n);
+        rest = later;
+        let mut platforms: Vec<&str> = Vec::new();
+        for row in post {
+            if !platforms.contains(&row.platform.as_str()) {
+                platforms.push(&row.platform);
+            }
+        }
+        if !channel.is_empty() && !platforms.contains(&channel) {
+            continue;
+        }
+        let steps: Vec<Option<Step>> = post.iter().map(|r| r.step.as_deref().and_then(Step::parse)).collect();
+        let step = match first.review.as_str() {
+            "draft" => None,
+            "pending" => Some(Step::AwaitingReview),
+            _ if steps.iter().all(|s| *s == Some(Step::Published)) => Some(Step::Published),
+            _ if steps.contains(&Some(Step::Failed)) => Some(Step::Failed),
+            _ if steps.contains(&Some(Step::Publishing)) => Some(Step::Publishing),
+            _ => Some(Step::Queued),
+        };
+        let untouched = post.iter().all(|r| {
+            r.job_state.as_deref() == Some("queued")
+                && r.attempt == Some(0)
+                && r.step.as_deref() == Some(Step::Queued.as_str())
+        });
+        let title: String = match first.body.trim() {
+            "" => "(no text)".into(),
+            body => body.chars().take(60).collect(),
+        };
+        let names: Vec<String> = post
+            .iter()
+            .map(|r| {
+                let label = Platform::parse(&r.platform).map(|p| p.label()).unwrap_or("");
+                format!("{} ({label})", r.account_name)
+            })
+            .collect();
+        entries.push(CalendarEntry {
+            at: first.publish_at,
+            site_id: SiteId::new(String::new()),
+            site_name: names.join(", "),
+            title,
+            step,
+            remote_url: post
+                .iter()
+                .find_map(|r| r.permalink.clone().filter(|l| social::posts::is_web_link(l))),
+            channel: platforms.join(","),
+            social_post_id: Some(first.id.clone()),
+            movable: matches!(first.review.as_str(), "draft" | "pending") || untouched,
+        });
+    }
     Ok(entries)
 }
 
@@ -257,6 +380,9 @@ mod tests {
             title: "Late post".into(),
             step: None,
             remote_url: None,
+            channel: "wordpress".into(),
+            social_post_id: None,
+            movable: false,
         };
         let days = lay_out(tz, first, 7, first, false, &[entry]);
         assert_eq!(days[0].entries.len(), 1);

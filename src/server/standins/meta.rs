@@ -448,6 +448,13 @@ fn permalink(headers: &HeaderMap, id: &str) -> String {
     format!("http://{host}/p/{id}")
 }
 
+/// An instant as Graph writes it: `2026-12-03T18:00:00+0000`.
+fn graph_time(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S+0000").to_string())
+        .unwrap_or_default()
+}
+
 /// Fetches media as Meta does: from the public address, or not at all.
 async fn fetched(url: &str) -> bool {
     let client = reqwest::Client::builder()
@@ -602,7 +609,7 @@ async fn page_feed_list(
                 .rev()
                 .filter(|p| p.created_at >= since)
                 .map(|p| {
-                    json!({ "id": p.id, "message": p.text, "created_time": p.created_at,
+                    json!({ "id": p.id, "message": p.text, "created_time": graph_time(p.created_at),
                             "permalink_url": permalink(&headers, &p.id) })
                 })
                 .collect()
@@ -682,7 +689,7 @@ async fn media_list(
                 .rev()
                 .take(25)
                 .map(|p| {
-                    json!({ "id": p.id, "caption": p.text, "timestamp": p.created_at,
+                    json!({ "id": p.id, "caption": p.text, "timestamp": graph_time(p.created_at),
                             "permalink": permalink(&headers, &p.id) })
                 })
                 .collect()
@@ -816,8 +823,24 @@ async fn object(
     if !known {
         return graph_error(100, Some(33), "Unsupported get request. Object does not exist.");
     }
+    // Graph refuses a field the object does not have: `permalink_url` is a
+    // Page post's, `permalink` Instagram media's.
+    let instagram = world.media.values().flatten().any(|p| p.id == id);
+    let fields = q.get("fields").cloned().unwrap_or_default();
+    let (wanted, other) = if instagram {
+        ("permalink", "permalink_url")
+    } else {
+        ("permalink_url", "permalink")
+    };
+    if fields.split(',').any(|f| f == other) {
+        return graph_error(
+            100,
+            None,
+            &format!("(#100) Tried accessing nonexisting field ({other}) on this node type"),
+        );
+    }
     let link = permalink(&headers, &id);
-    Json(json!({ "id": id, "permalink_url": link, "permalink": link })).into_response()
+    Json(json!({ "id": id, wanted: link })).into_response()
 }
 
 /// A post as the stand-in shows it at its permalink.

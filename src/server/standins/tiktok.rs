@@ -10,6 +10,14 @@
 //! - `GET /v2/user/info/` with a bearer token.
 //! - `POST /v2/oauth/revoke/`.
 //!
+//! - The Content Posting API's Direct Post: `POST /v2/post/publish/
+//!   creator_info/query/`, `…/video/init/` (PULL_FROM_URL: the video is
+//!   fetched from its address; six inits a minute per token, then 429
+//!   `rate_limit_exceeded`), `…/status/fetch/` (PROCESSING_DOWNLOAD, then
+//!   PUBLISH_COMPLETE with the post's id, or FAILED with `video_pull_failed`),
+//!   and `POST /v2/video/list/` (needs `video.list`), whose share addresses
+//!   lead to the stand-in's own page for the video.
+//!
 //! OAuth errors are `{"error","error_description","log_id"}`; the others
 //! wrap `{"data","error":{"code","message","log_id"}}`.
 
@@ -19,7 +27,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::{Notify, Semaphore};
@@ -48,6 +56,12 @@ struct World {
     refreshes: usize,
     /// While set, refresh requests wait here until released.
     gate: Option<Arc<Semaphore>>,
+    videos: Vec<Video>,
+    publishes: HashMap<String, Publish>,
+    /// When recent inits were made (unix seconds), for the rate limit.
+    inits: Vec<i64>,
+    processing_ms: i64,
+    lose_init_answer: bool,
 }
 
 #[derive(Clone)]
@@ -78,6 +92,11 @@ impl TikTokStandIn {
                 revocations: 0,
                 refreshes: 0,
                 gate: None,
+                videos: Vec::new(),
+                publishes: HashMap::new(),
+                inits: Vec::new(),
+                processing_ms: 0,
+                lose_init_answer: false,
             })),
             arrived: Arc::new(Notify::new()),
         }
@@ -138,6 +157,11 @@ impl TikTokStandIn {
             .route("/v2/oauth/token/", post(token_endpoint))
             .route("/v2/oauth/revoke/", post(revoke))
             .route("/v2/user/info/", get(user_info))
+            .route("/v2/post/publish/creator_info/query/", post(creator_info))
+            .route("/v2/post/publish/video/init/", post(video_init))
+            .route("/v2/post/publish/status/fetch/", post(publish_status))
+            .route("/v2/video/list/", post(video_list))
+            .route("/@sam.standin/video/{id}", get(shown))
             .with_state(self.clone())
     }
 }
@@ -315,4 +339,254 @@ async fn user_info(State(tiktok): State<TikTokStandIn>, headers: HeaderMap) -> R
         "error": { "code": "ok", "message": "", "log_id": token("") },
     }))
     .into_response()
+}
+
+// ---- The Content Posting API (Direct Post, PULL_FROM_URL) ----
+
+/// A video on Sam's account.
+struct Video {
+    id: String,
+    title: String,
+    created_at: i64,
+}
+
+/// A publish TikTok is working on.
+struct Publish {
+    title: String,
+    /// PROCESSING_DOWNLOAD, PUBLISH_COMPLETE or FAILED.
+    status: &'static str,
+    fail_reason: Option<&'static str>,
+    /// When TikTok is done with it (unix ms), whoever looks.
+    ready_at_ms: i64,
+    post_id: Option<String>,
+}
+
+fn now_ms() -> i64 {
+    crate::server::db::now_ms()
+}
+
+/// Publishes whose processing time has passed become public videos, as
+/// TikTok's own processing goes on whether anyone asks or not.
+fn advance(world: &mut World) {
+    let now = now_ms();
+    let mut done = Vec::new();
+    for publish in world.publishes.values_mut() {
+        if publish.status == "PROCESSING_DOWNLOAD" && publish.ready_at_ms <= now {
+            let id = (rand::random::<u64>() % 9_000_000_000_000_000_000 + 1_000_000_000_000_000_000).to_string();
+            publish.status = "PUBLISH_COMPLETE";
+            publish.post_id = Some(id.clone());
+            done.push(Video {
+                id,
+                title: publish.title.clone(),
+                created_at: unix_now(),
+            });
+        }
+    }
+    world.videos.extend(done);
+}
+
+/// Inits each token may make per minute (TikTok's documented limit).
+const INITS_PER_MINUTE: usize = 6;
+
+impl TikTokStandIn {
+    /// How long TikTok takes over a video (none by default).
+    pub fn set_processing_ms(&self, ms: i64) {
+        self.world().processing_ms = ms;
+    }
+
+    /// The next init starts the publish, then answers 500 as if the
+    /// connection broke before the answer arrived.
+    pub fn lose_next_init_answer(&self) {
+        self.world().lose_init_answer = true;
+    }
+
+    /// Sam's videos, newest first: (id, title).
+    pub fn videos(&self) -> Vec<(String, String)> {
+        self.world()
+            .videos
+            .iter()
+            .rev()
+            .map(|v| (v.id.clone(), v.title.clone()))
+            .collect()
+    }
+}
+
+fn ok(data: Value) -> Response {
+    Json(json!({ "data": data, "error": { "code": "ok", "message": "", "log_id": token("") } })).into_response()
+}
+
+fn refused_bearer() -> Response {
+    api_error(
+        StatusCode::UNAUTHORIZED,
+        "access_token_invalid",
+        "The access token is invalid or not found in the request.",
+    )
+}
+
+fn granted(tiktok: &TikTokStandIn, scope: &str) -> bool {
+    tiktok.world().granted.split(',').any(|s| s.trim() == scope)
+}
+
+async fn creator_info(State(tiktok): State<TikTokStandIn>, headers: HeaderMap) -> Response {
+    if !authorised(&tiktok, &headers) {
+        return refused_bearer();
+    }
+    if !granted(&tiktok, "video.publish") {
+        return api_error(
+            StatusCode::FORBIDDEN,
+            "scope_not_authorized",
+            "The user did not authorize the scope required for completing this request.",
+        );
+    }
+    ok(json!({
+        "creator_avatar_url": "",
+        "creator_username": "sam.standin",
+        "creator_nickname": "Sam Stand-in",
+        "privacy_level_options": ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"],
+        "comment_disabled": false,
+        "duet_disabled": false,
+        "stitch_disabled": false,
+        "max_video_post_duration_sec": 600,
+    }))
+}
+
+async fn video_init(State(tiktok): State<TikTokStandIn>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if !authorised(&tiktok, &headers) {
+        return refused_bearer();
+    }
+    if !granted(&tiktok, "video.publish") {
+        return api_error(
+            StatusCode::FORBIDDEN,
+            "scope_not_authorized",
+            "The user did not authorize the scope required for completing this request.",
+        );
+    }
+    {
+        let mut world = tiktok.world();
+        let now = unix_now();
+        world.inits.retain(|at| *at > now - 60);
+        if world.inits.len() >= INITS_PER_MINUTE {
+            return api_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limit_exceeded",
+                "API rate limit exceeded, please retry later.",
+            );
+        }
+        world.inits.push(now);
+    }
+    let privacy = body["post_info"]["privacy_level"].as_str().unwrap_or_default();
+    if !["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"].contains(&privacy) {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "privacy_level_option_mismatch",
+            "privacy_level is not one of the creator's options.",
+        );
+    }
+    if body["source_info"]["source"] != "PULL_FROM_URL" {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_params",
+            "This stand-in takes PULL_FROM_URL only.",
+        );
+    }
+    let url = body["source_info"]["video_url"].as_str().unwrap_or_default().to_owned();
+    // TikTok pulls the video after answering; one it cannot pull fails.
+    let pulled = match reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+    {
+        Ok(http) => match http.get(&url).send().await {
+            Ok(res) => res.status().is_success() && res.bytes().await.is_ok_and(|b| !b.is_empty()),
+            Err(_) => false,
+        },
+        Err(_) => false,
+    };
+    let mut world = tiktok.world();
+    let publish_id = format!("v_pub_url~v2-1.{}", rand::random::<u64>());
+    let ready_at_ms = now_ms() + world.processing_ms;
+    world.publishes.insert(
+        publish_id.clone(),
+        Publish {
+            title: body["post_info"]["title"].as_str().unwrap_or_default().to_owned(),
+            status: if pulled { "PROCESSING_DOWNLOAD" } else { "FAILED" },
+            fail_reason: (!pulled).then_some("video_pull_failed"),
+            ready_at_ms,
+            post_id: None,
+        },
+    );
+    if std::mem::take(&mut world.lose_init_answer) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the answer was lost").into_response();
+    }
+    ok(json!({ "publish_id": publish_id }))
+}
+
+async fn publish_status(State(tiktok): State<TikTokStandIn>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if !authorised(&tiktok, &headers) {
+        return refused_bearer();
+    }
+    let id = body["publish_id"].as_str().unwrap_or_default().to_owned();
+    let mut world = tiktok.world();
+    advance(&mut world);
+    let Some(p) = world.publishes.get(&id) else {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_publish_id",
+            "publish_id does not exist.",
+        );
+    };
+    let mut data = json!({ "status": p.status, "uploaded_bytes": 0 });
+    if let Some(reason) = p.fail_reason {
+        data["fail_reason"] = json!(reason);
+    }
+    if let Some(post_id) = &p.post_id {
+        data["publicaly_available_post_id"] = json!([post_id]);
+    }
+    ok(data)
+}
+
+async fn video_list(State(tiktok): State<TikTokStandIn>, headers: HeaderMap) -> Response {
+    if !authorised(&tiktok, &headers) {
+        return refused_bearer();
+    }
+    if !granted(&tiktok, "video.list") {
+        return api_error(
+            StatusCode::FORBIDDEN,
+            "scope_not_authorized",
+            "The user did not authorize the scope required for completing this request.",
+        );
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_owned();
+    let mut world = tiktok.world();
+    advance(&mut world);
+    let videos: Vec<Value> = world
+        .videos
+        .iter()
+        .rev()
+        .take(20)
+        .map(|v| {
+            json!({ "id": v.id, "title": v.title, "video_description": v.title, "create_time": v.created_at,
+                    "share_url": format!("http://{host}/@sam.standin/video/{}", v.id) })
+        })
+        .collect();
+    ok(json!({ "videos": videos, "cursor": 0, "has_more": false }))
+}
+
+/// A video as the stand-in shows it at its share address.
+async fn shown(State(tiktok): State<TikTokStandIn>, axum::extract::Path(id): axum::extract::Path<String>) -> Response {
+    let world = tiktok.world();
+    let Some(video) = world.videos.iter().find(|v| v.id == id) else {
+        return bad_page("No such video on the stand-in.");
+    };
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Stand-in video</title></head>\
+         <body style=\"font-family:sans-serif;max-width:32rem;margin:3rem auto\">\
+         <p style=\"background:#fef3c7;padding:.5rem\">A video on the local stand-in for TikTok. This is not TikTok.</p>\
+         <p style=\"white-space:pre-line\">{}</p></body></html>",
+        crate::server::domain::escape_html(&video.title)
+    );
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
 }

@@ -3,6 +3,7 @@
 
 use super::{ApiError, Caller, ErrorBody, Params};
 use crate::app::types::Permission;
+use crate::server::auth::throttle::{self, Action};
 use crate::server::auth::TenantContext;
 use crate::server::domain::social_post::VIDEO_BYTES;
 use crate::server::services::social::media;
@@ -77,6 +78,8 @@ pub async fn receive(
     if announced.is_some_and(|n| n > VIDEO_BYTES as u64) {
         return Err(too_large());
     }
+    // Each upload may hold up to 100 MB in memory while it is checked.
+    throttle::action(&state.db, ctx, Action::Upload).await?;
     // Read here with the largest upload's limit (extractors stop at 2 MB).
     let bytes = axum::body::to_bytes(body, VIDEO_BYTES).await.map_err(|e| {
         tracing::info!(error = %e, "an upload was not read");

@@ -340,6 +340,29 @@ async fn revoke_tiktok(state: &AppState, tenant_id: &TenantId, account_id: &str,
     }
 }
 
+/// As `needs_reconnect`, for a refusal of the token a publish used: an
+/// account signed in again since (another token) is left as it is.
+pub async fn token_refused(
+    state: &AppState,
+    tenant_id: &TenantId,
+    account_id: &str,
+    sealed_token: &str,
+    reason: &str,
+) -> ServerResult<()> {
+    sqlx::query(
+        "update social_account set status = 'reconnect', status_reason = $3, updated_at = $4 \
+         where id = $1 and tenant_id = $2 and status = 'connected' and access_token_sealed = $5",
+    )
+    .bind(account_id)
+    .bind(tenant_id)
+    .bind(reason)
+    .bind(now())
+    .bind(sealed_token)
+    .execute(&state.db.pool)
+    .await?;
+    Ok(())
+}
+
 /// The platform refused the account's tokens (withdrawn, expired): it
 /// stops publishing and asks, with `reason`, to be connected again.
 pub async fn needs_reconnect(

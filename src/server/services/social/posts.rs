@@ -230,8 +230,14 @@ pub async fn composer(ctx: &TenantContext, state: &AppState, post_id: &str) -> S
     }
     // Tomorrow at the next full hour: a time that is certainly ahead.
     let suggested = (now() / 3600 + 25) * 3600;
+    let accounts = accounts(state, ctx.tenant_id(), true).await?;
+    // An account disconnected since the post was written cannot be picked
+    // (or unticked) any more: the post goes to the others.
+    if let Some(post) = editing.as_mut() {
+        post.account_ids.retain(|id| accounts.iter().any(|a| &a.id == id));
+    }
     Ok(Composer {
-        accounts: accounts(state, ctx.tenant_id(), true).await?,
+        accounts,
         templates: super::templates::list(ctx, state).await?,
         time_zone: tz.name().into(),
         tone,
@@ -282,14 +288,32 @@ fn check_link(link: &str) -> ServerResult<String> {
     Ok(parsed.to_string())
 }
 
+/// A refusal in words goes on the list of problems; anything else stops.
+fn noted<T>(found: &mut Vec<String>, checked: ServerResult<T>) -> ServerResult<Option<T>> {
+    match checked {
+        Ok(value) => Ok(Some(value)),
+        Err(ServerError::Validation(problem)) => {
+            found.push(problem);
+            Ok(None)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Checks the whole post and names every problem at once. Accounts and
+/// media of other workspaces are not found.
 async fn check(ctx: &TenantContext, state: &AppState, input: &SocialPostInput, tz: Tz) -> ServerResult<Checked> {
     let sending = input.intent != SaveIntent::Draft;
-    check_text(&input.body, "The text")?;
+    let mut found: Vec<String> = Vec::new();
+    noted(&mut found, check_text(&input.body, "The text"))?;
     for text in &input.texts {
-        check_text(&text.body, &format!("The {} text", text.platform.label()))?;
+        noted(
+            &mut found,
+            check_text(&text.body, &format!("The {} text", text.platform.label())),
+        )?;
     }
-    let hashtags = Hashtags::parse(&input.hashtags)?;
-    let link = check_link(&input.link)?;
+    let hashtags = noted(&mut found, Hashtags::parse(&input.hashtags))?.unwrap_or_default();
+    let link = noted(&mut found, check_link(&input.link))?.unwrap_or_default();
     let mut ids: Vec<&str> = Vec::new();
     for id in &input.account_ids {
         if !ids.contains(&id.as_str()) {
@@ -297,9 +321,7 @@ async fn check(ctx: &TenantContext, state: &AppState, input: &SocialPostInput, t
         }
     }
     if ids.is_empty() {
-        return Err(ServerError::Validation(
-            "Choose at least one account to post to.".into(),
-        ));
+        found.push("Choose at least one account to post to.".into());
     }
     if ids.len() > MAX_TARGETS {
         return Err(ServerError::Validation(format!(
@@ -333,12 +355,12 @@ async fn check(ctx: &TenantContext, state: &AppState, input: &SocialPostInput, t
     };
     let publish_at = match input.publish_at.trim() {
         "" if sending => {
-            return Err(ServerError::Validation("Choose when the post goes out.".into()));
+            found.push("Choose when the post goes out.".into());
+            None
         }
         "" => None,
-        raw => Some(parse_local(raw, tz)?),
+        raw => noted(&mut found, parse_local(raw, tz))?,
     };
-    let mut found = Vec::new();
     if sending {
         if publish_at.is_some_and(|at| at < now() - PAST_SLACK_SECONDS) {
             found.push("The time has passed: choose a time ahead.".to_string());
@@ -431,17 +453,13 @@ pub async fn save(ctx: &TenantContext, state: &AppState, input: &SocialPostInput
                 .await?;
         match found {
             None => return Err(ServerError::NotFound),
-            Some((review,)) if review == "approved" => {
-                return Err(ServerError::Conflict(
-                    "That post is approved already; it can no longer be edited.".into(),
-                ))
-            }
+            Some((review,)) if review == "approved" => return Err(approved_already()),
             Some(_) => input.post_id.clone(),
         }
     };
-    sqlx::query(
+    let updated = sqlx::query(
         "update social_post set body = $3, hashtags = $4, link = $5, media_id = $6, publish_at = $7, review = $8, \
-         reviewed_by = $9, updated_at = $10, source = $11 where id = $1 and tenant_id = $2",
+         reviewed_by = $9, updated_at = $10, source = $11 where id = $1 and tenant_id = $2 and review <> 'approved'",
     )
     .bind(&post_id)
     .bind(ctx.tenant_id())
@@ -456,6 +474,10 @@ pub async fn save(ctx: &TenantContext, state: &AppState, input: &SocialPostInput
     .bind(if input.generated { "generated" } else { "written" })
     .execute(&mut *tx)
     .await?;
+    if updated.rows_affected() == 0 {
+        // Approved meanwhile (PostgreSQL lets the read above race with it).
+        return Err(approved_already());
+    }
     keep_targets(ctx, &mut tx, &post_id, input, &checked.targets, at).await?;
     if let (SaveIntent::Schedule, Some(publish_at)) = (input.intent, checked.publish_at) {
         publish::queue(&mut tx, state, ctx.tenant_id(), &post_id, publish_at).await?;
@@ -465,6 +487,10 @@ pub async fn save(ctx: &TenantContext, state: &AppState, input: &SocialPostInput
         state.wake.notify_one();
     }
     Ok(post_id)
+}
+
+fn approved_already() -> ServerError {
+    ServerError::Conflict("That post is approved already; it can no longer be edited.".into())
 }
 
 /// The post's targets become exactly the chosen accounts, each with its
@@ -599,22 +625,24 @@ struct TargetRow {
 }
 
 /// How a target stands, in words, from its post's review and its job.
-fn target_state(review: &str, row: &TargetRow) -> String {
-    let step = row.step.as_deref().and_then(Step::parse);
-    match (review, step) {
-        ("draft", _) => "Draft",
-        ("pending", _) => "Waiting for review",
-        ("rejected", _) => "Rejected",
-        (_, Some(Step::Published)) => "Published",
-        (_, Some(Step::Failed)) => "Failed",
-        (_, Some(Step::Publishing)) => "Publishing",
-        (_, Some(Step::Queued)) if row.attempt.unwrap_or(0) > 0 && row.job_state.as_deref() == Some("queued") => {
-            "Retrying"
-        }
-        (_, Some(_)) => "Scheduled",
-        (_, None) => "Scheduled",
+fn target_state(review: &str, row: &TargetRow) -> &'static str {
+    match review {
+        "draft" => return "Draft",
+        "pending" => return "Waiting for review",
+        "rejected" => return "Rejected",
+        _ => {}
     }
-    .into()
+    let step = row.step.as_deref().and_then(Step::parse);
+    let waited = row.last_error.is_some();
+    match (row.job_state.as_deref(), step) {
+        (_, Some(Step::Published)) => "Published",
+        (Some("dead"), _) | (_, Some(Step::Failed)) => "Failed",
+        (Some("queued"), _) if waited && row.attempt.unwrap_or(0) > 0 => "Retrying",
+        // The platform asked to wait (a publishing limit).
+        (Some("queued"), _) if waited => "Waiting",
+        (Some("running"), _) => "Publishing",
+        _ => "Scheduled",
+    }
 }
 
 async fn summaries(
@@ -653,16 +681,16 @@ async fn summaries(
             .iter()
             .filter(|t| t.post_id == row.id)
             .filter_map(|t| {
-                let failed = t.step.as_deref() == Some(Step::Failed.as_str());
-                let retrying = t.job_state.as_deref() == Some("queued") && t.attempt.unwrap_or(0) > 0;
+                let state = target_state(&row.review, t);
+                let explained = matches!(state, "Failed" | "Retrying" | "Waiting");
                 Some(PostTarget {
-                    state: target_state(&row.review, t),
+                    state: state.into(),
                     platform: Platform::parse(&t.platform)?,
                     id: t.id.clone(),
                     account_id: t.account_id.clone(),
                     account_name: t.account_name.clone(),
                     permalink: t.permalink.clone().filter(|l| is_web_link(l)),
-                    error: (failed || retrying).then(|| t.last_error.clone()).flatten(),
+                    error: explained.then(|| t.last_error.clone()).flatten(),
                 })
             })
             .collect();
@@ -686,7 +714,7 @@ async fn summaries(
 }
 
 /// Pages link to permalinks, so only http(s) ones are shown.
-fn is_web_link(link: &str) -> bool {
+pub(crate) fn is_web_link(link: &str) -> bool {
     url::Url::parse(link).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
@@ -765,13 +793,28 @@ pub async fn delete(ctx: &TenantContext, state: &AppState, post_id: &str) -> Ser
         .bind(ctx.tenant_id())
         .fetch_optional(&mut *tx)
         .await?;
-    if found.is_none() {
+    let Some((review,)) = found else {
         return Err(ServerError::NotFound);
+    };
+    // Cancelling what a reviewer scheduled is a reviewer's call.
+    if review == "approved" {
+        ctx.require(Permission::ReviewContent)?;
     }
     let subjects = "select id from social_post_target where post_id = $3 and tenant_id = $1";
+    // Only jobs no worker has claimed go; a claim holds its row until it
+    // commits, so whatever is left afterwards has started, and then
+    // nothing is deleted at all.
+    sqlx::query(&format!(
+        "delete from job where tenant_id = $1 and kind = $2 and subject_id in ({subjects}) \
+         and state = 'queued' and attempt = 0"
+    ))
+    .bind(ctx.tenant_id())
+    .bind(publish::KIND)
+    .bind(post_id)
+    .execute(&mut *tx)
+    .await?;
     let (started,): (i64,) = sqlx::query_as(&format!(
-        "select count(*) from job where tenant_id = $1 and kind = $2 and subject_id in ({subjects}) \
-         and (state <> 'queued' or attempt > 0)"
+        "select count(*) from job where tenant_id = $1 and kind = $2 and subject_id in ({subjects})"
     ))
     .bind(ctx.tenant_id())
     .bind(publish::KIND)
@@ -783,20 +826,102 @@ pub async fn delete(ctx: &TenantContext, state: &AppState, post_id: &str) -> Ser
             "This post has started going out; what was sent stays in the history.".into(),
         ));
     }
-    sqlx::query(&format!(
-        "delete from job where tenant_id = $1 and kind = $2 and subject_id in ({subjects})"
-    ))
-    .bind(ctx.tenant_id())
-    .bind(publish::KIND)
-    .bind(post_id)
-    .execute(&mut *tx)
-    .await?;
     sqlx::query("delete from social_post where id = $1 and tenant_id = $2")
         .bind(post_id)
         .bind(ctx.tenant_id())
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Moves a post to another day, keeping its time of day in `zone` (the
+/// calendar's): a draft, one waiting for review, or an approved one whose
+/// jobs have not started (reviewers only), whose jobs move with it.
+pub async fn move_to_day(
+    ctx: &TenantContext,
+    state: &AppState,
+    post_id: &str,
+    date: &str,
+    zone: &str,
+) -> ServerResult<()> {
+    ctx.require(Permission::CreateContent)?;
+    let tz = parse_time_zone(zone).unwrap_or(chrono_tz::UTC);
+    let day = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+        .map_err(|_| ServerError::BadRequest("Choose a day like 2026-12-24.".into()))?;
+    let mut tx = state.db.begin_write().await?;
+    let found: Option<(String, Option<i64>)> =
+        sqlx::query_as("select review, publish_at from social_post where id = $1 and tenant_id = $2")
+            .bind(post_id)
+            .bind(ctx.tenant_id())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((review, publish_at)) = found else {
+        return Err(ServerError::NotFound);
+    };
+    if review == "rejected" {
+        return Err(ServerError::Conflict("A rejected post is not moved.".into()));
+    }
+    if review == "approved" {
+        ctx.require(Permission::ReviewContent)?;
+    }
+    let Some(publish_at) = publish_at else {
+        return Err(ServerError::Conflict(
+            "Give the post a time in the composer first.".into(),
+        ));
+    };
+    let time = tz
+        .timestamp_opt(publish_at, 0)
+        .single()
+        .map(|t| t.time())
+        .unwrap_or_default();
+    let at = tz
+        .from_local_datetime(&day.and_time(time))
+        .earliest()
+        .map(|t| t.timestamp())
+        .ok_or_else(|| ServerError::Validation("That time does not exist on that day (the clocks skip it).".into()))?;
+    if at < now() - PAST_SLACK_SECONDS {
+        return Err(ServerError::Validation(
+            "That time has passed: choose a day ahead.".into(),
+        ));
+    }
+    sqlx::query("update social_post set publish_at = $3, updated_at = $4 where id = $1 and tenant_id = $2")
+        .bind(post_id)
+        .bind(ctx.tenant_id())
+        .bind(at)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    if review == "approved" {
+        let subjects = "select id from social_post_target where post_id = $3 and tenant_id = $1";
+        sqlx::query(&format!(
+            "update job set run_at_ms = $4, updated_at = $5 where tenant_id = $1 and kind = $2 \
+             and subject_id in ({subjects}) and state = 'queued' and attempt = 0 and step = 'queued'"
+        ))
+        .bind(ctx.tenant_id())
+        .bind(publish::KIND)
+        .bind(post_id)
+        .bind(run_at_ms(at))
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        let (going,): (i64,) = sqlx::query_as(&format!(
+            "select count(*) from job where tenant_id = $1 and kind = $2 and subject_id in ({subjects}) \
+             and not (state = 'queued' and attempt = 0 and step = 'queued')"
+        ))
+        .bind(ctx.tenant_id())
+        .bind(publish::KIND)
+        .bind(post_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if going > 0 {
+            return Err(ServerError::Conflict(
+                "This post is on its way already; it can no longer be moved.".into(),
+            ));
+        }
+    }
+    tx.commit().await?;
+    state.wake.notify_one();
     Ok(())
 }
 

@@ -14,14 +14,22 @@
 //! looked up the same way. Instagram's rolling 24-hour publishing limit is
 //! read before a container is made and before it is published.
 //!
-//! The demo channel goes through every step and publishes nowhere. TikTok
-//! publishing is not in this build yet: such a target fails saying so.
+//! TikTok's Direct Post: the creator's options are read first (as TikTok's
+//! guidelines ask), the video is sent by address (`PULL_FROM_URL`), its
+//! publish id stored at once and followed until the post is public. TikTok
+//! lists an account's videos only with `video.list`, so an init whose
+//! answer was lost is looked for there, again on later attempts; when it
+//! never appears the post fails asking the person to check, rather than
+//! risk a second video.
+//!
+//! The demo channel goes through every step and publishes nowhere.
 
 use super::posts::run_at_ms;
-use super::{binding, needs_reconnect, ACCESS_TOKEN};
+use super::{binding, token_refused, ACCESS_TOKEN};
 use crate::app::types::{Platform, Step, TenantId};
 use crate::server::auth::TenantContext;
 use crate::server::clients::meta::{GraphError, Published};
+use crate::server::clients::tiktok::{TikTokError, Video};
 use crate::server::db::{now, Tx};
 use crate::server::domain::social_post::{caption, Hashtags};
 use crate::server::error::{ServerError, ServerResult};
@@ -34,6 +42,8 @@ pub const KIND: &str = "social-publish";
 /// How many times one attempt asks whether Instagram has processed a
 /// container before it hands the job back to wait.
 const CONTAINER_POLLS: u32 = 30;
+/// How long a post waits for a platform's publishing limit to make room.
+const LIMIT_WAIT: Duration = Duration::from_secs(15 * 60);
 /// The longest a Graph call takes (the client's timeout).
 const GRAPH_CALL: Duration = Duration::from_secs(20);
 
@@ -173,7 +183,7 @@ impl JobKind for PublishJob {
             )));
         }
         lease.set_step(&state.db.pool, Step::Publishing).await?;
-        let (remote_id, permalink) = match platform {
+        let (remote_id, known_link) = match platform {
             Platform::Demo => (format!("demo-{}", row.id), None),
             Platform::Facebook | Platform::Instagram => {
                 let meta = Graph::open(state, tenant_id, &row, platform)?;
@@ -184,14 +194,73 @@ impl JobKind for PublishJob {
                 };
                 sent.map_err(|e| e.into_failure())?
             }
-            Platform::Tiktok => {
-                return Err(Failure::Stop(
-                    "Publishing to TikTok is not available in this version of Autopilot yet.".into(),
-                ))
-            }
+            Platform::Tiktok => tiktok(state, tenant_id, &row, lease).await?,
         };
-        published(state, lease, tenant_id, &row.id, &remote_id, permalink.as_deref()).await?;
+        // The id first, in the job's own transaction; the link after, with
+        // one more call that may fail without losing the post.
+        published(state, lease, tenant_id, &row.id, &remote_id, known_link.as_deref()).await?;
+        if known_link.is_none() {
+            let link = match platform {
+                Platform::Facebook | Platform::Instagram => match Graph::open(state, tenant_id, &row, platform) {
+                    Ok(meta) => meta.link_of(&remote_id).await,
+                    Err(_) => None,
+                },
+                Platform::Tiktok => tiktok_link(state, tenant_id, &row, &remote_id).await,
+                Platform::Demo => None,
+            };
+            if let Some(link) = link {
+                fill_link(state, tenant_id, &row.id, &link).await;
+            }
+        }
         Ok(Done::Ended)
+    }
+
+    /// A post that ended after a create may have reached the platform: the
+    /// reason says so, so no one sends it again unseen.
+    async fn on_dead(&self, state: &AppState, job: &ClaimedJob, reason: &str) {
+        let sent: Result<Option<(Option<i64>, Option<String>)>, sqlx::Error> =
+            sqlx::query_as("select attempted_at, remote_id from social_post_target where id = $1 and tenant_id = $2")
+                .bind(&job.subject_id)
+                .bind(&job.tenant_id)
+                .fetch_optional(&state.db.pool)
+                .await;
+        if let Ok(Some((Some(_), None))) = sent {
+            let said = format!("{reason} It may have gone out: check the account before sending it again.");
+            let noted = sqlx::query("update job set last_error = $1 where id = $2 and tenant_id = $3")
+                .bind(&said)
+                .bind(&job.id)
+                .bind(&job.tenant_id)
+                .execute(&state.db.pool)
+                .await;
+            if let Err(e) = noted {
+                tracing::warn!(error = %e, "could not note a publish that may have gone out");
+            }
+        }
+        crate::server::queue::job_dead(state, KIND, job, reason).await;
+    }
+}
+
+/// A platform's publishing limit is reached: wait (without using up an
+/// attempt) and look again.
+fn limit_reached(label: &str) -> Failure {
+    Failure::Wait(
+        format!("{label}'s limit of posts for this account is reached; the post goes out when there is room."),
+        LIMIT_WAIT,
+    )
+}
+
+/// The link a platform gave after the post was stored.
+async fn fill_link(state: &AppState, tenant_id: &TenantId, target_id: &str, link: &str) {
+    let kept = sqlx::query(
+        "update social_post_target set permalink = $3 where id = $1 and tenant_id = $2 and permalink is null",
+    )
+    .bind(target_id)
+    .bind(tenant_id)
+    .bind(link)
+    .execute(&state.db.pool)
+    .await;
+    if let Err(e) = kept {
+        tracing::warn!(error = %e, "a published post's link was not kept");
     }
 }
 
@@ -237,28 +306,13 @@ impl<'a> Graph<'a> {
         row: &'a TargetRow,
         platform: Platform,
     ) -> Result<Graph<'a>, Failure> {
-        let sealed = row
-            .access_token_sealed
-            .as_deref()
-            .ok_or_else(|| Failure::Stop(format!("Reconnect {}: it has no sign-in.", platform.label())))?;
-        let token = state
-            .sealer
-            .open(sealed, &binding(tenant_id, &row.account_id, ACCESS_TOKEN))
-            .map_err(|e| {
-                tracing::warn!(error = %e, account_id = %row.account_id, "a stored sign-in could not be opened");
-                Failure::Stop(format!(
-                    "Reconnect {}: its stored sign-in cannot be read.",
-                    platform.label()
-                ))
-            })?;
-        let hashtags = Hashtags::parse(&row.hashtags).unwrap_or_default();
         Ok(Graph {
             state,
             tenant_id,
             row,
             platform,
-            token,
-            caption: caption(&row.body, &hashtags),
+            token: open_token(state, tenant_id, row, platform)?,
+            caption: caption_of(row),
         })
     }
 
@@ -271,10 +325,17 @@ impl<'a> Graph<'a> {
             let reason = format!(
                 "Meta no longer accepts the sign-in for {label} (the permission was withdrawn or has expired)."
             );
-            if let Err(e) = needs_reconnect(self.state, self.tenant_id, &self.row.account_id, &reason).await {
+            let sealed = self.row.access_token_sealed.as_deref().unwrap_or_default();
+            if let Err(e) = token_refused(self.state, self.tenant_id, &self.row.account_id, sealed, &reason).await {
                 tracing::warn!(error = %e, "could not mark an account for reconnecting");
             }
             return Stopped::Token(self.platform);
+        }
+        if e.is_publishing_limit() {
+            return Stopped::Failure(limit_reached(label));
+        }
+        if e.is_not_ready() {
+            return Stopped::Failure(Failure::Retry(format!("{label} is still processing the media.")));
         }
         if e.is_rate_limited() {
             return Stopped::Failure(Failure::Retry(format!(
@@ -293,36 +354,18 @@ impl<'a> Graph<'a> {
         Some((is_video, public_url(self.state, self.tenant_id, token)))
     }
 
-    /// Stores the time of a create about to be sent.
     async fn attempting(&self, lease: &Lease) -> Result<(), Stopped> {
-        sqlx::query(
-            "update social_post_target set attempted_at = $3, updated_at = $3 where id = $1 and tenant_id = $2",
-        )
-        .bind(&self.row.id)
-        .bind(self.tenant_id)
-        .bind(now())
-        .execute(&self.state.db.pool)
-        .await
-        .map_err(ServerError::from)?;
-        // The claim must still be ours, for longer than the call.
-        lease.confirm(&self.state.db, GRAPH_CALL).await?;
-        Ok(())
+        Ok(attempting(self.state, self.tenant_id, &self.row.id, lease).await?)
     }
 
-    /// Among `recent`, the post with this target's caption that no other
-    /// target of the account has claimed.
-    async fn ours(&self, recent: Vec<Published>) -> Result<Option<Published>, Stopped> {
-        for post in recent.into_iter().filter(|p| p.text() == self.caption) {
-            let (claimed,): (i64,) = sqlx::query_as(
-                "select count(*) from social_post_target where tenant_id = $1 and account_id = $2 and remote_id = $3",
-            )
-            .bind(self.tenant_id)
-            .bind(&self.row.account_id)
-            .bind(&post.id)
-            .fetch_one(&self.state.db.pool)
-            .await
-            .map_err(ServerError::from)?;
-            if claimed == 0 {
+    /// Among `recent`, the post made since `since` with this target's
+    /// caption that no other target of the account has claimed.
+    async fn ours(&self, recent: Vec<Published>, since: i64) -> Result<Option<Published>, Stopped> {
+        let candidates = recent
+            .into_iter()
+            .filter(|p| p.text() == self.caption && p.at().is_some_and(|at| at >= since));
+        for post in candidates {
+            if !claimed(self.state, self.tenant_id, &self.row.account_id, &post.id).await? {
                 return Ok(Some(post));
             }
         }
@@ -330,7 +373,12 @@ impl<'a> Graph<'a> {
     }
 
     async fn link_of(&self, remote_id: &str) -> Option<String> {
-        match self.state.meta.permalink(remote_id, &self.token).await {
+        let field = if self.platform == Platform::Instagram {
+            "permalink"
+        } else {
+            "permalink_url"
+        };
+        match self.state.meta.permalink(remote_id, &self.token, field).await {
             Ok(link) => link,
             Err(e) => {
                 tracing::info!(error = %e, "Meta did not give a post's link");
@@ -350,14 +398,21 @@ impl<'a> Graph<'a> {
                 Ok(feed) => feed,
                 Err(e) => return Err(self.refused(e).await),
             };
-            if let Some(found) = self.ours(feed).await? {
+            if let Some(found) = self.ours(feed, since - 60).await? {
                 let link = found.link();
                 return Ok((found.id, link));
             }
         }
         self.attempting(lease).await?;
         let created = match self.media() {
-            Some((false, url)) => meta.photo_post(page, &self.token, &url, &self.caption).await,
+            // A photo post has no link card: the link goes after the text.
+            Some((false, url)) => {
+                let caption = match self.row.link.as_str() {
+                    "" => self.caption.clone(),
+                    link => format!("{}\n\n{link}", self.caption),
+                };
+                meta.photo_post(page, &self.token, &url, &caption).await
+            }
             Some((true, _)) => {
                 return Err(Stopped::Failure(Failure::Stop(
                     "Facebook posts from Autopilot take a photo; videos go to Instagram or TikTok.".into(),
@@ -369,9 +424,7 @@ impl<'a> Graph<'a> {
             Ok(created) => created,
             Err(e) => return Err(self.refused(e).await),
         };
-        let remote_id = created.post_id.unwrap_or(created.id);
-        let link = self.link_of(&remote_id).await;
-        Ok((remote_id, link))
+        Ok((created.post_id.unwrap_or(created.id), None))
     }
 
     /// Instagram: a container, processed by Meta, then published.
@@ -413,7 +466,8 @@ impl<'a> Graph<'a> {
                         Ok(recent) => recent,
                         Err(e) => return Err(self.refused(e).await),
                     };
-                    return match self.ours(recent).await? {
+                    let since = self.row.attempted_at.map(|at| at - 60).unwrap_or(0);
+                    return match self.ours(recent, since).await? {
                         Some(found) => {
                             let link = found.link();
                             Ok((found.id, link))
@@ -455,8 +509,7 @@ impl<'a> Graph<'a> {
             Ok(created) => created,
             Err(e) => return Err(self.refused(e).await),
         };
-        let link = self.link_of(&created.id).await;
-        Ok((created.id, link))
+        Ok((created.id, None))
     }
 
     /// Waits (by retrying later) while the account has used its 24-hour
@@ -472,25 +525,223 @@ impl<'a> Graph<'a> {
             Err(e) => return Err(self.refused(e).await),
         };
         if used >= total {
-            return Err(Stopped::Failure(Failure::Retry(format!(
-                "Instagram allows {total} posts in 24 hours and this account has used them; the post goes out when there is room."
-            ))));
+            return Err(Stopped::Failure(Failure::Wait(
+                format!(
+                    "Instagram allows {total} posts in 24 hours and this account has used them; the post goes out \
+                     when there is room."
+                ),
+                LIMIT_WAIT,
+            )));
         }
         Ok(())
     }
 
-    /// Stores the container (before it is published) or forgets it.
     async fn keep_container(&self, container: Option<&str>) -> Result<(), Stopped> {
-        sqlx::query(
-            "update social_post_target set container_id = $3, updated_at = $4 where id = $1 and tenant_id = $2",
-        )
-        .bind(&self.row.id)
-        .bind(self.tenant_id)
+        Ok(keep_container(self.state, self.tenant_id, &self.row.id, container).await?)
+    }
+}
+
+/// The account's token, opened for this publish.
+fn open_token(state: &AppState, tenant_id: &TenantId, row: &TargetRow, platform: Platform) -> Result<String, Failure> {
+    let sealed = row
+        .access_token_sealed
+        .as_deref()
+        .ok_or_else(|| Failure::Stop(format!("Reconnect {}: it has no sign-in.", platform.label())))?;
+    state
+        .sealer
+        .open(sealed, &binding(tenant_id, &row.account_id, ACCESS_TOKEN))
+        .map_err(|e| {
+            tracing::warn!(error = %e, account_id = %row.account_id, "a stored sign-in could not be opened");
+            Failure::Stop(format!(
+                "Reconnect {}: its stored sign-in cannot be read.",
+                platform.label()
+            ))
+        })
+}
+
+/// The caption the platform receives: the target's text, then hashtags.
+fn caption_of(row: &TargetRow) -> String {
+    caption(&row.body, &Hashtags::parse(&row.hashtags).unwrap_or_default())
+}
+
+/// Stores the time of a create about to be sent, once the claim is known
+/// to hold the job for longer than the call.
+async fn attempting(state: &AppState, tenant_id: &TenantId, target_id: &str, lease: &Lease) -> ServerResult<()> {
+    lease.confirm(&state.db, GRAPH_CALL).await?;
+    sqlx::query("update social_post_target set attempted_at = $3, updated_at = $3 where id = $1 and tenant_id = $2")
+        .bind(target_id)
+        .bind(tenant_id)
+        .bind(now())
+        .execute(&state.db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Whether a target of the account has claimed this remote post.
+async fn claimed(state: &AppState, tenant_id: &TenantId, account_id: &str, remote_id: &str) -> ServerResult<bool> {
+    let (claimed,): (i64,) = sqlx::query_as(
+        "select count(*) from social_post_target where tenant_id = $1 and account_id = $2 and remote_id = $3",
+    )
+    .bind(tenant_id)
+    .bind(account_id)
+    .bind(remote_id)
+    .fetch_one(&state.db.pool)
+    .await?;
+    Ok(claimed > 0)
+}
+
+/// Stores a platform's handle on the post in the making (Instagram's
+/// container, TikTok's publish id) before anything else, or forgets it.
+async fn keep_container(
+    state: &AppState,
+    tenant_id: &TenantId,
+    target_id: &str,
+    container: Option<&str>,
+) -> ServerResult<()> {
+    sqlx::query("update social_post_target set container_id = $3, updated_at = $4 where id = $1 and tenant_id = $2")
+        .bind(target_id)
+        .bind(tenant_id)
         .bind(container)
         .bind(now())
-        .execute(&self.state.db.pool)
-        .await
-        .map_err(ServerError::from)?;
-        Ok(())
+        .execute(&state.db.pool)
+        .await?;
+    Ok(())
+}
+
+/// What a TikTok error means for the job, as `Graph::refused` does for Meta.
+async fn tiktok_refused(state: &AppState, tenant_id: &TenantId, row: &TargetRow, e: TikTokError) -> Failure {
+    tracing::warn!(target_id = %row.id, error = %e, code = %e.code, "TikTok refused a publish step");
+    if e.is_revoked() {
+        let reason = "TikTok no longer accepts the sign-in (the permission was withdrawn or has expired).";
+        let sealed = row.access_token_sealed.as_deref().unwrap_or_default();
+        if let Err(e) = token_refused(state, tenant_id, &row.account_id, sealed, reason).await {
+            tracing::warn!(error = %e, "could not mark an account for reconnecting");
+        }
+        return Failure::Stop("Reconnect TikTok: the permission was withdrawn or has expired.".into());
+    }
+    if e.code == "rate_limit_exceeded" || e.status == Some(429) {
+        return Failure::Retry("TikTok asked Autopilot to slow down; the post goes out shortly.".into());
+    }
+    if e.code == "spam_risk_too_many_posts" {
+        return limit_reached("TikTok");
+    }
+    if e.is_transient() {
+        return Failure::Retry("TikTok could not be reached; trying again.".into());
+    }
+    Failure::Stop(format!("TikTok refused the post: {}", e.message))
+}
+
+/// TikTok's reason a publish failed, in words.
+fn tiktok_failure(reason: &str) -> String {
+    match reason {
+        "video_pull_failed" => "TikTok could not fetch the video from Autopilot.".into(),
+        "file_format_check_failed" => "TikTok does not take this video's format; use an MP4 (H.264).".into(),
+        "duration_check_failed" => "The video is too long or too short for this TikTok account.".into(),
+        "frame_rate_check_failed" => "TikTok does not take this video's frame rate.".into(),
+        "picture_size_check_failed" => "TikTok does not take this video's picture size.".into(),
+        "auth_removed" => "Reconnect TikTok: the permission was withdrawn.".into(),
+        "spam_risk_too_many_posts" => "TikTok's daily limit of posts for this account was reached.".into(),
+        other => format!("TikTok could not publish the video ({other})."),
+    }
+}
+
+/// Among `videos`, the one with this title that no target has claimed.
+async fn unclaimed(
+    state: &AppState,
+    tenant_id: &TenantId,
+    row: &TargetRow,
+    title: &str,
+    videos: Vec<Video>,
+) -> ServerResult<Option<Video>> {
+    for video in videos.into_iter().filter(|v| v.title == title) {
+        if !claimed(state, tenant_id, &row.account_id, &video.id).await? {
+            return Ok(Some(video));
+        }
+    }
+    Ok(None)
+}
+
+/// A target on its way to TikTok.
+async fn tiktok(
+    state: &AppState,
+    tenant_id: &TenantId,
+    row: &TargetRow,
+    lease: &Lease,
+) -> Result<(String, Option<String>), Failure> {
+    let api = &state.tiktok;
+    let token = open_token(state, tenant_id, row, Platform::Tiktok)?;
+    let title = caption_of(row);
+    let publish_id = match &row.container_id {
+        Some(id) => id.clone(),
+        None => {
+            if row.attempted_at.is_some() {
+                // An earlier init may have reached TikTok and lost its answer.
+                match api.recent_videos(&token).await {
+                    Ok(videos) => {
+                        if let Some(video) = unclaimed(state, tenant_id, row, &title, videos).await? {
+                            return Ok((video.id, video.share_url));
+                        }
+                    }
+                    Err(e) if e.is_transient() => return Err(tiktok_refused(state, tenant_id, row, e).await),
+                    Err(e) => tracing::info!(error = %e, "TikTok's video list could not be read"),
+                }
+                // Never a second init: look again later, and in the end
+                // leave it to the person.
+                return Err(Failure::Retry(
+                    "TikTok may have received this video (its answer was lost) and does not list it yet; looking \
+                     again shortly. If it never appears, check the TikTok account before sending the post again."
+                        .into(),
+                ));
+            }
+            let url = match (row.media_kind.as_deref(), row.media_token.as_deref()) {
+                (Some("video"), Some(media)) => public_url(state, tenant_id, media),
+                _ => return Err(Failure::Stop("TikTok needs a video.".into())),
+            };
+            let creator = match api.creator_info(&token).await {
+                Ok(creator) => creator,
+                Err(e) => return Err(tiktok_refused(state, tenant_id, row, e).await),
+            };
+            let options = &creator.privacy_level_options;
+            let privacy = if options.iter().any(|o| o == "PUBLIC_TO_EVERYONE") {
+                "PUBLIC_TO_EVERYONE"
+            } else {
+                options.first().map(String::as_str).unwrap_or("SELF_ONLY")
+            };
+            attempting(state, tenant_id, &row.id, lease).await?;
+            let id = match api.init_video(&token, &title, privacy, &url).await {
+                Ok(id) => id,
+                Err(e) => return Err(tiktok_refused(state, tenant_id, row, e).await),
+            };
+            keep_container(state, tenant_id, &row.id, Some(&id)).await?;
+            id
+        }
+    };
+    let poll = state.config.worker.poll.min(Duration::from_secs(2));
+    for _ in 0..CONTAINER_POLLS {
+        let status = match api.publish_status(&token, &publish_id).await {
+            Ok(status) => status,
+            Err(e) => return Err(tiktok_refused(state, tenant_id, row, e).await),
+        };
+        match status.status.as_str() {
+            "PUBLISH_COMPLETE" => return Ok((status.post_id().unwrap_or_else(|| publish_id.clone()), None)),
+            "FAILED" => {
+                let reason = status.fail_reason.as_deref().unwrap_or("unknown");
+                return Err(Failure::Stop(tiktok_failure(reason)));
+            }
+            _ => tokio::time::sleep(poll).await,
+        }
+    }
+    Err(Failure::Retry("TikTok is still processing the video.".into()))
+}
+
+/// A published video's share address, from the account's video list.
+async fn tiktok_link(state: &AppState, tenant_id: &TenantId, row: &TargetRow, video_id: &str) -> Option<String> {
+    let token = open_token(state, tenant_id, row, Platform::Tiktok).ok()?;
+    match state.tiktok.recent_videos(&token).await {
+        Ok(videos) => videos.into_iter().find(|v| v.id == video_id).and_then(|v| v.share_url),
+        Err(e) => {
+            tracing::info!(error = %e, "TikTok did not give a video's address");
+            None
+        }
     }
 }
