@@ -299,6 +299,14 @@ async fn limits_unfetchable_media_and_withdrawn_permissions_are_named(engine: En
         "{target}"
     );
     assert_eq!(c.meta.instagram_media(INSTAGRAM).len(), 1, "only the post that waited");
+    // The photo is back: a retry sends the failed post, once.
+    std::fs::write(media_dir_for(&c.app.database_url).join(&tenant).join(&id), jpeg()).unwrap();
+    let (status, retried) = c.app.call_json("social/retry", &[("post_id", &post)]).await;
+    assert_eq!((status, retried), (200, json!(1)));
+    assert_eq!(finished(&c.app, &post).await[0]["state"], "Published");
+    assert_eq!(c.meta.instagram_media(INSTAGRAM).len(), 2);
+    let (status, _) = c.app.call_json("social/retry", &[("post_id", &post)]).await;
+    assert_eq!(status, 409, "nothing failed any more");
 
     // The person withdraws the app: the account asks to be reconnected.
     c.meta.revoke();

@@ -78,6 +78,14 @@ pub async fn reject_social_post(post_id: String) -> Result<(), AppError> {
     Ok(posts::reject(&ctx, &api::state()?, &post_id).await?)
 }
 
+/// Sends a post's failed accounts again; returns how many.
+#[server(prefix = "/api", endpoint = "social/retry")]
+pub async fn retry_social_post(post_id: String) -> Result<usize, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::posts};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(posts::retry(&ctx, &api::state()?, &post_id).await?)
+}
+
 #[server(prefix = "/api", endpoint = "social/delete")]
 pub async fn delete_social_post(post_id: String) -> Result<(), AppError> {
     use crate::server::{auth::TenantContext, request as api, services::social::posts};

@@ -3,7 +3,9 @@
 //! kept current while posts go out. The content page's review queue shows
 //! the same list for the posts waiting for review.
 
-use crate::app::api::social::{list_social_posts, ApproveSocialPosts, DeleteSocialPost, RejectSocialPost};
+use crate::app::api::social::{
+    list_social_posts, ApproveSocialPosts, DeleteSocialPost, RejectSocialPost, RetrySocialPost,
+};
 use crate::app::components::{ready_flag, PageHeader, Pager};
 use crate::app::types::{SocialPostPage, SocialPostSummary};
 use leptos::prelude::*;
@@ -73,6 +75,7 @@ pub fn SocialPostList(list: String, page: i64, account_id: String) -> impl IntoV
     let approve = ServerAction::<ApproveSocialPosts>::new();
     let reject = ServerAction::<RejectSocialPost>::new();
     let delete = ServerAction::<DeleteSocialPost>::new();
+    let retry = ServerAction::<RetrySocialPost>::new();
     let selected = RwSignal::new(Vec::<String>::new());
     let (list_key, account_key) = (list.clone(), account_id.clone());
     let posts = Resource::new(
@@ -82,6 +85,7 @@ pub fn SocialPostList(list: String, page: i64, account_id: String) -> impl IntoV
                 approve.version().get(),
                 reject.version().get(),
                 delete.version().get(),
+                retry.version().get(),
             )
         },
         move |_| list_social_posts(list_key.clone(), account_key.clone(), page),
@@ -107,6 +111,7 @@ pub fn SocialPostList(list: String, page: i64, account_id: String) -> impl IntoV
             approve.value().get().and_then(|r| r.err()),
             reject.value().get().and_then(|r| r.err()),
             delete.value().get().and_then(|r| r.err()),
+            retry.value().get().and_then(|r| r.err()),
         ]
         .into_iter()
         .flatten()
@@ -124,7 +129,7 @@ pub fn SocialPostList(list: String, page: i64, account_id: String) -> impl IntoV
                 {move || posts.get().map(|result| match result {
                     Ok(page) => {
                         let href = { let (list, account) = (list.clone(), account_id.clone()); move |n: i64| list_href(&list, &account, n) };
-                        view! { <Filter list=list.clone() account_id=account_id.clone() page=page.clone()/> <Rows page href selected approve reject delete reviewing/> }.into_any()
+                        view! { <Filter list=list.clone() account_id=account_id.clone() page=page.clone()/> <Rows page href selected approve reject delete retry reviewing/> }.into_any()
                     }
                     Err(e) => view! { <p role="alert" class="p-6 text-sm text-red-700">{e.to_string()}</p> }.into_any(),
                 })}
@@ -160,6 +165,7 @@ fn Rows(
     approve: ServerAction<ApproveSocialPosts>,
     reject: ServerAction<RejectSocialPost>,
     delete: ServerAction<DeleteSocialPost>,
+    retry: ServerAction<RetrySocialPost>,
     reviewing: bool,
 ) -> impl IntoView {
     if page.posts.is_empty() {
@@ -188,7 +194,7 @@ fn Rows(
             </div>
         })}
         <ul class="divide-y divide-slate-100">
-            {page.posts.into_iter().map(|post| view! { <Row post selected approve reject delete can_review can_create/> }).collect_view()}
+            {page.posts.into_iter().map(|post| view! { <Row post selected approve reject delete retry can_review can_create/> }).collect_view()}
         </ul>
         <Pager page=page.page pages=page.pages href label=format!("Page {} of {} · {} in all", page.page, page.pages, page.total)/>
     }
@@ -202,9 +208,12 @@ fn Row(
     approve: ServerAction<ApproveSocialPosts>,
     reject: ServerAction<RejectSocialPost>,
     delete: ServerAction<DeleteSocialPost>,
+    retry: ServerAction<RetrySocialPost>,
     can_review: bool,
     can_create: bool,
 ) -> impl IntoView {
+    let failed = can_review && post.targets.iter().any(|t| t.state == "Failed");
+    let p6 = post.id.clone();
     let pending = post.review == "pending";
     let editable = post.review != "approved" && can_create;
     let removable = can_create
@@ -260,7 +269,8 @@ fn Row(
                         };
                         view! {
                             <li class="rounded-lg border border-slate-200 px-2 py-1 text-xs" data-testid="social-target" data-state=state>
-                                <span class="font-medium">{t.account_name}</span>" · "{t.platform.label()}" "
+                                <span class="font-medium">{t.account_name.clone()}</span>
+                                {(t.account_name != t.platform.label()).then(|| format!(" · {}", t.platform.label()))}" "
                                 <span class=format!("ml-1 rounded-full px-2 py-0.5 font-medium {tone}")>{t.state}</span>
                                 {t.permalink.map(|url| view! { " " <a class="text-indigo-700 underline" href=url target="_blank" rel="noopener noreferrer">"View"</a> })}
                                 {t.error.map(|e| view! { <span class="mt-1 block text-red-700" data-testid="social-target-error">{e}</span> })}
@@ -278,6 +288,11 @@ fn Row(
                 })}
                 {editable.then(|| view! {
                     <a class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-50" href=format!("/app/social/compose?post={}", post.id)>"Edit"</a>
+                })}
+                {failed.then(|| view! {
+                    <button class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-50" data-testid="retry-social"
+                        title="Accounts whose post may have gone out are looked at first"
+                        on:click=move |_| { retry.dispatch(RetrySocialPost { post_id: p6.clone() }); }>"Retry"</button>
                 })}
                 {removable.then(|| view! { <DeleteButton post_id=p5 delete/> })}
             </div>

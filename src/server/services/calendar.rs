@@ -277,7 +277,11 @@ async fn social(
             .iter()
             .map(|r| {
                 let label = Platform::parse(&r.platform).map(|p| p.label()).unwrap_or("");
-                format!("{} ({label})", r.account_name)
+                if label.is_empty() || label == r.account_name {
+                    r.account_name.clone()
+                } else {
+                    format!("{} ({label})", r.account_name)
+                }
             })
             .collect();
         entries.push(CalendarEntry {

@@ -782,6 +782,33 @@ pub async fn reject(ctx: &TenantContext, state: &AppState, post_id: &str) -> Ser
     Ok(())
 }
 
+/// Sends the failed targets of an approved post again: their jobs go back
+/// to the queue with fresh attempts. A target whose create may have
+/// reached the platform is looked for there first (see `publish`), so a
+/// retry does not post what already went out.
+pub async fn retry(ctx: &TenantContext, state: &AppState, post_id: &str) -> ServerResult<usize> {
+    ctx.require(Permission::ReviewContent)?;
+    post(state, ctx.tenant_id(), post_id).await?;
+    let done = sqlx::query(
+        "update job set state = 'queued', step = 'queued', attempt = 0, run_at_ms = $4, last_error = null, \
+         updated_at = $5, finished_at = null where tenant_id = $1 and kind = $2 and state = 'dead' \
+         and subject_id in (select id from social_post_target where post_id = $3 and tenant_id = $1 \
+         and remote_id is null)",
+    )
+    .bind(ctx.tenant_id())
+    .bind(publish::KIND)
+    .bind(post_id)
+    .bind(now_ms())
+    .bind(now())
+    .execute(&state.db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(ServerError::Conflict("Nothing of this post has failed.".into()));
+    }
+    state.wake.notify_one();
+    Ok(done.rows_affected() as usize)
+}
+
 /// Deletes a post that has not started going out: a draft, one waiting for
 /// review or rejected, or an approved one whose jobs have not run yet
 /// (which are cancelled with it). What has been sent stays in the history.
