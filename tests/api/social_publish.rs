@@ -367,6 +367,21 @@ async fn a_tiktok_video_goes_out_once_even_when_the_answer_to_its_init_is_lost(e
         .unwrap();
     assert_eq!(remote, videos[0].0);
 
+    // TikTok refuses an init: nothing was made, so a retry sends it again.
+    p.tiktok.refuse_next_init();
+    let post = schedule(&app, &[&account], "Third batch", json!({ "media_id": video["id"] })).await;
+    let target = &finished(&app, &post).await[0];
+    assert_eq!(target["state"], "Failed");
+    let error = target["error"].as_str().unwrap();
+    assert!(
+        error.contains("TikTok refused the post") && !error.contains("may have gone out"),
+        "{error}"
+    );
+    let (status, _) = app.call_json("social/retry", &[("post_id", &post)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(finished(&app, &post).await[0]["state"], "Published");
+    assert_eq!(p.tiktok.videos().len(), 3);
+
     // A photo cannot go to TikTok: refused before review, naming why.
     let photo = upload(&app).await;
     let (status, refused) = app

@@ -25,7 +25,7 @@ pub fn HydrationMarker() -> impl IntoView {
 }
 
 /// Checks every 50 ms (for ten seconds at most) that no lazy island is
-/// still waiting for its chunk, then marks the body.
+/// still waiting for its chunk, then marks the body ("timeout" if one is).
 #[cfg(feature = "hydrate")]
 fn mark_when_lazy_islands_are_ready(tries: u32) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
@@ -43,8 +43,16 @@ fn mark_when_lazy_islands_are_ready(tries: u32) {
         );
         return;
     }
+    // A chunk that never came (or an island that failed) says so, and tests
+    // waiting for "true" fail on it instead of clicking dead buttons.
+    let mark = if waiting {
+        leptos::logging::error!("a lazy island did not hydrate within ten seconds");
+        "timeout"
+    } else {
+        "true"
+    };
     if let Some(body) = document.body() {
-        let _ = body.set_attribute("data-hydrated", "true");
+        let _ = body.set_attribute("data-hydrated", mark);
     }
 }
 

@@ -156,6 +156,9 @@ fn ComposerForm(composer: Composer) -> impl IntoView {
                                         on:change=move |_| chosen.update(|c| if let Some(i) = c.iter().position(|x| *x == id2) { c.remove(i); } else { c.push(id2.clone()); })/>
                                     <span class="font-medium">{a.name.clone()}</span>
                                     <span class="text-xs text-slate-500">{a.platform.label()}</span>
+                                    {(a.status == crate::app::types::ChannelStatus::Reconnect).then(|| view! {
+                                        <span class="rounded bg-amber-50 px-1.5 text-xs font-medium text-amber-800">"Reconnect"</span>
+                                    })}
                                 </label>
                             }
                         }).collect_view()}

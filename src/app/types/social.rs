@@ -247,7 +247,8 @@ pub struct GeneratedCaption {
 /// workspace's zone and tone, and the post being edited, if any.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Composer {
-    /// Connected accounts only.
+    /// Accounts in use: connected, and those asking to be reconnected
+    /// (shown as such; a post cannot be sent to them until they are).
     pub accounts: Vec<SocialAccountSummary>,
     pub templates: Vec<CaptionTemplate>,
     pub time_zone: String,

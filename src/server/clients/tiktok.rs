@@ -135,6 +135,9 @@ pub struct Video {
     pub title: String,
     #[serde(default)]
     pub share_url: Option<String>,
+    /// When it was posted (unix seconds).
+    #[serde(default)]
+    pub create_time: Option<i64>,
 }
 
 #[derive(Deserialize)]

@@ -62,6 +62,7 @@ struct World {
     inits: Vec<i64>,
     processing_ms: i64,
     lose_init_answer: bool,
+    refuse_init: bool,
 }
 
 #[derive(Clone)]
@@ -97,6 +98,7 @@ impl TikTokStandIn {
                 inits: Vec::new(),
                 processing_ms: 0,
                 lose_init_answer: false,
+                refuse_init: false,
             })),
             arrived: Arc::new(Notify::new()),
         }
@@ -400,6 +402,11 @@ impl TikTokStandIn {
         self.world().lose_init_answer = true;
     }
 
+    /// The next init is refused as malformed (400 `invalid_params`).
+    pub fn refuse_next_init(&self) {
+        self.world().refuse_init = true;
+    }
+
     /// Sam's videos, newest first: (id, title).
     pub fn videos(&self) -> Vec<(String, String)> {
         self.world()
@@ -473,6 +480,13 @@ async fn video_init(State(tiktok): State<TikTokStandIn>, headers: HeaderMap, Jso
             );
         }
         world.inits.push(now);
+        if std::mem::take(&mut world.refuse_init) {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_params",
+                "The video_url is not a valid address.",
+            );
+        }
     }
     let privacy = body["post_info"]["privacy_level"].as_str().unwrap_or_default();
     if !["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"].contains(&privacy) {

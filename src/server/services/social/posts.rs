@@ -111,15 +111,11 @@ impl AccountRow {
     }
 }
 
-async fn accounts(
-    state: &AppState,
-    tenant_id: &TenantId,
-    connected_only: bool,
-) -> ServerResult<Vec<SocialAccountSummary>> {
+async fn accounts(state: &AppState, tenant_id: &TenantId, in_use: bool) -> ServerResult<Vec<SocialAccountSummary>> {
     let rows: Vec<AccountRow> = sqlx::query_as(&format!(
         "select id, platform, name, username, status, status_reason from social_account where tenant_id = $1 {} \
          order by connected_at, id",
-        if connected_only { "and status = 'connected'" } else { "" }
+        if in_use { "and status <> 'disconnected'" } else { "" }
     ))
     .bind(tenant_id)
     .fetch_all(&state.db.pool)
@@ -827,6 +823,9 @@ pub async fn delete(ctx: &TenantContext, state: &AppState, post_id: &str) -> Ser
     if review == "approved" {
         ctx.require(Permission::ReviewContent)?;
     }
+    if sent_somewhere(&mut tx, ctx.tenant_id(), post_id).await? {
+        return Err(going_out());
+    }
     let subjects = "select id from social_post_target where post_id = $3 and tenant_id = $1";
     // Only jobs no worker has claimed go; a claim holds its row until it
     // commits, so whatever is left afterwards has started, and then
@@ -849,17 +848,42 @@ pub async fn delete(ctx: &TenantContext, state: &AppState, post_id: &str) -> Ser
     .fetch_one(&mut *tx)
     .await?;
     if started > 0 {
-        return Err(ServerError::Conflict(
-            "This post has started going out; what was sent stays in the history.".into(),
-        ));
+        return Err(going_out());
     }
-    sqlx::query("delete from social_post where id = $1 and tenant_id = $2")
+    // Still as it was read (an approval meanwhile needs a reviewer).
+    let deleted = sqlx::query("delete from social_post where id = $1 and tenant_id = $2 and review = $3")
         .bind(post_id)
         .bind(ctx.tenant_id())
+        .bind(&review)
         .execute(&mut *tx)
         .await?;
+    if deleted.rows_affected() == 0 {
+        return Err(changed_meanwhile());
+    }
     tx.commit().await?;
     Ok(())
+}
+
+fn going_out() -> ServerError {
+    ServerError::Conflict("This post has started going out; what was sent stays in the history.".into())
+}
+
+fn changed_meanwhile() -> ServerError {
+    ServerError::Conflict("The post changed meanwhile; look at it again.".into())
+}
+
+/// Whether a create of the post was ever sent to a platform (a failed and
+/// retried post may have gone out even with its jobs back in the queue).
+async fn sent_somewhere(tx: &mut Tx, tenant_id: &TenantId, post_id: &str) -> ServerResult<bool> {
+    let (sent,): (i64,) = sqlx::query_as(
+        "select count(*) from social_post_target where post_id = $1 and tenant_id = $2 \
+         and (attempted_at is not null or remote_id is not null)",
+    )
+    .bind(post_id)
+    .bind(tenant_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(sent > 0)
 }
 
 /// Moves a post to another day, keeping its time of day in `zone` (the
@@ -873,7 +897,10 @@ pub async fn move_to_day(
     zone: &str,
 ) -> ServerResult<()> {
     ctx.require(Permission::CreateContent)?;
-    let tz = parse_time_zone(zone).unwrap_or(chrono_tz::UTC);
+    // The calendar's zone says which day the post was dropped on; the
+    // workspace's zone keeps its time of day (posts are written in it).
+    let viewer = parse_time_zone(zone).map_err(|_| ServerError::BadRequest("Unknown time zone.".into()))?;
+    let (workspace, _) = voice(state, ctx.tenant_id()).await?;
     let day = chrono::NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
         .map_err(|_| ServerError::BadRequest("Choose a day like 2026-12-24.".into()))?;
     let mut tx = state.db.begin_write().await?;
@@ -897,13 +924,22 @@ pub async fn move_to_day(
             "Give the post a time in the composer first.".into(),
         ));
     };
-    let time = tz
+    if sent_somewhere(&mut tx, ctx.tenant_id(), post_id).await? {
+        return Err(going_out());
+    }
+    let shown_day = viewer
         .timestamp_opt(publish_at, 0)
         .single()
-        .map(|t| t.time())
-        .unwrap_or_default();
-    let at = tz
-        .from_local_datetime(&day.and_time(time))
+        .map(|t| t.date_naive())
+        .unwrap_or(day);
+    let shift = (day - shown_day).num_days();
+    let local = workspace
+        .timestamp_opt(publish_at, 0)
+        .single()
+        .map(|t| t.naive_local())
+        .ok_or_else(|| ServerError::internal("a stored time out of range"))?;
+    let at = workspace
+        .from_local_datetime(&(local + chrono::Duration::days(shift)))
         .earliest()
         .map(|t| t.timestamp())
         .ok_or_else(|| ServerError::Validation("That time does not exist on that day (the clocks skip it).".into()))?;
@@ -912,13 +948,19 @@ pub async fn move_to_day(
             "That time has passed: choose a day ahead.".into(),
         ));
     }
-    sqlx::query("update social_post set publish_at = $3, updated_at = $4 where id = $1 and tenant_id = $2")
-        .bind(post_id)
-        .bind(ctx.tenant_id())
-        .bind(at)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+    let moved = sqlx::query(
+        "update social_post set publish_at = $3, updated_at = $4 where id = $1 and tenant_id = $2 and review = $5",
+    )
+    .bind(post_id)
+    .bind(ctx.tenant_id())
+    .bind(at)
+    .bind(now())
+    .bind(&review)
+    .execute(&mut *tx)
+    .await?;
+    if moved.rows_affected() == 0 {
+        return Err(changed_meanwhile());
+    }
     if review == "approved" {
         let subjects = "select id from social_post_target where post_id = $3 and tenant_id = $1";
         sqlx::query(&format!(

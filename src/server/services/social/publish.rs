@@ -226,12 +226,13 @@ impl JobKind for PublishJob {
                 .await;
         if let Ok(Some((Some(_), None))) = sent {
             let said = format!("{reason} It may have gone out: check the account before sending it again.");
-            let noted = sqlx::query("update job set last_error = $1 where id = $2 and tenant_id = $3")
-                .bind(&said)
-                .bind(&job.id)
-                .bind(&job.tenant_id)
-                .execute(&state.db.pool)
-                .await;
+            let noted =
+                sqlx::query("update job set last_error = $1 where id = $2 and tenant_id = $3 and state = 'dead'")
+                    .bind(&said)
+                    .bind(&job.id)
+                    .bind(&job.tenant_id)
+                    .execute(&state.db.pool)
+                    .await;
             if let Err(e) = noted {
                 tracing::warn!(error = %e, "could not note a publish that may have gone out");
             }
@@ -577,6 +578,16 @@ async fn attempting(state: &AppState, tenant_id: &TenantId, target_id: &str, lea
     Ok(())
 }
 
+/// Forgets that a create was sent, when the platform said it made nothing.
+async fn forget_attempt(state: &AppState, tenant_id: &TenantId, target_id: &str) -> ServerResult<()> {
+    sqlx::query("update social_post_target set attempted_at = null where id = $1 and tenant_id = $2")
+        .bind(target_id)
+        .bind(tenant_id)
+        .execute(&state.db.pool)
+        .await?;
+    Ok(())
+}
+
 /// Whether a target of the account has claimed this remote post.
 async fn claimed(state: &AppState, tenant_id: &TenantId, account_id: &str, remote_id: &str) -> ServerResult<bool> {
     let (claimed,): (i64,) = sqlx::query_as(
@@ -645,15 +656,27 @@ fn tiktok_failure(reason: &str) -> String {
     }
 }
 
-/// Among `videos`, the one with this title that no target has claimed.
+/// Whether a listed title is this caption: the same, or (TikTok may
+/// shorten titles in lists) a long enough beginning of it.
+fn same_title(listed: &str, caption: &str) -> bool {
+    let (listed, caption) = (listed.trim(), caption.trim());
+    listed == caption || (listed.chars().count() >= 40 && caption.starts_with(listed))
+}
+
+/// Among `videos`, the one made since `since` with this title that no
+/// target has claimed.
 async fn unclaimed(
     state: &AppState,
     tenant_id: &TenantId,
     row: &TargetRow,
     title: &str,
+    since: i64,
     videos: Vec<Video>,
 ) -> ServerResult<Option<Video>> {
-    for video in videos.into_iter().filter(|v| v.title == title) {
+    let candidates = videos
+        .into_iter()
+        .filter(|v| same_title(&v.title, title) && v.create_time.is_some_and(|at| at >= since));
+    for video in candidates {
         if !claimed(state, tenant_id, &row.account_id, &video.id).await? {
             return Ok(Some(video));
         }
@@ -674,11 +697,12 @@ async fn tiktok(
     let publish_id = match &row.container_id {
         Some(id) => id.clone(),
         None => {
-            if row.attempted_at.is_some() {
+            if let Some(attempted_at) = row.attempted_at {
                 // An earlier init may have reached TikTok and lost its answer.
                 match api.recent_videos(&token).await {
                     Ok(videos) => {
-                        if let Some(video) = unclaimed(state, tenant_id, row, &title, videos).await? {
+                        let since = attempted_at - 60;
+                        if let Some(video) = unclaimed(state, tenant_id, row, &title, since, videos).await? {
                             return Ok((video.id, video.share_url));
                         }
                     }
@@ -710,7 +734,15 @@ async fn tiktok(
             attempting(state, tenant_id, &row.id, lease).await?;
             let id = match api.init_video(&token, &title, privacy, &url).await {
                 Ok(id) => id,
-                Err(e) => return Err(tiktok_refused(state, tenant_id, row, e).await),
+                Err(e) => {
+                    // TikTok answered with a refusal: nothing was started, so
+                    // a later attempt may send it again. A lost answer (no
+                    // reply, a 5xx) keeps the mark and is looked for instead.
+                    if e.status.is_some_and(|s| s < 500) && !e.code.is_empty() {
+                        forget_attempt(state, tenant_id, &row.id).await?;
+                    }
+                    return Err(tiktok_refused(state, tenant_id, row, e).await);
+                }
             };
             keep_container(state, tenant_id, &row.id, Some(&id)).await?;
             id
@@ -725,8 +757,13 @@ async fn tiktok(
         match status.status.as_str() {
             "PUBLISH_COMPLETE" => return Ok((status.post_id().unwrap_or_else(|| publish_id.clone()), None)),
             "FAILED" => {
-                let reason = status.fail_reason.as_deref().unwrap_or("unknown");
-                return Err(Failure::Stop(tiktok_failure(reason)));
+                // A failed publish made nothing: a retry starts anew.
+                keep_container(state, tenant_id, &row.id, None).await?;
+                forget_attempt(state, tenant_id, &row.id).await?;
+                return Err(match status.fail_reason.as_deref().unwrap_or("unknown") {
+                    "spam_risk_too_many_posts" => limit_reached("TikTok"),
+                    reason => Failure::Stop(tiktok_failure(reason)),
+                });
             }
             _ => tokio::time::sleep(poll).await,
         }
