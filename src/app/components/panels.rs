@@ -90,3 +90,26 @@ pub fn Pager(page: i64, pages: i64, href: impl Fn(i64) -> String + 'static, labe
         </nav>
     }
 }
+
+/// A page's lists as pills, the shown one marked; `href` gives a list's
+/// address.
+#[component]
+pub fn ListTabs(
+    lists: &'static [(&'static str, &'static str)],
+    active: String,
+    href: impl Fn(&str) -> String + 'static,
+) -> impl IntoView {
+    view! {
+        <nav class="flex flex-wrap gap-2" aria-label="Lists">
+            {lists.iter().map(|(key, label)| {
+                let shown = *key == active;
+                view! {
+                    <a href=href(key) aria-current=if shown { "page" } else { "false" }
+                        class=if shown { "rounded-full bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white" } else { "rounded-full bg-white px-3 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-slate-200 hover:bg-slate-50" }>
+                        {*label}
+                    </a>
+                }
+            }).collect_view()}
+        </nav>
+    }
+}

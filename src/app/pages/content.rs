@@ -3,7 +3,7 @@
 
 use crate::app::api::content::{list_jobs, list_upcoming, ApprovePosts, RejectPost, RetryJob};
 use crate::app::api::sites::list_sites;
-use crate::app::components::{PageHeader, Pager};
+use crate::app::components::{ListTabs, PageHeader, Pager};
 use crate::app::pages::SocialPostList;
 use crate::app::types::{JobPage, JobSummary, PostId, Step};
 use leptos::prelude::*;
@@ -32,17 +32,10 @@ pub fn ContentPage() -> impl IntoView {
         <Title text="Content"/>
         <PageHeader title="Content" subtitle="Posts move from queued to generating, review, publishing and published. This page follows them live."/>
         <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
-            <nav class="flex flex-wrap gap-2" aria-label="Lists">
-                {LISTS.iter().map(|(key, label)| {
-                    let active = *key == list;
-                    view! {
-                        <a href=list_href(key, &site, 1) aria-current=if active { "page" } else { "false" }
-                            class=if active { "rounded-full bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white" } else { "rounded-full bg-white px-3 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-slate-200 hover:bg-slate-50" }>
-                            {*label}
-                        </a>
-                    }
-                }).collect_view()}
-            </nav>
+            {
+                let site = site.clone();
+                view! { <ListTabs lists=&LISTS active=list.clone() href=move |key| list_href(key, &site, 1)/> }
+            }
             <SiteFilter list=list.clone() site=site.clone()/>
         </div>
         {show_upcoming.then(|| view! { <UpcomingRuns site=site.clone()/> })}

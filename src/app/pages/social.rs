@@ -6,7 +6,7 @@
 use crate::app::api::social::{
     list_social_posts, ApproveSocialPosts, DeleteSocialPost, RejectSocialPost, RetrySocialPost,
 };
-use crate::app::components::{ready_flag, PageHeader, Pager};
+use crate::app::components::{ready_flag, ListTabs, PageHeader, Pager};
 use crate::app::types::{SocialPostPage, SocialPostSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -35,17 +35,10 @@ pub fn SocialPage() -> impl IntoView {
         <Title text="Social posts"/>
         <PageHeader title="Social posts" subtitle="Posts for Facebook, Instagram, TikTok and the demo channel: written, reviewed, scheduled and published."/>
         <div class="mb-4 flex flex-wrap items-center justify-between gap-3">
-            <nav class="flex flex-wrap gap-2" aria-label="Lists">
-                {LISTS.iter().map(|(key, label)| {
-                    let active = *key == list;
-                    view! {
-                        <a href=list_href(key, &account, 1) aria-current=if active { "page" } else { "false" }
-                            class=if active { "rounded-full bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white" } else { "rounded-full bg-white px-3 py-1.5 text-sm font-medium text-slate-700 ring-1 ring-slate-200 hover:bg-slate-50" }>
-                            {*label}
-                        </a>
-                    }
-                }).collect_view()}
-            </nav>
+            {
+                let account = account.clone();
+                view! { <ListTabs lists=&LISTS active=list.clone() href=move |key| list_href(key, &account, 1)/> }
+            }
             <div class="flex items-center gap-3">
                 <a href="/app/social/templates" class="text-sm font-medium text-indigo-700 hover:underline">"Templates"</a>
                 <a href="/app/social/compose" class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500" data-testid="new-social-post">"Write a post"</a>

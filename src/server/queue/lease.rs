@@ -150,32 +150,28 @@ impl Lease {
     /// Schedules the job again after `delay` with this attempt given back:
     /// the other side asked to wait, which is no failure.
     pub async fn wait(&self, db: &Db, reason: &str, delay: Duration) -> ServerResult<()> {
+        self.requeue(db, reason, delay, true).await
+    }
+
+    /// Schedules another attempt after `delay`, keeping the step the user sees.
+    pub async fn retry_later(&self, db: &Db, error: &str, delay: Duration) -> ServerResult<()> {
+        self.requeue(db, error, delay, false).await
+    }
+
+    /// Hands the job back to the queue after `delay`, the attempt counted
+    /// or (`give_back`) not.
+    async fn requeue(&self, db: &Db, reason: &str, delay: Duration, give_back: bool) -> ServerResult<()> {
         let done = sqlx::query(
             "update job set state = 'queued', last_error = $1, run_at_ms = $2, worker_id = null, lease_token = null, \
-             locked_until_ms = null, attempt = case when attempt > 0 then attempt - 1 else 0 end, updated_at = $3 \
-             where id = $4 and lease_token = $5 and state = 'running'",
+             locked_until_ms = null, attempt = case when $6 = 1 and attempt > 0 then attempt - 1 else attempt end, \
+             updated_at = $3 where id = $4 and lease_token = $5 and state = 'running'",
         )
         .bind(reason)
         .bind(now_ms() + delay.as_millis() as i64)
         .bind(now())
         .bind(&self.job_id)
         .bind(&self.token)
-        .execute(&db.pool)
-        .await?;
-        still_held(done)
-    }
-
-    /// Schedules another attempt after `delay`, keeping the step the user sees.
-    pub async fn retry_later(&self, db: &Db, error: &str, delay: Duration) -> ServerResult<()> {
-        let done = sqlx::query(
-            "update job set state = 'queued', last_error = $1, run_at_ms = $2, worker_id = null, lease_token = null, \
-             locked_until_ms = null, updated_at = $3 where id = $4 and lease_token = $5 and state = 'running'",
-        )
-        .bind(error)
-        .bind(now_ms() + delay.as_millis() as i64)
-        .bind(now())
-        .bind(&self.job_id)
-        .bind(&self.token)
+        .bind(i64::from(give_back))
         .execute(&db.pool)
         .await?;
         still_held(done)

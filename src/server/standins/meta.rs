@@ -409,6 +409,25 @@ fn instagram_of(world: &World, token: &str) -> Option<String> {
         .and_then(|p| p.instagram.as_ref().map(|(id, _)| id.clone()))
 }
 
+/// Graph's answer to a token that does not act for the Page: refused (190)
+/// when it is no working Page token, a permissions error otherwise.
+fn refuse_for_page(world: &World, token: &str, page_id: &str) -> Option<Response> {
+    match page_of(world, token) {
+        None => Some(refused_token()),
+        Some(page) if page != page_id => Some(no_permission()),
+        Some(_) => None,
+    }
+}
+
+/// The same for an Instagram account: the token's Page must be linked to it.
+fn refuse_for_instagram(world: &World, token: &str, user: &str) -> Option<Response> {
+    match instagram_of(world, token) {
+        Some(linked) if linked == user => None,
+        None if page_of(world, token).is_none() => Some(refused_token()),
+        _ => Some(no_permission()),
+    }
+}
+
 fn refused_token() -> Response {
     graph_error(190, Some(460), "Error validating access token: the session has been invalidated because the user changed their password or Facebook has changed the session for security reasons.")
 }
@@ -453,20 +472,6 @@ fn graph_time(unix: i64) -> String {
     chrono::DateTime::from_timestamp(unix, 0)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%S+0000").to_string())
         .unwrap_or_default()
-}
-
-/// Fetches media as Meta does: from the public address, or not at all.
-async fn fetched(url: &str) -> bool {
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build();
-    match client {
-        Ok(client) => match client.get(url).send().await {
-            Ok(res) => res.status().is_success() && res.bytes().await.is_ok_and(|b| !b.is_empty()),
-            Err(_) => false,
-        },
-        Err(_) => false,
-    }
 }
 
 impl MetaStandIn {
@@ -528,10 +533,8 @@ async fn page_feed_post(
         return throttled;
     }
     let token = q.get("access_token").cloned().unwrap_or_default();
-    match page_of(&world, &token) {
-        None => return refused_token(),
-        Some(page) if page != page_id => return no_permission(),
-        Some(_) => {}
+    if let Some(refused) = refuse_for_page(&world, &token, &page_id) {
+        return refused;
     }
     let message = q.get("message").cloned().unwrap_or_default();
     if message.trim().is_empty() && q.get("link").is_none_or(|l| l.is_empty()) {
@@ -559,14 +562,12 @@ async fn page_photo_post(
             return throttled;
         }
         let token = q.get("access_token").cloned().unwrap_or_default();
-        match page_of(&world, &token) {
-            None => return refused_token(),
-            Some(page) if page != page_id => return no_permission(),
-            Some(_) => {}
+        if let Some(refused) = refuse_for_page(&world, &token, &page_id) {
+            return refused;
         }
     }
     let url = q.get("url").cloned().unwrap_or_default();
-    if !fetched(&url).await {
+    if !super::fetches(&url).await {
         return graph_error(
             324,
             Some(2069019),
@@ -594,10 +595,8 @@ async fn page_feed_list(
         return throttled;
     }
     let token = q.get("access_token").cloned().unwrap_or_default();
-    match page_of(&world, &token) {
-        None => return refused_token(),
-        Some(page) if page != page_id => return no_permission(),
-        Some(_) => {}
+    if let Some(refused) = refuse_for_page(&world, &token, &page_id) {
+        return refused;
     }
     let since: i64 = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
     let data: Vec<Value> = world
@@ -631,10 +630,8 @@ async fn container_create(
             return throttled;
         }
         let token = q.get("access_token").cloned().unwrap_or_default();
-        match instagram_of(&world, &token) {
-            None if page_of(&world, &token).is_none() => return refused_token(),
-            Some(linked) if linked == user => {}
-            _ => return no_permission(),
+        if let Some(refused) = refuse_for_instagram(&world, &token, &user) {
+            return refused;
         }
     }
     let video = q.get("media_type").map(String::as_str) == Some("REELS");
@@ -647,7 +644,7 @@ async fn container_create(
     }
     // Meta fetches the media while the container is processed; one that
     // cannot be fetched ends in ERROR.
-    let reachable = fetched(&url).await;
+    let reachable = super::fetches(&url).await;
     let mut world = meta.world();
     let id = numeric_id();
     let polls_left = world.processing_polls;
@@ -675,10 +672,8 @@ async fn media_list(
         return throttled;
     }
     let token = q.get("access_token").cloned().unwrap_or_default();
-    match instagram_of(&world, &token) {
-        None if page_of(&world, &token).is_none() => return refused_token(),
-        Some(linked) if linked == user => {}
-        _ => return no_permission(),
+    if let Some(refused) = refuse_for_instagram(&world, &token, &user) {
+        return refused;
     }
     let data: Vec<Value> = world
         .media
@@ -720,10 +715,8 @@ async fn media_publish(
         return throttled;
     }
     let token = q.get("access_token").cloned().unwrap_or_default();
-    match instagram_of(&world, &token) {
-        None if page_of(&world, &token).is_none() => return refused_token(),
-        Some(linked) if linked == user => {}
-        _ => return no_permission(),
+    if let Some(refused) = refuse_for_instagram(&world, &token, &user) {
+        return refused;
     }
     if used(&world, &user) >= world.quota_total {
         return graph_error(
@@ -772,10 +765,8 @@ async fn publishing_limit(
         return throttled;
     }
     let token = q.get("access_token").cloned().unwrap_or_default();
-    match instagram_of(&world, &token) {
-        None if page_of(&world, &token).is_none() => return refused_token(),
-        Some(linked) if linked == user => {}
-        _ => return no_permission(),
+    if let Some(refused) = refuse_for_instagram(&world, &token, &user) {
+        return refused;
     }
     let usage = used(&world, &user);
     Json(json!({ "data": [{ "quota_usage": usage, "config": { "quota_total": world.quota_total, "quota_duration": 86_400 } }] }))

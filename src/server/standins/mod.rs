@@ -36,6 +36,21 @@ pub(crate) fn token(prefix: &str) -> String {
     format!("{prefix}{}", hex::encode(rand::random::<[u8; 16]>()))
 }
 
+/// Fetches media as the platforms do: from its public address, getting
+/// some bytes with a success status, or not at all.
+pub(crate) async fn fetches(url: &str) -> bool {
+    let Ok(client) = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+    else {
+        return false;
+    };
+    match client.get(url).send().await {
+        Ok(res) => res.status().is_success() && res.bytes().await.is_ok_and(|b| !b.is_empty()),
+        Err(_) => false,
+    }
+}
+
 pub(crate) fn unix_now() -> i64 {
     crate::server::db::now()
 }

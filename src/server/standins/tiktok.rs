@@ -505,16 +505,7 @@ async fn video_init(State(tiktok): State<TikTokStandIn>, headers: HeaderMap, Jso
     }
     let url = body["source_info"]["video_url"].as_str().unwrap_or_default().to_owned();
     // TikTok pulls the video after answering; one it cannot pull fails.
-    let pulled = match reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-    {
-        Ok(http) => match http.get(&url).send().await {
-            Ok(res) => res.status().is_success() && res.bytes().await.is_ok_and(|b| !b.is_empty()),
-            Err(_) => false,
-        },
-        Err(_) => false,
-    };
+    let pulled = super::fetches(&url).await;
     let mut world = tiktok.world();
     let publish_id = format!("v_pub_url~v2-1.{}", rand::random::<u64>());
     let ready_at_ms = now_ms() + world.processing_ms;

@@ -27,8 +27,9 @@ pub mod templates;
 /// The demo channel's id on its "platform": one per workspace.
 const DEMO_EXTERNAL_ID: &str = "demo";
 
+/// An account as the channels page and the composer list it.
 #[derive(sqlx::FromRow)]
-struct AccountRow {
+pub(super) struct AccountRow {
     id: String,
     platform: String,
     name: String,
@@ -41,7 +42,7 @@ struct AccountRow {
 
 impl AccountRow {
     /// None for a platform this build does not know (a newer version's row).
-    fn into_summary(self) -> Option<SocialAccountSummary> {
+    pub(super) fn into_summary(self) -> Option<SocialAccountSummary> {
         let status = ChannelStatus::parse(&self.status).unwrap_or(ChannelStatus::Disconnected);
         let since = match (status, self.disconnected_at) {
             (ChannelStatus::Disconnected, Some(at)) => format!("disconnected {}", format_day(at)),

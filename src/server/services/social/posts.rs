@@ -6,7 +6,7 @@
 //! A draft may be unfinished; the platforms' rules apply when a post is
 //! sent for review or scheduled, and every problem is named at once.
 
-use super::publish;
+use super::{publish, AccountRow};
 use crate::app::types::{
     ChannelStatus, Composer, MediaRef, Permission, Platform, PlatformText, PostTarget, SaveIntent,
     SocialAccountSummary, SocialPostInput, SocialPostPage, SocialPostSummary, Step, TenantId,
@@ -87,34 +87,10 @@ pub fn local_value(at: i64, tz: Tz) -> String {
         .unwrap_or_default()
 }
 
-#[derive(sqlx::FromRow)]
-struct AccountRow {
-    id: String,
-    platform: String,
-    name: String,
-    username: String,
-    status: String,
-    status_reason: String,
-}
-
-impl AccountRow {
-    fn into_summary(self) -> Option<SocialAccountSummary> {
-        Some(SocialAccountSummary {
-            platform: Platform::parse(&self.platform)?,
-            status: ChannelStatus::parse(&self.status)?,
-            id: self.id,
-            name: self.name,
-            username: self.username,
-            status_reason: self.status_reason,
-            since: String::new(),
-        })
-    }
-}
-
 async fn accounts(state: &AppState, tenant_id: &TenantId, in_use: bool) -> ServerResult<Vec<SocialAccountSummary>> {
     let rows: Vec<AccountRow> = sqlx::query_as(&format!(
-        "select id, platform, name, username, status, status_reason from social_account where tenant_id = $1 {} \
-         order by connected_at, id",
+        "select id, platform, name, username, status, status_reason, connected_at, disconnected_at \
+         from social_account where tenant_id = $1 {} order by connected_at, id",
         if in_use { "and status <> 'disconnected'" } else { "" }
     ))
     .bind(tenant_id)
