@@ -13,3 +13,7 @@ cargo bench --features ssr --bench pages
 # Dashboard and analytics with 1,000 workspaces and 100,000 posts, against a
 # bare axum handler answering the same bytes (prints the ratio and p50/p99).
 cargo bench --features ssr --bench analytics
+# 10,000 social posts due in the same minute across 1,000 workspaces, one
+# worker process, against the Meta stand-in: start delays p50/p99 (all must
+# start within 60 s).
+cargo bench --features ssr --bench social

@@ -108,4 +108,18 @@ test("a newcomer connects the demo channel and a stand-in Instagram account, the
   await expect(entry.getByTestId("step")).toHaveText("Published");
   await page.goto("/app/calendar?channel=wordpress");
   await expect(page.locator('[data-testid="calendar-entry"][data-channel="instagram"]')).toHaveCount(0);
+
+  // Its metrics on Analytics: "Fetch now" reads them from the stand-in
+  // (progress shows while it runs), then the page draws them.
+  await page.goto("/app/analytics");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByTestId("social-empty")).toBeVisible();
+  await page.getByTestId("fetch-metrics").getByRole("button", { name: "Fetch now" }).click();
+  const row = page.getByTestId("social-post-metrics").filter({ hasText: "Rose cake" });
+  await expect(row).toBeVisible({ timeout: 30_000 });
+  await expect(row).toContainText("Instagram");
+  await expect(row.getByTestId("post-rate")).toHaveText(/^\d+\.\d\d%$/);
+  await expect(page.getByTestId("chart-social-rates").locator("svg").first()).toBeAttached();
+  await expect(page.getByTestId("chart-social-hours")).toBeVisible();
+  await expect(page.getByTestId("best-hour")).toContainText("engaged best");
 });

@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("social") view=SocialPage/>
                     <Route path=path!("social/compose") view=ComposerPage/>
                     <Route path=path!("social/templates") view=TemplatesPage/>
+                    <Route path=path!("social/times") view=PostingTimesPage/>
                     <Route path=path!("content") view=ContentPage/>
                     <Route path=path!("content/:id") view=PostPage/>
                     <Route path=path!("calendar") view=CalendarPage/>

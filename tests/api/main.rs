@@ -34,6 +34,7 @@ mod security;
 mod sessions;
 mod social;
 mod social_media;
+mod social_metrics;
 mod social_oauth;
 mod social_posts;
 mod social_publish;

@@ -17,7 +17,7 @@ on_both_engines!(
 
 /// Every route of the API, as the issue names them, plus the document and
 /// its page. The document must list exactly these.
-const ROUTES: [(&str, &str); 33] = [
+const ROUTES: [(&str, &str); 36] = [
     ("get", "/healthz"),
     ("get", "/openapi.json"),
     ("get", "/docs"),
@@ -47,6 +47,9 @@ const ROUTES: [(&str, &str); 33] = [
     ("get", "/webhooks/{id}/deliveries"),
     ("post", "/webhooks/deliveries/{id}/resend"),
     ("post", "/media"),
+    ("get", "/social/posts"),
+    ("get", "/social/posts/{id}"),
+    ("get", "/social/metrics"),
     ("get", "/admin/users"),
     ("post", "/admin/users/{id}/suspend"),
     ("post", "/admin/users/{id}/limits/{limit}"),
@@ -476,6 +479,48 @@ async fn a_sample_call_of_every_route_matches_its_schemas(engine: Engine) {
         .await;
     let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F'].to_vec();
     api.upload("/media", "/media?name=cake.jpg", key, jpeg).await;
+
+    // A social post published to the demo channel, with its figures read.
+    let (_, demo) = app.call_json("social/connect_demo", &[]).await;
+    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string();
+    let input =
+        json!({ "input": { "account_ids": [demo], "body": "Rose cake", "intent": "schedule", "publish_at": now } });
+    let (status, social_post) = app.call_with_json("social/save", &input).await;
+    assert_eq!(status, 200, "{social_post}");
+    let social_post = social_post.as_str().unwrap().to_string();
+    for _ in 0..400 {
+        if app
+            .count("select count(*) from social_post_target where remote_id is not null")
+            .await
+            == 1
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    app.call_json("social/metrics/fetch", &[]).await;
+    for _ in 0..400 {
+        if app.count("select count(*) from social_metric").await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let listed = api
+        .call("get", "/social/posts", "/social/posts?list=published", key, None)
+        .await;
+    assert_eq!(listed["data"][0]["id"], social_post.as_str());
+    let one = format!("/social/posts/{social_post}");
+    api.call("get", "/social/posts/{id}", &one, key, None).await;
+    let figures = api
+        .call(
+            "get",
+            "/social/metrics",
+            "/social/metrics?days=7&zone=Europe/Berlin",
+            key,
+            None,
+        )
+        .await;
+    assert_eq!(figures["data"][0]["post_id"], social_post.as_str());
     let roll = format!("/webhooks/{hook_id}/roll-secret");
     api.call("post", "/webhooks/{id}/roll-secret", &roll, key, None).await;
     let hook_at = format!("/webhooks/{hook_id}");

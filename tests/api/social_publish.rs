@@ -32,7 +32,7 @@ struct Connected {
 
 /// An app on an address the platforms can fetch media from, signed up,
 /// with room for ten accounts.
-async fn fetchable_app(p: &Platforms, engine: Engine) -> TestApp {
+pub async fn fetchable_app(p: &Platforms, engine: Engine) -> TestApp {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -91,17 +91,17 @@ fn jpeg() -> Vec<u8> {
 }
 
 /// An MP4's first box, then some more.
-fn mp4() -> Vec<u8> {
+pub fn mp4() -> Vec<u8> {
     let mut bytes = b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2".to_vec();
     bytes.extend((0..4_000u32).map(|i| (i % 241) as u8));
     bytes
 }
 
-async fn upload(app: &TestApp) -> Value {
+pub async fn upload(app: &TestApp) -> Value {
     upload_bytes(app, "bread.jpg", jpeg()).await
 }
 
-async fn upload_bytes(app: &TestApp, name: &str, bytes: Vec<u8>) -> Value {
+pub async fn upload_bytes(app: &TestApp, name: &str, bytes: Vec<u8>) -> Value {
     let res = reqwest::Client::new()
         .post(app.url(&format!("/app/social/media?name={name}")))
         .header("origin", app.url(""))
@@ -115,7 +115,7 @@ async fn upload_bytes(app: &TestApp, name: &str, bytes: Vec<u8>) -> Value {
 }
 
 /// Schedules a post for this minute (a reviewer's "Approve and schedule").
-async fn schedule(app: &TestApp, accounts: &[&str], body: &str, extra: Value) -> String {
+pub async fn schedule(app: &TestApp, accounts: &[&str], body: &str, extra: Value) -> String {
     let mut input = json!({
         "account_ids": accounts, "body": body,
         "publish_at": chrono::Utc::now().format("%Y-%m-%dT%H:%M").to_string(), "intent": "schedule"
@@ -129,7 +129,7 @@ async fn schedule(app: &TestApp, accounts: &[&str], body: &str, extra: Value) ->
 }
 
 /// Waits until every target of the post has finished (published or failed).
-async fn finished(app: &TestApp, post_id: &str) -> Vec<Value> {
+pub async fn finished(app: &TestApp, post_id: &str) -> Vec<Value> {
     let mut last = Value::Null;
     for _ in 0..600 {
         let (_, page) = app

@@ -148,3 +148,64 @@ pub async fn save_workspace_voice(time_zone: String, tone: String) -> Result<(),
     let ctx = api::extract::<TenantContext>().await?;
     Ok(posts::set_voice(&ctx, &api::state()?, &time_zone, &tone).await?)
 }
+
+/// Every account's posting times and queue.
+#[server(prefix = "/api", endpoint = "social/times")]
+pub async fn posting_times() -> Result<crate::app::types::PostingTimesPage, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::slots};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(slots::page(&ctx, &api::state()?).await?)
+}
+
+/// Saves one account's posting times; `active` is "on" or "off".
+#[server(prefix = "/api", endpoint = "social/times/save")]
+pub async fn save_posting_times(
+    account_id: String,
+    kind: String,
+    times: String,
+    cron: String,
+    time_zone: String,
+    active: String,
+) -> Result<(), AppError> {
+    use crate::app::types::PostingTimesInput;
+    use crate::server::{auth::TenantContext, request as api, services::social::slots};
+    let ctx = api::extract::<TenantContext>().await?;
+    let input = PostingTimesInput {
+        account_id,
+        kind,
+        times,
+        cron,
+        time_zone,
+        active: active == "on",
+    };
+    Ok(slots::save(&ctx, &api::state()?, &input).await?)
+}
+
+/// The social section of Analytics.
+#[server(prefix = "/api", endpoint = "social/analytics", input = server_fn::codec::Json)]
+pub async fn social_analytics(
+    filter: crate::app::types::MetricsFilter,
+) -> Result<crate::app::types::SocialAnalytics, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::metrics};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(metrics::report(&ctx, &api::state()?, &filter).await?)
+}
+
+/// "Fetch now": queues a metrics read for every connected account; returns
+/// how many reads are waiting or running.
+#[server(prefix = "/api", endpoint = "social/metrics/fetch")]
+pub async fn fetch_social_metrics() -> Result<i64, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::metrics};
+    let ctx = api::extract::<TenantContext>().await?;
+    let state = api::state()?;
+    metrics::fetch_now(&ctx, &state).await?;
+    Ok(metrics::fetching(&ctx, &state).await?)
+}
+
+/// How many metrics reads are waiting or running.
+#[server(prefix = "/api", endpoint = "social/metrics/progress")]
+pub async fn social_metrics_progress() -> Result<i64, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::social::metrics};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(metrics::fetching(&ctx, &api::state()?).await?)
+}

@@ -59,6 +59,7 @@ fn bar_slots(n: usize, frame: Frame) -> (f64, f64) {
 /// A bar chart of labelled values, e.g. posts per day. `summary` is the
 /// accessible name (what the chart shows, with its key figure). `half`
 /// charts sit two to a row from `lg` up, and take the narrow drawing there.
+/// `percent` charts hold hundredths of a percent (425 reads "4.25%").
 #[component]
 pub fn BarChart(
     #[prop(into)] title: String,
@@ -66,6 +67,7 @@ pub fn BarChart(
     points: Vec<(String, i64)>,
     #[prop(optional)] testid: &'static str,
     #[prop(optional)] half: bool,
+    #[prop(optional)] percent: bool,
 ) -> impl IntoView {
     let (wide, narrow) = if half {
         (
@@ -75,8 +77,9 @@ pub fn BarChart(
     } else {
         ("hidden h-auto w-full sm:block", "h-auto w-full sm:hidden")
     };
-    let wide = drawing(&points, &summary, WIDE, wide);
-    let phone = drawing(&points, &summary, NARROW, narrow);
+    let unit = Unit { percent };
+    let wide = drawing(&points, &summary, WIDE, wide, unit);
+    let phone = drawing(&points, &summary, NARROW, narrow, unit);
     view! {
         <figure class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-testid=testid>
             <figcaption class="mb-2 text-sm font-semibold text-slate-900">{title}</figcaption>
@@ -85,14 +88,35 @@ pub fn BarChart(
             <table class="sr-only">
                 <caption>"Figures behind the chart"</caption>
                 <tbody>
-                    {points.into_iter().map(|(label, value)| view! { <tr><th scope="row">{label}</th><td>{grouped(value)}</td></tr> }).collect_view()}
+                    {points.into_iter().map(|(label, value)| view! { <tr><th scope="row">{label}</th><td>{unit.show(value as f64)}</td></tr> }).collect_view()}
                 </tbody>
             </table>
         </figure>
     }
 }
 
-fn drawing(points: &[(String, i64)], summary: &str, frame: Frame, class: &'static str) -> impl IntoView {
+/// How a chart's values read.
+#[derive(Clone, Copy)]
+struct Unit {
+    percent: bool,
+}
+
+impl Unit {
+    fn show(self, v: f64) -> String {
+        if self.percent {
+            let p = v / 100.0;
+            if (p - p.round()).abs() < 1e-9 {
+                format!("{p:.0}%")
+            } else {
+                format!("{p:.1}%")
+            }
+        } else {
+            axis_number(v)
+        }
+    }
+}
+
+fn drawing(points: &[(String, i64)], summary: &str, frame: Frame, class: &'static str, unit: Unit) -> impl IntoView {
     let width = frame.width;
     let max = points.iter().map(|(_, v)| *v).max().unwrap_or(0);
     let ceiling = nice_ceiling(max as f64);
@@ -111,7 +135,7 @@ fn drawing(points: &[(String, i64)], summary: &str, frame: Frame, class: &'stati
             view! {
                 <g>
                     <rect x=format!("{x:.1}") y=format!("{top:.1}") width=format!("{bar_w:.1}") height=format!("{:.1}", (TOP + plot_h - top).max(0.0))
-                        rx="2" class="fill-indigo-500"><title>{format!("{label}: {}", grouped(*value))}</title></rect>
+                        rx="2" class="fill-indigo-500"><title>{format!("{label}: {}", unit.show(*value as f64))}</title></rect>
                     {show_label.then(|| view! {
                         <text x=format!("{:.1}", x + bar_w / 2.0) y=format!("{:.1}", HEIGHT - BOTTOM + 16.0) text-anchor="middle" class="fill-slate-500 text-[11px]">{short_label(label)}</text>
                     })}
@@ -125,7 +149,7 @@ fn drawing(points: &[(String, i64)], summary: &str, frame: Frame, class: &'stati
             {ticks.into_iter().map(|t| view! {
                 <g>
                     <line x1=format!("{LEFT}") x2=format!("{}", width - RIGHT) y1=format!("{:.1}", y(t)) y2=format!("{:.1}", y(t)) class="stroke-slate-200" stroke-width="1"/>
-                    <text x=format!("{}", LEFT - 6.0) y=format!("{:.1}", y(t) + 4.0) text-anchor="end" class="fill-slate-500 text-[11px]">{axis_number(t)}</text>
+                    <text x=format!("{}", LEFT - 6.0) y=format!("{:.1}", y(t) + 4.0) text-anchor="end" class="fill-slate-500 text-[11px]">{unit.show(t)}</text>
                 </g>
             }).collect_view()}
             <line x1=format!("{LEFT}") x2=format!("{LEFT}") y1=format!("{TOP}") y2=format!("{:.1}", TOP + plot_h) class="stroke-slate-400" stroke-width="1"/>

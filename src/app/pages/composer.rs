@@ -83,6 +83,7 @@ fn ComposerForm(composer: Composer) -> impl IntoView {
         start.publish_at.clone()
     });
     let generated = RwSignal::new(start.generated);
+    let queued = RwSignal::new(start.queued);
     let save = ServerAction::<SaveSocialPost>::new();
     let write = ServerAction::<WriteCaption>::new();
     let upload = RwSignal::new(Upload::Idle);
@@ -132,6 +133,7 @@ fn ComposerForm(composer: Composer) -> impl IntoView {
                 publish_at: when.get_untracked(),
                 intent,
                 generated: generated.get_untracked(),
+                queued: queued.get_untracked(),
             },
         });
     };
@@ -187,12 +189,26 @@ fn ComposerForm(composer: Composer) -> impl IntoView {
                         <span class="mt-1 block text-xs text-slate-500">"Facebook shows it (after the text when there is a photo); Instagram and TikTok do not take links in posts."</span>
                     </label>
                     <MediaField media upload/>
-                    <label class="block">
-                        <span class=LABEL>"When"</span>
-                        <input class=INPUT_CLASS type="datetime-local" name="publish_at" data-testid="composer-when"
-                            prop:value=move || when.get() on:input=move |ev| when.set(event_target_value(&ev))/>
-                        <span class="mt-1 block text-xs text-slate-500">{format!("In the workspace's time zone, {zone}. Change it under Settings.")}</span>
-                    </label>
+                    <fieldset class="block">
+                        <legend class=LABEL>"When"</legend>
+                        <div class="mb-2 flex flex-wrap gap-4 text-sm">
+                            <label class="flex items-center gap-2">
+                                <input type="radio" name="when_kind" prop:checked=move || !queued.get() on:change=move |_| queued.set(false)/>
+                                "At this time"
+                            </label>
+                            <label class="flex items-center gap-2">
+                                <input type="radio" name="when_kind" data-testid="composer-queue" prop:checked=move || queued.get() on:change=move |_| queued.set(true)/>
+                                "At the next posting time"
+                            </label>
+                        </div>
+                        <Show when=move || !queued.get() fallback=|| view! {
+                            <span class="block text-xs text-slate-500">"It waits in the queue of its accounts and goes out at the first of their posting times. "<a class="text-indigo-700 hover:underline" href="/app/social/times">"Posting times"</a></span>
+                        }>
+                            <input class=INPUT_CLASS type="datetime-local" name="publish_at" data-testid="composer-when"
+                                prop:value=move || when.get() on:input=move |ev| when.set(event_target_value(&ev))/>
+                            <span class="mt-1 block text-xs text-slate-500">{format!("In the workspace's time zone, {zone}. Change it under Settings.")}</span>
+                        </Show>
+                    </fieldset>
                 </section>
                 <Show when=move || save_error.get().is_some()>
                     <div role="alert" data-testid="composer-error" class="whitespace-pre-line rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-700">

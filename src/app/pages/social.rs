@@ -40,6 +40,7 @@ pub fn SocialPage() -> impl IntoView {
                 view! { <ListTabs lists=&LISTS active=list.clone() href=move |key| list_href(key, &account, 1)/> }
             }
             <div class="flex items-center gap-3">
+                <a href="/app/social/times" class="text-sm font-medium text-indigo-700 hover:underline">"Posting times"</a>
                 <a href="/app/social/templates" class="text-sm font-medium text-indigo-700 hover:underline">"Templates"</a>
                 <a href="/app/social/compose" class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500" data-testid="new-social-post">"Write a post"</a>
             </div>

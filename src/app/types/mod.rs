@@ -26,9 +26,10 @@ pub use members::*;
 pub use plan::{grouped, Plan, PlanLimits, PlanSummary};
 pub use role::{MemberChange, Permission, Role, Scope};
 pub use social::{
-    CaptionRequest, CaptionTemplate, ChannelList, ChannelStatus, Composer, GeneratedCaption, MediaRef, PickCandidate,
-    PickList, Platform, PlatformText, PostTarget, SaveIntent, SocialAccountSummary, SocialPostInput, SocialPostPage,
-    SocialPostSummary, WorkspaceVoice, CONNECT_META_PATH, CONNECT_TIKTOK_PATH, PICKED_PATH, PICK_PATH,
-    UPLOAD_MEDIA_PATH,
+    CaptionRequest, CaptionTemplate, ChannelList, ChannelStatus, Composer, GeneratedCaption, MediaRef, MetricsFilter,
+    MetricsPage, PickCandidate, PickList, Platform, PlatformText, PostMetrics, PostTarget, PostingTimes,
+    PostingTimesInput, PostingTimesPage, SaveIntent, SocialAccountMetrics, SocialAccountSummary, SocialAnalytics,
+    SocialPostInput, SocialPostPage, SocialPostSummary, WorkspaceVoice, CONNECT_META_PATH, CONNECT_TIKTOK_PATH,
+    PICKED_PATH, PICK_PATH, UPLOAD_MEDIA_PATH,
 };
 pub use webhooks::{WebhookDeliverySummary, WebhookEndpointSummary, WebhookPage};

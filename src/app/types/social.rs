@@ -188,6 +188,10 @@ pub struct SocialPostInput {
     /// The caption came from the writer (the model or the built-in one).
     #[serde(default)]
     pub generated: bool,
+    /// Goes out at the next posting time of its accounts instead of at
+    /// `publish_at` (which is then ignored).
+    #[serde(default)]
+    pub queued: bool,
 }
 
 /// An upload attached to a post.
@@ -293,6 +297,9 @@ pub struct SocialPostSummary {
     pub publish_at: Option<i64>,
     /// The time in the workspace's zone, e.g. "Fri 4 Dec 2026, 18:00 CET".
     pub when: String,
+    /// Written for the next posting time of its accounts; once a posting
+    /// time takes it, `publish_at` is that time.
+    pub queued: bool,
     pub media: Option<MediaRef>,
     pub targets: Vec<PostTarget>,
 }
@@ -322,4 +329,161 @@ pub struct WorkspaceVoice {
     pub time_zone: String,
     pub tone: String,
     pub can_edit: bool,
+}
+
+/// One account's posting times: recurring slots that take the posts
+/// waiting in its queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostingTimes {
+    pub account: SocialAccountSummary,
+    /// "daily" (times every day) or "cron" (e.g. `0 18 * * 1,3,5`).
+    pub kind: String,
+    pub times: String,
+    pub cron: String,
+    pub time_zone: String,
+    pub active: bool,
+    /// The next slots, in the schedule's zone (none while stopped).
+    pub next: Vec<String>,
+    /// Approved posts waiting for one of its slots.
+    pub waiting: i64,
+}
+
+/// The posting times page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostingTimesPage {
+    pub accounts: Vec<PostingTimes>,
+    pub can_edit: bool,
+    pub time_zone: String,
+    /// Now, as "YYYY-MM-DDTHH:MM" in the workspace's zone.
+    pub now: String,
+}
+
+/// What the posting times form sends for one account.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PostingTimesInput {
+    pub account_id: String,
+    pub kind: String,
+    #[serde(default)]
+    pub times: String,
+    #[serde(default)]
+    pub cron: String,
+    pub time_zone: String,
+    #[serde(default)]
+    pub active: bool,
+}
+
+/// Which figures to show: a period (7, 30 or 90 days of publishing), one
+/// account or all, a page, and the viewer's zone for times.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricsFilter {
+    #[serde(default = "thirty")]
+    pub days: i64,
+    #[serde(default)]
+    pub account_id: String,
+    #[serde(default = "first_page")]
+    pub page: i64,
+    /// An IANA zone for the times shown (UTC when empty or unknown).
+    #[serde(default)]
+    pub zone: String,
+}
+
+fn thirty() -> i64 {
+    30
+}
+
+fn first_page() -> i64 {
+    1
+}
+
+impl Default for MetricsFilter {
+    fn default() -> Self {
+        MetricsFilter {
+            days: 30,
+            account_id: String::new(),
+            page: 1,
+            zone: String::new(),
+        }
+    }
+}
+
+/// What a platform last said of one published post on one account.
+/// Figures a platform does not measure are null (TikTok has no reach,
+/// Facebook no saves).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PostMetrics {
+    pub target_id: String,
+    pub post_id: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub platform: Platform,
+    /// The first 80 characters of the text it went out with.
+    pub caption: String,
+    pub permalink: Option<String>,
+    /// Unix seconds.
+    pub published_at: i64,
+    pub when: String,
+    pub views: Option<i64>,
+    pub reach: Option<i64>,
+    pub likes: i64,
+    pub comments: i64,
+    pub shares: Option<i64>,
+    pub saves: Option<i64>,
+    /// likes + comments + shares + saves.
+    pub engagements: i64,
+    /// Engagements over reach (over views where reach is not measured), in
+    /// hundredths of a percent: 425 is 4.25%.
+    pub engagement_rate_bp: Option<i64>,
+    /// When the figures were read, in the viewer's zone.
+    pub fetched: String,
+}
+
+/// One page of per-post figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MetricsPage {
+    pub posts: Vec<PostMetrics>,
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+}
+
+/// One account's figures over the period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SocialAccountMetrics {
+    pub account_id: String,
+    pub name: String,
+    pub platform: Platform,
+    pub posts: i64,
+    pub views: i64,
+    pub engagements: i64,
+    /// Reach, or views where reach is not measured.
+    pub audience: i64,
+    pub engagement_rate_bp: Option<i64>,
+}
+
+/// The social section of Analytics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SocialAnalytics {
+    pub days: i64,
+    pub account_id: String,
+    /// Every account, for the filter.
+    pub accounts: Vec<SocialAccountSummary>,
+    /// Posts with figures in the period.
+    pub posts: i64,
+    pub views: i64,
+    pub engagements: i64,
+    pub engagement_rate_bp: Option<i64>,
+    pub per_account: Vec<SocialAccountMetrics>,
+    /// The ten posts with the most engagements.
+    pub top_posts: Vec<PostMetrics>,
+    /// ("18:00", average engagement rate in basis points) for each local
+    /// hour of the day posts went out in.
+    pub best_hours: Vec<(String, i64)>,
+    /// The hour whose posts engaged best, in words; None without figures.
+    pub best_hour: Option<String>,
+    /// Some figures are the demo channel's invented ones.
+    pub demo: bool,
+    /// Metrics fetches waiting or running.
+    pub fetching: i64,
 }

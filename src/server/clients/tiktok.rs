@@ -151,6 +151,26 @@ struct Videos {
     videos: Vec<Video>,
 }
 
+/// A video's public counts.
+#[derive(Debug, Deserialize)]
+pub struct VideoStats {
+    pub id: String,
+    #[serde(default)]
+    pub view_count: i64,
+    #[serde(default)]
+    pub like_count: i64,
+    #[serde(default)]
+    pub comment_count: i64,
+    #[serde(default)]
+    pub share_count: i64,
+}
+
+#[derive(Deserialize)]
+struct StatsList {
+    #[serde(default)]
+    videos: Vec<VideoStats>,
+}
+
 #[derive(Deserialize)]
 struct Envelope {
     #[serde(default)]
@@ -308,6 +328,19 @@ impl TikTok {
             .bearer_auth(access_token)
             .json(&serde_json::json!({ "max_count": 20 }));
         let list: Videos = self.api(request).await?;
+        Ok(list.videos)
+    }
+
+    /// Counts of the account's own videos, by id (at most 20 per call, as
+    /// TikTok's video query allows; needs `video.list`).
+    pub async fn video_stats(&self, access_token: &str, ids: &[String]) -> Result<Vec<VideoStats>, TikTokError> {
+        let request = self
+            .http
+            .post(format!("{}/v2/video/query/", self.base))
+            .query(&[("fields", "id,view_count,like_count,comment_count,share_count")])
+            .bearer_auth(access_token)
+            .json(&serde_json::json!({ "filters": { "video_ids": ids } }));
+        let list: StatsList = self.api(request).await?;
         Ok(list.videos)
     }
 

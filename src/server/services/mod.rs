@@ -40,5 +40,6 @@ pub fn job_kinds() -> Kinds {
         Arc::new(webhooks::delivery::Deliver),
         Arc::new(social::refresh::RefreshJob),
         Arc::new(social::publish::PublishJob),
+        Arc::new(social::metrics::MetricsJob),
     ])
 }

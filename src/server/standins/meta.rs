@@ -84,6 +84,36 @@ struct World {
     throttled: u32,
     /// Graph calls answered, by path.
     calls: Vec<String>,
+    /// Figures set by a test, by post id (others are drawn from the id).
+    stats: HashMap<String, Stats>,
+}
+
+/// What the stand-in's invented audience did with one post.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Stats {
+    pub views: i64,
+    pub reach: i64,
+    pub likes: i64,
+    pub comments: i64,
+    pub shares: i64,
+    pub saves: i64,
+}
+
+impl Stats {
+    /// A post nobody set figures for: drawn from its id, so the same post
+    /// always shows the same figures.
+    fn drawn(id: &str) -> Stats {
+        let n = id.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64)) % 400;
+        let reach = 100 + n as i64;
+        Stats {
+            views: reach * 3 / 2,
+            reach,
+            likes: reach / 10,
+            comments: reach / 40,
+            shares: reach / 50,
+            saves: reach / 30,
+        }
+    }
 }
 
 /// The stand-in's handle: its state, shared with its router.
@@ -168,6 +198,7 @@ impl MetaStandIn {
             .route("/{version}/{id}/media", get(media_list).post(container_create))
             .route("/{version}/{id}/media_publish", post(media_publish))
             .route("/{version}/{id}/content_publishing_limit", get(publishing_limit))
+            .route("/{version}/{id}/insights", get(insights))
             .route("/{version}/{id}", get(object))
             .route("/p/{id}", get(shown))
             .with_state(self.clone())
@@ -475,6 +506,25 @@ fn graph_time(unix: i64) -> String {
 }
 
 impl MetaStandIn {
+    /// A Page token for one of Sam's Pages, as `/me/accounts` hands one to
+    /// a signed-in person: for benchmarks that connect a thousand accounts
+    /// without a thousand sign-ins.
+    pub fn page_token(&self, page_id: &str) -> String {
+        let page_token = token("EAAP");
+        let grant = Grant {
+            kind: Kind::Page,
+            expires: None,
+            page: Some(page_id.to_owned()),
+        };
+        self.world().tokens.insert(page_token.clone(), grant);
+        page_token
+    }
+
+    /// Sets what the audience did with one post (its insights and counts).
+    pub fn set_stats(&self, post_id: &str, stats: Stats) {
+        self.world().stats.insert(post_id.to_owned(), stats);
+    }
+
     /// Containers stay IN_PROGRESS for this many status polls.
     pub fn set_processing_polls(&self, polls: u32) {
         self.world().processing_polls = polls;
@@ -831,7 +881,110 @@ async fn object(
         );
     }
     let link = permalink(&headers, &id);
-    Json(json!({ "id": id, wanted: link })).into_response()
+    let mut body = json!({ "id": id, wanted: link });
+    // A Page post's counts are fields: `shares` (left out while nobody
+    // shared it, as Graph does) and `comments` with `summary(true)`.
+    if !instagram {
+        let stats = world.stats.get(&id).copied().unwrap_or_else(|| Stats::drawn(&id));
+        for field in fields.split(',') {
+            match field.split('.').next().unwrap_or_default() {
+                "shares" if stats.shares > 0 => body["shares"] = json!({ "count": stats.shares }),
+                "comments" => {
+                    body["comments"] = json!({
+                        "data": [],
+                        "summary": { "order": "ranked", "total_count": stats.comments, "can_comment": true }
+                    })
+                }
+                _ => {}
+            }
+        }
+    }
+    Json(body).into_response()
+}
+
+/// The metrics each kind of object has (lifetime insights).
+const PAGE_POST_METRICS: [&str; 3] = [
+    "post_impressions",
+    "post_impressions_unique",
+    "post_reactions_by_type_total",
+];
+const MEDIA_METRICS: [&str; 7] = [
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "saved",
+    "shares",
+    "total_interactions",
+];
+
+/// `GET /{object-id}/insights?metric=…`: a Page post's or Instagram media's
+/// lifetime figures, for a token acting for its Page (or the Page linked
+/// to its Instagram account).
+async fn insights(
+    State(meta): State<MetaStandIn>,
+    Path((_, id)): Path<(String, String)>,
+    Query(q): Params,
+) -> Response {
+    let mut world = meta.world();
+    if let Some(throttled) = counted(&mut world, "/insights") {
+        return throttled;
+    }
+    let token = q.get("access_token").cloned().unwrap_or_default();
+    let owner = |posts: &HashMap<String, Vec<Post>>| {
+        posts
+            .iter()
+            .find(|(_, list)| list.iter().any(|p| p.id == id))
+            .map(|(owner, _)| owner.clone())
+    };
+    let (instagram, refusal) = match (owner(&world.feeds), owner(&world.media)) {
+        (Some(page), _) => (false, refuse_for_page(&world, &token, &page)),
+        (None, Some(user)) => (true, refuse_for_instagram(&world, &token, &user)),
+        (None, None) => {
+            return graph_error(100, Some(33), "Unsupported get request. Object does not exist.");
+        }
+    };
+    if let Some(refused) = refusal {
+        return refused;
+    }
+    let known: &[&str] = if instagram { &MEDIA_METRICS } else { &PAGE_POST_METRICS };
+    let asked = q.get("metric").cloned().unwrap_or_default();
+    if asked.trim().is_empty() {
+        return graph_error(100, None, "(#100) The value must be a valid insights metric");
+    }
+    let stats = world.stats.get(&id).copied().unwrap_or_else(|| Stats::drawn(&id));
+    let mut data = Vec::new();
+    for (i, name) in asked.split(',').map(str::trim).enumerate() {
+        if !known.contains(&name) {
+            return graph_error(
+                100,
+                None,
+                &format!(
+                    "(#100) metric[{i}] must be one of the following values: {}",
+                    known.join(", ")
+                ),
+            );
+        }
+        let value = match name {
+            "post_impressions" | "views" => json!(stats.views),
+            "post_impressions_unique" | "reach" => json!(stats.reach),
+            "post_reactions_by_type_total" => json!({ "like": stats.likes - stats.likes / 4, "love": stats.likes / 4 }),
+            "likes" => json!(stats.likes),
+            "comments" => json!(stats.comments),
+            "saved" => json!(stats.saves),
+            "shares" => json!(stats.shares),
+            _ => json!(stats.likes + stats.comments + stats.saves + stats.shares),
+        };
+        data.push(json!({
+            "name": name,
+            "period": "lifetime",
+            "values": [{ "value": value }],
+            "title": name,
+            "description": "Figures of the stand-in's invented audience.",
+            "id": format!("{id}/insights/{name}/lifetime"),
+        }));
+    }
+    Json(json!({ "data": data })).into_response()
 }
 
 /// A post as the stand-in shows it at its permalink.

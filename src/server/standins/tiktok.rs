@@ -63,6 +63,9 @@ struct World {
     processing_ms: i64,
     lose_init_answer: bool,
     refuse_init: bool,
+    /// Counts set by a test, by video id (others are drawn from the id):
+    /// (views, likes, comments, shares).
+    counts: HashMap<String, (i64, i64, i64, i64)>,
 }
 
 #[derive(Clone)]
@@ -99,6 +102,7 @@ impl TikTokStandIn {
                 processing_ms: 0,
                 lose_init_answer: false,
                 refuse_init: false,
+                counts: HashMap::new(),
             })),
             arrived: Arc::new(Notify::new()),
         }
@@ -163,6 +167,7 @@ impl TikTokStandIn {
             .route("/v2/post/publish/video/init/", post(video_init))
             .route("/v2/post/publish/status/fetch/", post(publish_status))
             .route("/v2/video/list/", post(video_list))
+            .route("/v2/video/query/", post(video_query))
             .route("/@sam.standin/video/{id}", get(shown))
             .with_state(self.clone())
     }
@@ -407,6 +412,11 @@ impl TikTokStandIn {
         self.world().refuse_init = true;
     }
 
+    /// What viewers did with one video: (views, likes, comments, shares).
+    pub fn set_counts(&self, video_id: &str, counts: (i64, i64, i64, i64)) {
+        self.world().counts.insert(video_id.to_owned(), counts);
+    }
+
     /// Sam's videos, newest first: (id, title).
     pub fn videos(&self) -> Vec<(String, String)> {
         self.world()
@@ -575,6 +585,50 @@ async fn video_list(State(tiktok): State<TikTokStandIn>, headers: HeaderMap) -> 
         .map(|v| {
             json!({ "id": v.id, "title": v.title, "video_description": v.title, "create_time": v.created_at,
                     "share_url": format!("http://{host}/@sam.standin/video/{}", v.id) })
+        })
+        .collect();
+    ok(json!({ "videos": videos, "cursor": 0, "has_more": false }))
+}
+
+/// `POST /v2/video/query/`: the counts of Sam's own videos, by id (at most
+/// 20); ids that are not Sam's videos are left out of the answer.
+async fn video_query(State(tiktok): State<TikTokStandIn>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if !authorised(&tiktok, &headers) {
+        return refused_bearer();
+    }
+    if !granted(&tiktok, "video.list") {
+        return api_error(
+            StatusCode::FORBIDDEN,
+            "scope_not_authorized",
+            "The user did not authorize the scope required for completing this request.",
+        );
+    }
+    let Some(ids) = body["filters"]["video_ids"].as_array() else {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_params",
+            "filters.video_ids is required.",
+        );
+    };
+    if ids.is_empty() || ids.len() > 20 {
+        return api_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_params",
+            "video_ids takes 1 to 20 ids.",
+        );
+    }
+    let mut world = tiktok.world();
+    advance(&mut world);
+    let videos: Vec<Value> = ids
+        .iter()
+        .filter_map(|id| id.as_str())
+        .filter(|id| world.videos.iter().any(|v| v.id == *id))
+        .map(|id| {
+            let (views, likes, comments, shares) = world.counts.get(id).copied().unwrap_or_else(|| {
+                let n = id.bytes().fold(0i64, |h, b| (h * 31 + b as i64) % 1_000);
+                (300 + n, 20 + n / 20, 2 + n / 200, 1 + n / 300)
+            });
+            json!({ "id": id, "view_count": views, "like_count": likes, "comment_count": comments, "share_count": shares })
         })
         .collect();
     ok(json!({ "videos": videos, "cursor": 0, "has_more": false }))

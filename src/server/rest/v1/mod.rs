@@ -17,6 +17,7 @@ mod extract;
 mod limits;
 pub(crate) mod media;
 mod sites;
+mod social;
 mod webhooks;
 
 pub use error::{ApiError, ErrorBody};
@@ -64,7 +65,7 @@ pub const BASE: &str = "/api/v1";
             after `whsec_` (the Standard Webhooks scheme). After a secret is rolled the header holds a signature by each \
             secret, separated by a space, for 24 hours. Answer 2xx within 10 seconds; anything else is retried with \
             growing pauses, ten attempts in all."),
-        (name = "social", description = "Social channels: media for posts"),
+        (name = "social", description = "Social channels: media for posts, the posts and how they performed"),
         (name = "admin", description = "For platform admins"),
         (name = "meta", description = "This API itself"),
     )
@@ -114,6 +115,9 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(webhooks::resend))
         .routes(routes!(media::upload))
+        .routes(routes!(social::list_posts))
+        .routes(routes!(social::post))
+        .routes(routes!(social::metrics))
         .routes(routes!(admin::users))
         .routes(routes!(admin::suspend_user))
         .routes(routes!(admin::set_limit))

@@ -128,6 +128,13 @@ pub async fn remove(
 /// Attaches an active schedule unless the subject has one already: for
 /// schedules the platform keeps for itself (housekeeping), set up at start.
 pub async fn ensure(ctx: &TenantContext, state: &AppState, attachment: &Attachment<'_>) -> ServerResult<()> {
+    let mut conn = state.db.pool.acquire().await?;
+    ensure_in(ctx, &mut conn, attachment).await
+}
+
+/// `ensure` inside the caller's transaction: a module attaching a schedule
+/// of its own to a row it is writing (a social account's metrics).
+pub async fn ensure_in(ctx: &TenantContext, conn: &mut AnyConnection, attachment: &Attachment<'_>) -> ServerResult<()> {
     let schedule = attachment.schedule;
     sqlx::query(
         "insert into schedule (tenant_id, job_kind, subject_id, rule_kind, times, cron, time_zone, lead_seconds, \
@@ -144,7 +151,7 @@ pub async fn ensure(ctx: &TenantContext, state: &AppState, attachment: &Attachme
     .bind(attachment.lead_seconds)
     .bind(schedule.next_after(now()))
     .bind(now())
-    .execute(&state.db.pool)
+    .execute(conn)
     .await?;
     Ok(())
 }

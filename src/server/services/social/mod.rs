@@ -18,10 +18,12 @@ use crate::server::state::AppState;
 
 pub mod captions;
 pub mod media;
+pub mod metrics;
 pub mod oauth;
 pub mod posts;
 pub mod publish;
 pub mod refresh;
+pub mod slots;
 pub mod templates;
 
 /// The demo channel's id on its "platform": one per workspace.
@@ -129,6 +131,12 @@ pub(super) fn binding<'a>(tenant_id: &'a TenantId, account_id: &'a str, which: &
     }
 }
 
+/// An account's access token sealed for its row, as connecting stores it
+/// (public for the benchmarks, which connect accounts in bulk).
+pub fn seal_access(state: &AppState, tenant_id: &TenantId, account_id: &str, token: &str) -> String {
+    state.sealer.seal(token, &binding(tenant_id, account_id, ACCESS_TOKEN))
+}
+
 /// Connects the demo channel (or connects it again after a disconnect).
 pub async fn connect_demo(ctx: &TenantContext, state: &AppState) -> ServerResult<String> {
     let demo = Found {
@@ -234,7 +242,6 @@ async fn keep(
             id
         }
     };
-    let seal = |value: &str, which: &str| state.sealer.seal(value, &binding(ctx.tenant_id(), &id, which));
     let tokens = found.tokens.as_ref();
     sqlx::query(
         "update social_account set status = 'connected', status_reason = '', name = $3, username = $4, \
@@ -248,12 +255,12 @@ async fn keep(
     .bind(&found.username)
     .bind(ctx.user_id())
     .bind(at)
-    .bind(tokens.map(|t| seal(&t.access, ACCESS_TOKEN)))
+    .bind(tokens.map(|t| seal_access(state, ctx.tenant_id(), &id, &t.access)))
     .bind(tokens.and_then(|t| t.access_expires_at))
     .bind(
         tokens
             .and_then(|t| t.refresh.as_deref())
-            .map(|r| seal(r, REFRESH_TOKEN)),
+            .map(|r| state.sealer.seal(r, &binding(ctx.tenant_id(), &id, REFRESH_TOKEN))),
     )
     .bind(tokens.and_then(|t| t.refresh_expires_at))
     .execute(&mut **tx)
@@ -264,6 +271,7 @@ async fn keep(
         found.name
     ));
     audit::by_member(ctx, &mut **tx, event).await?;
+    metrics::attach(ctx, tx, &id).await?;
     // A sign-in that renews itself gets its first renewal queued with it.
     if let Some(Tokens {
         refresh: Some(_),

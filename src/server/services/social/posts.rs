@@ -12,7 +12,7 @@ use crate::app::types::{
     SocialAccountSummary, SocialPostInput, SocialPostPage, SocialPostSummary, Step, TenantId,
 };
 use crate::server::auth::TenantContext;
-use crate::server::db::{new_id, now, now_ms, Tx, Where};
+use crate::server::db::{new_id, now, now_ms, Flag, Tx, Where};
 use crate::server::domain::social_post::{problems, ForPlatform, Hashtags, MediaKind};
 use crate::server::domain::{format_in_zone, parse_time_zone};
 use crate::server::error::{ServerError, ServerResult};
@@ -87,7 +87,11 @@ pub fn local_value(at: i64, tz: Tz) -> String {
         .unwrap_or_default()
 }
 
-async fn accounts(state: &AppState, tenant_id: &TenantId, in_use: bool) -> ServerResult<Vec<SocialAccountSummary>> {
+pub(super) async fn accounts(
+    state: &AppState,
+    tenant_id: &TenantId,
+    in_use: bool,
+) -> ServerResult<Vec<SocialAccountSummary>> {
     let rows: Vec<AccountRow> = sqlx::query_as(&format!(
         "select id, platform, name, username, status, status_reason, connected_at, disconnected_at \
          from social_account where tenant_id = $1 {} order by connected_at, id",
@@ -140,9 +144,10 @@ struct PostRow {
     publish_at: Option<i64>,
     review: String,
     source: String,
+    queued: Flag,
 }
 
-const POST_COLUMNS: &str = "p.id, p.body, p.hashtags, p.link, p.media_id, p.publish_at, p.review, p.source";
+const POST_COLUMNS: &str = "p.id, p.body, p.hashtags, p.link, p.media_id, p.publish_at, p.review, p.source, p.queued";
 
 async fn post(state: &AppState, tenant_id: &TenantId, post_id: &str) -> ServerResult<PostRow> {
     sqlx::query_as(&format!(
@@ -198,6 +203,7 @@ pub async fn composer(ctx: &TenantContext, state: &AppState, post_id: &str) -> S
             publish_at: row.publish_at.map(|at| local_value(at, tz)).unwrap_or_default(),
             intent: SaveIntent::Draft,
             generated: row.source == "generated",
+            queued: row.queued.0,
         });
     }
     // Tomorrow at the next full hour: a time that is certainly ahead.
@@ -326,6 +332,8 @@ async fn check(ctx: &TenantContext, state: &AppState, input: &SocialPostInput, t
         id => Some(media(state, ctx.tenant_id(), id).await?.ok_or(ServerError::NotFound)?),
     };
     let publish_at = match input.publish_at.trim() {
+        // It takes the next posting time of its accounts.
+        _ if input.queued => None,
         "" if sending => {
             found.push("Choose when the post goes out.".into());
             None
@@ -333,6 +341,14 @@ async fn check(ctx: &TenantContext, state: &AppState, input: &SocialPostInput, t
         "" => None,
         raw => noted(&mut found, parse_local(raw, tz))?,
     };
+    if sending && input.queued && !targets.is_empty() {
+        let ids: Vec<&str> = targets.iter().map(|t| t.id.as_str()).collect();
+        if !super::slots::any_running(ctx, state, &ids).await? {
+            found.push(
+                "None of the chosen accounts has posting times: set them under Posting times, or choose a time.".into(),
+            );
+        }
+    }
     if sending {
         if publish_at.is_some_and(|at| at < now() - PAST_SLACK_SECONDS) {
             found.push("The time has passed: choose a time ahead.".to_string());
@@ -431,7 +447,8 @@ pub async fn save(ctx: &TenantContext, state: &AppState, input: &SocialPostInput
     };
     let updated = sqlx::query(
         "update social_post set body = $3, hashtags = $4, link = $5, media_id = $6, publish_at = $7, review = $8, \
-         reviewed_by = $9, updated_at = $10, source = $11 where id = $1 and tenant_id = $2 and review <> 'approved'",
+         reviewed_by = $9, updated_at = $10, source = $11, queued = $12 \
+         where id = $1 and tenant_id = $2 and review <> 'approved'",
     )
     .bind(&post_id)
     .bind(ctx.tenant_id())
@@ -444,6 +461,7 @@ pub async fn save(ctx: &TenantContext, state: &AppState, input: &SocialPostInput
     .bind((review == "approved").then(|| ctx.user_id()).flatten())
     .bind(at)
     .bind(if input.generated { "generated" } else { "written" })
+    .bind(Flag(input.queued))
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
@@ -529,7 +547,8 @@ pub async fn list(ctx: &TenantContext, state: &AppState, filter: &PostFilter) ->
         }
         "scheduled" => {
             clause.raw(&format!(
-                "p.review = 'approved' and exists ({TARGET_JOB} and j.step in ('queued', 'publishing'))"
+                "p.review = 'approved' and ((p.queued = 1 and p.publish_at is null) \
+                 or exists ({TARGET_JOB} and j.step in ('queued', 'publishing')))"
             ));
             "p.publish_at, p.id"
         }
@@ -653,7 +672,10 @@ async fn summaries(
             .iter()
             .filter(|t| t.post_id == row.id)
             .filter_map(|t| {
-                let state = target_state(&row.review, t);
+                let state = match (row.review.as_str(), row.publish_at, row.queued.0) {
+                    ("approved", None, true) => "In the queue",
+                    _ => target_state(&row.review, t),
+                };
                 let explained = matches!(state, "Failed" | "Retrying" | "Waiting");
                 Some(PostTarget {
                     state: state.into(),
@@ -667,10 +689,12 @@ async fn summaries(
             })
             .collect();
         posts.push(SocialPostSummary {
-            when: row
-                .publish_at
-                .map(|at| format_in_zone(at, tz))
-                .unwrap_or_else(|| "No time yet".into()),
+            when: match (row.publish_at, row.queued.0) {
+                (Some(at), _) => format_in_zone(at, tz),
+                (None, true) => "At the next posting time".into(),
+                (None, false) => "No time yet".into(),
+            },
+            queued: row.queued.0,
             id: row.id,
             body: row.body,
             hashtags: row.hashtags,
@@ -705,9 +729,9 @@ pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[String])
     let mut approved = 0;
     let mut tx = state.db.begin_write().await?;
     for post_id in post_ids {
-        let decided: Option<(Option<i64>,)> = sqlx::query_as(
+        let decided: Option<(Option<i64>, Flag)> = sqlx::query_as(
             "update social_post set review = 'approved', reviewed_by = $3, updated_at = $4 \
-             where id = $1 and tenant_id = $2 and review = 'pending' returning publish_at",
+             where id = $1 and tenant_id = $2 and review = 'pending' returning publish_at, queued",
         )
         .bind(post_id)
         .bind(ctx.tenant_id())
@@ -715,10 +739,15 @@ pub async fn approve(ctx: &TenantContext, state: &AppState, post_ids: &[String])
         .bind(now())
         .fetch_optional(&mut *tx)
         .await?;
-        if let Some((publish_at,)) = decided {
-            // A post whose time passed while it waited goes out now.
-            publish::queue(&mut tx, state, ctx.tenant_id(), post_id, publish_at.unwrap_or_else(now)).await?;
-            approved += 1;
+        match decided {
+            // It waits for its accounts' next posting time (`slots`).
+            Some((None, Flag(true))) => approved += 1,
+            Some((publish_at, _)) => {
+                // A post whose time passed while it waited goes out now.
+                publish::queue(&mut tx, state, ctx.tenant_id(), post_id, publish_at.unwrap_or_else(now)).await?;
+                approved += 1;
+            }
+            None => {}
         }
     }
     tx.commit().await?;

@@ -151,6 +151,11 @@ impl JobKind for PublishJob {
         KIND
     }
 
+    /// A posting time of an account (the schedule's subject): see `slots`.
+    async fn on_slot(&self, ctx: &TenantContext, state: &AppState, account_id: &str, slot: i64) -> ServerResult<bool> {
+        super::slots::take(ctx, state, account_id, slot).await
+    }
+
     async fn run(
         &self,
         ctx: &TenantContext,
@@ -544,15 +549,29 @@ impl<'a> Graph<'a> {
 
 /// The account's token, opened for this publish.
 fn open_token(state: &AppState, tenant_id: &TenantId, row: &TargetRow, platform: Platform) -> Result<String, Failure> {
-    let sealed = row
-        .access_token_sealed
-        .as_deref()
-        .ok_or_else(|| Failure::Stop(format!("Reconnect {}: it has no sign-in.", platform.label())))?;
+    open_access(
+        state,
+        tenant_id,
+        &row.account_id,
+        row.access_token_sealed.as_deref(),
+        platform,
+    )
+}
+
+/// An account's access token, opened for a job that calls its platform.
+pub(super) fn open_access(
+    state: &AppState,
+    tenant_id: &TenantId,
+    account_id: &str,
+    sealed: Option<&str>,
+    platform: Platform,
+) -> Result<String, Failure> {
+    let sealed = sealed.ok_or_else(|| Failure::Stop(format!("Reconnect {}: it has no sign-in.", platform.label())))?;
     state
         .sealer
-        .open(sealed, &binding(tenant_id, &row.account_id, ACCESS_TOKEN))
+        .open(sealed, &binding(tenant_id, account_id, ACCESS_TOKEN))
         .map_err(|e| {
-            tracing::warn!(error = %e, account_id = %row.account_id, "a stored sign-in could not be opened");
+            tracing::warn!(error = %e, account_id, "a stored sign-in could not be opened");
             Failure::Stop(format!(
                 "Reconnect {}: its stored sign-in cannot be read.",
                 platform.label()
