@@ -135,7 +135,12 @@ async fn run(engine: &str, database_url: &str, meta: &MetaStandIn, graph: std::n
         let _ = stopped_rx.wait_for(|s| *s).await;
     }));
     let _ = stopped;
+    let give_up = Instant::now() + Duration::from_secs(600);
     loop {
+        assert!(
+            Instant::now() < give_up,
+            "{engine}: the posts were not all published within ten minutes"
+        );
         let (done,): (i64,) =
             sqlx::query_as("select count(*) from job where kind = 'social-publish' and state in ('done', 'dead')")
                 .fetch_one(&db.pool)

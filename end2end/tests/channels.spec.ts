@@ -113,7 +113,6 @@ test("a newcomer connects the demo channel and a stand-in Instagram account, the
   // (progress shows while it runs), then the page draws them.
   await page.goto("/app/analytics");
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  await expect(page.getByTestId("social-empty")).toBeVisible();
   await page.getByTestId("fetch-metrics").getByRole("button", { name: "Fetch now" }).click();
   const row = page.getByTestId("social-post-metrics").filter({ hasText: "Rose cake" });
   await expect(row).toBeVisible({ timeout: 30_000 });

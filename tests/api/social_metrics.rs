@@ -6,7 +6,7 @@
 //! and the REST API lists posts and figures; another workspace sees none
 //! of it.
 
-use crate::helpers::{spawn, Engine, TestApp, PASSWORD};
+use crate::helpers::{spawn, state_on, Engine, TestApp, PASSWORD};
 use crate::on_both_engines;
 use crate::rest::key_of;
 use crate::social_oauth::{location, platforms, sign_in};
@@ -151,6 +151,26 @@ async fn posting_times_take_the_queue_one_post_a_slot(engine: Engine) {
             .await
             .unwrap();
     assert!(next.unwrap() > slot);
+
+    // The same slot handed over again (a second scheduler read it before
+    // the first moved it on, or the move failed): it is served once.
+    sqlx::query("update schedule set next_run_at = $1 where job_kind = 'social-publish' and subject_id = $2")
+        .bind(slot)
+        .bind(&demo)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let second_scheduler = state_on(&app.database_url, &[]).await;
+    let kinds = autopilot::server::services::job_kinds();
+    autopilot::server::scheduler::enqueue_due(&second_scheduler, &kinds)
+        .await
+        .unwrap();
+    assert_eq!(post_of(&app, &second).await["targets"][0]["state"], "In the queue");
+    assert_eq!(
+        app.count("select count(*) from job where kind = 'social-publish'")
+            .await,
+        1
+    );
 
     // A stopped schedule takes nothing; a post sent for review waits for
     // approval, then for a slot.

@@ -125,7 +125,7 @@ fn Social(s: SocialAnalytics) -> impl IntoView {
                         </select>
                         <button class="rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-50">"Show"</button>
                     </form>
-                    <FetchMetrics fetching=s.fetching/>
+                    {s.can_fetch.then(|| view! { <FetchMetrics fetching=s.fetching/> })}
                 </div>
             </div>
             {s.demo.then(|| view! {
@@ -211,17 +211,22 @@ fn FetchMetrics(fetching: i64) -> impl IntoView {
     let left = RwSignal::new(fetching);
     let failed = RwSignal::new(None::<String>);
     Effect::new(move |_| match fetch.value().get() {
+        // Nothing due (every account read already, or none connected):
+        // the page shows the figures there are.
         Some(Ok(n)) => left.set(n.max(1)),
         Some(Err(e)) => failed.set(Some(e.to_string())),
         None => {}
     });
-    // While reads are left, ask every second and a half; reload when none are.
+    // While reads are left, ask every second and a half (one question at a
+    // time); reload when none are, stop asking on an error.
+    let asking = RwSignal::new(false);
     Effect::new(move |_| {
         let _ = set_interval_with_handle(
             move || {
-                if left.get_untracked() == 0 {
+                if left.get_untracked() == 0 || asking.get_untracked() {
                     return;
                 }
+                asking.set(true);
                 leptos::task::spawn_local(async move {
                     match social_metrics_progress().await {
                         Ok(0) => {
@@ -232,8 +237,12 @@ fn FetchMetrics(fetching: i64) -> impl IntoView {
                             }
                         }
                         Ok(n) => left.set(n),
-                        Err(e) => failed.set(Some(e.to_string())),
+                        Err(e) => {
+                            left.set(0);
+                            failed.set(Some(e.to_string()));
+                        }
                     }
+                    asking.set(false);
                 });
             },
             std::time::Duration::from_millis(1_500),

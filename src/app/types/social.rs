@@ -486,4 +486,6 @@ pub struct SocialAnalytics {
     pub demo: bool,
     /// Metrics fetches waiting or running.
     pub fetching: i64,
+    /// The viewer may ask for a fetch now (people who write posts).
+    pub can_fetch: bool,
 }

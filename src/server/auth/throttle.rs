@@ -203,6 +203,8 @@ pub enum Action {
     Caption,
     /// A photo or video is uploaded (up to 100 MB read into memory).
     Upload,
+    /// "Fetch now" reads every account's figures from the platforms.
+    MetricsFetch,
 }
 
 impl Action {
@@ -213,6 +215,7 @@ impl Action {
             Action::RunNow => "run",
             Action::Caption => "caption",
             Action::Upload => "upload",
+            Action::MetricsFetch => "metrics",
         }
     }
 
@@ -225,6 +228,7 @@ impl Action {
             Action::RunNow => (minute(10), minute(30)),
             Action::Caption => (minute(20), minute(60)),
             Action::Upload => (minute(30), minute(90)),
+            Action::MetricsFetch => (minute(3), minute(6)),
         }
     }
 
@@ -235,6 +239,7 @@ impl Action {
             Action::RunNow => "Runs were started many times in the last minute.",
             Action::Caption => "Captions were written many times in the last minute.",
             Action::Upload => "Many files were uploaded in the last minute; wait a moment.",
+            Action::MetricsFetch => "Figures were fetched several times in the last minute; wait a moment.",
         }
     }
 }

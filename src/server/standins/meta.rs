@@ -902,10 +902,12 @@ async fn object(
     Json(body).into_response()
 }
 
-/// The metrics each kind of object has (lifetime insights).
+/// The metrics each kind of object has (lifetime insights). Meta retired
+/// the Page post impressions metrics in November 2025; asking for one is
+/// refused like any unknown metric.
 const PAGE_POST_METRICS: [&str; 3] = [
-    "post_impressions",
-    "post_impressions_unique",
+    "post_media_view",
+    "post_total_media_view_unique",
     "post_reactions_by_type_total",
 ];
 const MEDIA_METRICS: [&str; 7] = [
@@ -966,8 +968,8 @@ async fn insights(
             );
         }
         let value = match name {
-            "post_impressions" | "views" => json!(stats.views),
-            "post_impressions_unique" | "reach" => json!(stats.reach),
+            "post_media_view" | "views" => json!(stats.views),
+            "post_total_media_view_unique" | "reach" => json!(stats.reach),
             "post_reactions_by_type_total" => json!({ "like": stats.likes - stats.likes / 4, "love": stats.likes / 4 }),
             "likes" => json!(stats.likes),
             "comments" => json!(stats.comments),

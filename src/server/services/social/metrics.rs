@@ -3,9 +3,11 @@
 //! "Fetch now" on Analytics) reads what the platform says of the account's
 //! posts published in the last 30 days and keeps the latest figures per
 //! target:
-//! - Facebook: the post's lifetime insights `post_impressions` (views),
-//!   `post_impressions_unique` (reach) and `post_reactions_by_type_total`
-//!   (likes: all reactions), and its `comments` and `shares` fields;
+//! - Facebook: the post's lifetime insights `post_media_view` (views),
+//!   `post_total_media_view_unique` (reach) and
+//!   `post_reactions_by_type_total` (likes: all reactions), and its
+//!   `comments` and `shares` fields (Meta retired the `post_impressions`
+//!   metrics in November 2025 for these);
 //! - Instagram: the media's insights `views`, `reach`, `likes`,
 //!   `comments`, `saved` and `shares`;
 //! - TikTok: `view_count`, `like_count`, `comment_count` and `share_count`
@@ -24,6 +26,7 @@ use crate::app::types::{
     MetricsFilter, MetricsPage, Permission, Platform, PostMetrics, SocialAccountMetrics, SocialAnalytics, Step,
     TenantId,
 };
+use crate::server::auth::throttle::{self, Action};
 use crate::server::auth::TenantContext;
 use crate::server::clients::meta::GraphError;
 use crate::server::clients::tiktok::TikTokError;
@@ -63,9 +66,12 @@ pub async fn attach(ctx: &TenantContext, conn: &mut AnyConnection, account_id: &
 }
 
 /// "Fetch now": one job per connected account, unless one is waiting or
-/// running already. Returns how many were queued.
+/// running already. Returns how many were queued. Each read calls the
+/// platform once or twice per post, from the same rate budget publishing
+/// uses, so it is for people who write posts, and throttled.
 pub async fn fetch_now(ctx: &TenantContext, state: &AppState) -> ServerResult<usize> {
-    ctx.require(Permission::ViewWorkspace)?;
+    ctx.require(Permission::CreateContent)?;
+    throttle::action(&state.db, ctx, Action::MetricsFetch).await?;
     let accounts: Vec<(String,)> = sqlx::query_as(
         "select a.id from social_account a where a.tenant_id = $1 and a.status = 'connected' \
          and not exists (select 1 from job j where j.tenant_id = a.tenant_id and j.kind = $2 \
@@ -95,14 +101,17 @@ pub async fn fetch_now(ctx: &TenantContext, state: &AppState) -> ServerResult<us
     Ok(queued)
 }
 
-/// How many metrics jobs of the workspace are waiting or running.
+/// How many metrics reads of the workspace are due or running (one waiting
+/// to retry later is not counted: the page would wait for it in vain).
 pub async fn fetching(ctx: &TenantContext, state: &AppState) -> ServerResult<i64> {
     ctx.require(Permission::ViewWorkspace)?;
     let (n,): (i64,) = sqlx::query_as(
-        "select count(*) from job where tenant_id = $1 and kind = $2 and state in ('queued', 'running')",
+        "select count(*) from job where tenant_id = $1 and kind = $2 \
+         and (state = 'running' or (state = 'queued' and run_at_ms <= $3))",
     )
     .bind(ctx.tenant_id())
     .bind(KIND)
+    .bind(now_ms())
     .fetch_one(&state.db.pool)
     .await?;
     Ok(n)
@@ -199,30 +208,41 @@ impl JobKind for MetricsJob {
         if posts.is_empty() {
             return Ok(Done::Complete(Step::Done));
         }
-        let found = match platform {
-            Platform::Demo => posts
-                .iter()
-                .map(|(id, _, at)| (id.clone(), invented(id, *at)))
-                .collect(),
+        let sealed = account.access_token_sealed.as_deref();
+        // What was read is kept even when the platform stopped the run
+        // part way (a rate limit): the retry starts with fresher figures.
+        let (found, refused) = match platform {
+            Platform::Demo => {
+                let found = posts
+                    .iter()
+                    .map(|(id, _, at)| (id.clone(), invented(id, *at)))
+                    .collect();
+                (found, None)
+            }
             Platform::Facebook | Platform::Instagram => {
-                let sealed = account.access_token_sealed.as_deref();
                 let token = open_access(state, tenant_id, account_id, sealed, platform)?;
-                match meta(state, platform, &token, &posts).await {
-                    Ok(found) => found,
-                    Err(e) => return Err(graph_refused(state, tenant_id, account_id, sealed, platform, e).await),
-                }
+                let (found, error) = meta(state, platform, &token, &posts).await;
+                let refused = match error {
+                    Some(e) => Some(graph_refused(state, tenant_id, account_id, sealed, platform, e).await),
+                    None => None,
+                };
+                (found, refused)
             }
             Platform::Tiktok => {
-                let sealed = account.access_token_sealed.as_deref();
                 let token = open_access(state, tenant_id, account_id, sealed, platform)?;
-                match tiktok(state, &token, &posts).await {
-                    Ok(found) => found,
-                    Err(e) => return Err(tiktok_refused(state, tenant_id, account_id, sealed, e).await),
-                }
+                let (found, error) = tiktok(state, &token, &posts).await;
+                let refused = match error {
+                    Some(e) => Some(tiktok_refused(state, tenant_id, account_id, sealed, e).await),
+                    None => None,
+                };
+                (found, refused)
             }
         };
         keep(state, tenant_id, account_id, &found).await?;
-        Ok(Done::Complete(Step::Done))
+        match refused {
+            Some(failure) => Err(failure),
+            None => Ok(Done::Complete(Step::Done)),
+        }
     }
 
     /// Metrics are read again at the next slot; a dead run tells no one.
@@ -231,14 +251,16 @@ impl JobKind for MetricsJob {
     }
 }
 
-/// Meta's figures for each post; a post Meta has no insights for (too few
-/// viewers yet, or deleted on Facebook) is passed over.
+/// Meta's figures for each post, and the error that stopped the reading,
+/// if one did. A post Meta has no insights for (too few viewers yet, code
+/// 10; deleted on the platform, code 100 subcode 33) is passed over; any
+/// other refusal stops the run, since it would refuse every post alike.
 async fn meta(
     state: &AppState,
     platform: Platform,
     token: &str,
     posts: &[(String, String, i64)],
-) -> Result<Vec<(String, Figures)>, GraphError> {
+) -> (Vec<(String, Figures)>, Option<GraphError>) {
     let mut found = Vec::with_capacity(posts.len());
     for (target_id, remote_id, _) in posts {
         let figures = if platform == Platform::Instagram {
@@ -248,15 +270,7 @@ async fn meta(
                 .await
                 .map(|list| instagram_figures(&list))
         } else {
-            match state
-                .meta
-                .insights(
-                    remote_id,
-                    token,
-                    "post_impressions,post_impressions_unique,post_reactions_by_type_total",
-                )
-                .await
-            {
+            match state.meta.insights(remote_id, token, FACEBOOK_METRICS).await {
                 Ok(list) => state
                     .meta
                     .post_counts(remote_id, token)
@@ -267,12 +281,17 @@ async fn meta(
         };
         match figures {
             Ok(figures) => found.push((target_id.clone(), figures)),
-            Err(e) if e.is_invalid_token() || e.is_transient() => return Err(e),
-            Err(e) => tracing::info!(target_id, error = %e, "no insights for a post"),
+            Err(e) if e.code == Some(10) || (e.code == Some(100) && e.subcode == Some(33)) => {
+                tracing::info!(target_id, error = %e, "no insights for a post")
+            }
+            Err(e) => return (found, Some(e)),
         }
     }
-    Ok(found)
+    (found, None)
 }
+
+/// Facebook's post metrics: views, reach, reactions.
+const FACEBOOK_METRICS: &str = "post_media_view,post_total_media_view_unique,post_reactions_by_type_total";
 
 fn number(value: &serde_json::Value) -> i64 {
     match value {
@@ -300,8 +319,8 @@ fn instagram_figures(list: &[(String, serde_json::Value)]) -> Figures {
 
 fn facebook_figures(list: &[(String, serde_json::Value)], (comments, shares): (i64, i64)) -> Figures {
     Figures {
-        views: metric(list, "post_impressions"),
-        reach: metric(list, "post_impressions_unique"),
+        views: metric(list, "post_media_view"),
+        reach: metric(list, "post_total_media_view_unique"),
         likes: metric(list, "post_reactions_by_type_total").unwrap_or(0),
         comments,
         shares: Some(shares),
@@ -309,15 +328,26 @@ fn facebook_figures(list: &[(String, serde_json::Value)], (comments, shares): (i
     }
 }
 
+/// TikTok's counts, and the error that stopped the reading, if one did.
+/// Only video ids are asked about: a post TikTok never named (its publish
+/// id kept instead) has no counts to read.
 async fn tiktok(
     state: &AppState,
     token: &str,
     posts: &[(String, String, i64)],
-) -> Result<Vec<(String, Figures)>, TikTokError> {
-    let mut found = Vec::with_capacity(posts.len());
-    for batch in posts.chunks(TIKTOK_BATCH) {
+) -> (Vec<(String, Figures)>, Option<TikTokError>) {
+    let videos: Vec<&(String, String, i64)> = posts
+        .iter()
+        .filter(|(_, remote, _)| !remote.is_empty() && remote.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    let mut found = Vec::with_capacity(videos.len());
+    for batch in videos.chunks(TIKTOK_BATCH) {
         let ids: Vec<String> = batch.iter().map(|(_, remote, _)| remote.clone()).collect();
-        for video in state.tiktok.video_stats(token, &ids).await? {
+        let stats = match state.tiktok.video_stats(token, &ids).await {
+            Ok(stats) => stats,
+            Err(e) => return (found, Some(e)),
+        };
+        for video in stats {
             if let Some((target_id, _, _)) = batch.iter().find(|(_, remote, _)| *remote == video.id) {
                 found.push((
                     target_id.clone(),
@@ -333,7 +363,7 @@ async fn tiktok(
             }
         }
     }
-    Ok(found)
+    (found, None)
 }
 
 /// The demo channel's figures: invented, the same for the same post and
@@ -382,7 +412,10 @@ async fn graph_refused(
             "{label} asked Autopilot to slow down; metrics are read again shortly."
         ));
     }
-    Failure::Retry(format!("{label} could not be reached; metrics are read again shortly."))
+    if e.is_transient() {
+        return Failure::Retry(format!("{label} could not be reached; metrics are read again shortly."));
+    }
+    Failure::Stop(format!("{label} refused to share the posts' figures: {}", e.message))
 }
 
 async fn tiktok_refused(
@@ -543,10 +576,18 @@ pub async fn report(ctx: &TenantContext, state: &AppState, filter: &MetricsFilte
     let rows: Vec<MetricRow> = clause.bind(sqlx::query_as(&sql)).fetch_all(&state.db.pool).await?;
     let accounts = super::posts::accounts(state, ctx.tenant_id(), false).await?;
     let mut per_account: Vec<SocialAccountMetrics> = Vec::new();
+    // Engagements of posts with an audience, by account: a rate divides
+    // only those (a post Meta has no reach for yet would inflate it).
+    let mut rated: Vec<(String, i64)> = Vec::new();
     // Per local hour: (sum of rates, posts with a rate).
     let mut hours = [(0i64, 0i64); 24];
     for row in &rows {
         let (engagements, audience) = (row.engagements(), row.audience());
+        let counted = if audience > 0 { engagements } else { 0 };
+        match rated.iter_mut().find(|(id, _)| *id == row.account_id) {
+            Some((_, n)) => *n += counted,
+            None => rated.push((row.account_id.clone(), counted)),
+        }
         match per_account.iter_mut().find(|a| a.account_id == row.account_id) {
             Some(a) => {
                 a.posts += 1;
@@ -575,7 +616,8 @@ pub async fn report(ctx: &TenantContext, state: &AppState, filter: &MetricsFilte
         }
     }
     for a in &mut per_account {
-        a.engagement_rate_bp = rate_bp(a.engagements, a.audience);
+        let counted = rated.iter().find(|(id, _)| *id == a.account_id).map_or(0, |(_, n)| *n);
+        a.engagement_rate_bp = rate_bp(counted, a.audience);
     }
     per_account.sort_by(|a, b| b.engagements.cmp(&a.engagements).then(a.name.cmp(&b.name)));
     let best_hours: Vec<(String, i64)> = hours
@@ -599,6 +641,7 @@ pub async fn report(ctx: &TenantContext, state: &AppState, filter: &MetricsFilte
     let (views, engagements, audience) = rows.iter().fold((0, 0, 0), |(v, e, a), r| {
         (v + r.views.unwrap_or(0), e + r.engagements(), a + r.audience())
     });
+    let rated_total: i64 = rated.iter().map(|(_, n)| n).sum();
     let demo = rows.iter().any(|r| r.platform == Platform::Demo.as_str());
     let mut top: Vec<MetricRow> = rows;
     top.sort_by(|a, b| {
@@ -614,13 +657,14 @@ pub async fn report(ctx: &TenantContext, state: &AppState, filter: &MetricsFilte
         posts: per_account.iter().map(|a| a.posts).sum(),
         views,
         engagements,
-        engagement_rate_bp: rate_bp(engagements, audience),
+        engagement_rate_bp: rate_bp(rated_total, audience),
         per_account,
         top_posts: top.into_iter().filter_map(|r| r.into_dto(tz)).collect(),
         best_hours,
         best_hour,
         demo,
         fetching: fetching(ctx, state).await?,
+        can_fetch: ctx.can(Permission::CreateContent),
     })
 }
 
@@ -665,8 +709,8 @@ mod tests {
     #[test]
     fn reactions_by_type_are_summed() {
         let list = vec![
-            ("post_impressions".to_string(), serde_json::json!(120)),
-            ("post_impressions_unique".to_string(), serde_json::json!(90)),
+            ("post_media_view".to_string(), serde_json::json!(120)),
+            ("post_total_media_view_unique".to_string(), serde_json::json!(90)),
             (
                 "post_reactions_by_type_total".to_string(),
                 serde_json::json!({"like": 4, "love": 2}),

@@ -550,7 +550,8 @@ pub async fn list(ctx: &TenantContext, state: &AppState, filter: &PostFilter) ->
                 "p.review = 'approved' and ((p.queued = 1 and p.publish_at is null) \
                  or exists ({TARGET_JOB} and j.step in ('queued', 'publishing')))"
             ));
-            "p.publish_at, p.id"
+            // Timed posts by their time, then the queue in its order.
+            "p.publish_at is null, p.publish_at, p.created_at, p.id"
         }
         "published" => {
             clause.raw(&format!("exists ({TARGET_JOB} and j.step = 'published')"));
@@ -816,12 +817,13 @@ pub async fn retry(ctx: &TenantContext, state: &AppState, post_id: &str) -> Serv
 pub async fn delete(ctx: &TenantContext, state: &AppState, post_id: &str) -> ServerResult<()> {
     ctx.require(Permission::CreateContent)?;
     let mut tx = state.db.begin_write().await?;
-    let found: Option<(String,)> = sqlx::query_as("select review from social_post where id = $1 and tenant_id = $2")
-        .bind(post_id)
-        .bind(ctx.tenant_id())
-        .fetch_optional(&mut *tx)
-        .await?;
-    let Some((review,)) = found else {
+    let found: Option<(String, Option<i64>)> =
+        sqlx::query_as("select review, publish_at from social_post where id = $1 and tenant_id = $2")
+            .bind(post_id)
+            .bind(ctx.tenant_id())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((review, publish_at)) = found else {
         return Err(ServerError::NotFound);
     };
     // Cancelling what a reviewer scheduled is a reviewer's call.
@@ -855,13 +857,29 @@ pub async fn delete(ctx: &TenantContext, state: &AppState, post_id: &str) -> Ser
     if started > 0 {
         return Err(going_out());
     }
-    // Still as it was read (an approval meanwhile needs a reviewer).
-    let deleted = sqlx::query("delete from social_post where id = $1 and tenant_id = $2 and review = $3")
-        .bind(post_id)
-        .bind(ctx.tenant_id())
-        .bind(&review)
-        .execute(&mut *tx)
-        .await?;
+    // Still as it was read: an approval meanwhile needs a reviewer, and a
+    // queued post a posting time took meanwhile has jobs now.
+    let deleted = match publish_at {
+        Some(at) => {
+            sqlx::query("delete from social_post where id = $1 and tenant_id = $2 and review = $3 and publish_at = $4")
+                .bind(post_id)
+                .bind(ctx.tenant_id())
+                .bind(&review)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?
+        }
+        None => {
+            sqlx::query(
+                "delete from social_post where id = $1 and tenant_id = $2 and review = $3 and publish_at is null",
+            )
+            .bind(post_id)
+            .bind(ctx.tenant_id())
+            .bind(&review)
+            .execute(&mut *tx)
+            .await?
+        }
+    };
     if deleted.rows_affected() == 0 {
         return Err(changed_meanwhile());
     }

@@ -14,13 +14,17 @@
 //! post per platform, as Buffer's and Later's queues ask too.
 
 use super::{posts::local_value, publish};
-use crate::app::types::{Permission, PostingTimes, PostingTimesInput, PostingTimesPage};
+use crate::app::types::{Permission, PostingTimes, PostingTimesInput, PostingTimesPage, Step};
 use crate::server::auth::TenantContext;
 use crate::server::db::now;
 use crate::server::domain::{format_in_zone, Schedule};
 use crate::server::error::{ServerError, ServerResult};
+use crate::server::queue::{enqueue, NewJob, Start};
 use crate::server::services::schedules::{self, Attachment};
 use crate::server::state::AppState;
+
+/// The record that a posting time was served (a finished job, never run).
+pub const SLOT_KIND: &str = "social-slot";
 
 /// Slots shown ahead on the posting times page.
 const SHOWN_AHEAD: usize = 5;
@@ -164,6 +168,12 @@ pub async fn any_running(ctx: &TenantContext, state: &AppState, account_ids: &[&
 /// One of an account's posting times has come: the oldest approved post
 /// waiting for it gets the slot's time and its publish jobs. Returns
 /// whether a post was taken.
+///
+/// A slot is served once: the scheduler moves a schedule on only after
+/// this returns, so a second scheduler (or a tick after a failed move) can
+/// hand the same slot over again. The slot is recorded as a finished job
+/// of its own (kind `social-slot`, unique per account and slot) in the
+/// transaction that takes the post; whoever records it first takes a post.
 pub async fn take(ctx: &TenantContext, state: &AppState, account_id: &str, slot: i64) -> ServerResult<bool> {
     let mut tx = state.db.begin_write().await?;
     let connected: Option<(String,)> =
@@ -176,34 +186,51 @@ pub async fn take(ctx: &TenantContext, state: &AppState, account_id: &str, slot:
         tracing::info!(account_id, "a posting time passed: the account is not connected");
         return Ok(false);
     }
-    let next: Option<(String,)> = sqlx::query_as(
+    let served = NewJob {
+        tenant_id: ctx.tenant_id(),
+        kind: SLOT_KIND,
+        subject_id: account_id,
+        slot,
+        run_at_ms: slot * 1000,
+        max_attempts: 1,
+    };
+    let ended = Start::Ended {
+        step: Step::Done,
+        reason: "A posting time took the oldest post waiting.",
+    };
+    if enqueue(&mut *tx, &served, ended).await?.is_none() {
+        return Ok(false);
+    }
+    // The oldest few: another account's slot may take one meanwhile
+    // (PostgreSQL), and then the next one is this slot's.
+    let waiting: Vec<(String,)> = sqlx::query_as(
         "select p.id from social_post p join social_post_target t on t.post_id = p.id and t.tenant_id = p.tenant_id \
          where p.tenant_id = $1 and t.account_id = $2 and p.queued = 1 and p.review = 'approved' \
-         and p.publish_at is null order by p.created_at, p.id limit 1",
+         and p.publish_at is null order by p.created_at, p.id limit 5",
     )
     .bind(ctx.tenant_id())
     .bind(account_id)
-    .fetch_optional(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
-    let Some((post_id,)) = next else {
-        return Ok(false);
-    };
-    // Another account's slot may have taken it meanwhile (PostgreSQL).
-    let taken = sqlx::query(
-        "update social_post set publish_at = $3, updated_at = $4 \
-         where id = $1 and tenant_id = $2 and publish_at is null and review = 'approved'",
-    )
-    .bind(&post_id)
-    .bind(ctx.tenant_id())
-    .bind(slot)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?;
-    if taken.rows_affected() == 0 {
-        return Ok(false);
+    for (post_id,) in waiting {
+        let taken = sqlx::query(
+            "update social_post set publish_at = $3, updated_at = $4 \
+             where id = $1 and tenant_id = $2 and publish_at is null and review = 'approved'",
+        )
+        .bind(&post_id)
+        .bind(ctx.tenant_id())
+        .bind(slot)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        if taken.rows_affected() == 1 {
+            publish::queue(&mut tx, state, ctx.tenant_id(), &post_id, slot).await?;
+            tx.commit().await?;
+            state.wake.notify_one();
+            return Ok(true);
+        }
     }
-    publish::queue(&mut tx, state, ctx.tenant_id(), &post_id, slot).await?;
-    tx.commit().await?;
-    state.wake.notify_one();
-    Ok(true)
+    // Nothing waited: the record of the slot goes too, which is harmless
+    // if another scheduler looks again.
+    Ok(false)
 }
