@@ -41,9 +41,11 @@ impl GraphError {
         self.code == Some(190) || self.status == Some(401)
     }
 
-    /// Meta asks us to slow down: wait before calling again.
+    /// Meta asks us to slow down: wait before calling again (the app's,
+    /// the user's and the Page's limits, and the business use case limits
+    /// 80001–80014 per Page or Instagram account).
     pub fn is_rate_limited(&self) -> bool {
-        matches!(self.code, Some(4 | 17 | 32 | 613)) || self.status == Some(429)
+        matches!(self.code, Some(4 | 17 | 32 | 613 | 80_001..=80_014)) || self.status == Some(429)
     }
 
     /// The account has used its rolling 24-hour publishing limit (code 9).

@@ -74,7 +74,13 @@ pub struct NewJob<'a> {
 #[derive(Debug, Clone, Copy)]
 pub enum Start<'a> {
     Queued,
-    Ended { step: Step, reason: &'a str },
+    Ended {
+        step: Step,
+        reason: &'a str,
+    },
+    /// A record that something happened (a posting time was served): done,
+    /// with no reason, so it counts as no failure anywhere.
+    Recorded,
 }
 
 /// Adds a job unless one with its name exists. Returns the new id, or None
@@ -88,6 +94,7 @@ where
     let (state, step, reason, finished_at) = match start {
         Start::Queued => ("queued", Step::Queued, None, None),
         Start::Ended { step, reason } => ("done", step, Some(reason), Some(at)),
+        Start::Recorded => ("done", Step::Done, None, Some(at)),
     };
     let row: Option<(JobId,)> = sqlx::query_as(
         "insert into job (id, tenant_id, kind, subject_id, slot, state, step, max_attempts, run_at_ms, last_error, \

@@ -81,8 +81,17 @@ pub async fn fetch_now(ctx: &TenantContext, state: &AppState) -> ServerResult<us
     .bind(KIND)
     .fetch_all(&state.db.pool)
     .await?;
-    let mut queued = 0;
     let clicked = now_ms();
+    // A read waiting to retry later is brought forward instead.
+    let moved = sqlx::query(
+        "update job set run_at_ms = $3 where tenant_id = $1 and kind = $2 and state = 'queued' and run_at_ms > $3",
+    )
+    .bind(ctx.tenant_id())
+    .bind(KIND)
+    .bind(clicked)
+    .execute(&state.db.pool)
+    .await?;
+    let mut queued = moved.rows_affected() as usize;
     for (account_id,) in accounts {
         let job = NewJob {
             tenant_id: ctx.tenant_id(),
@@ -281,13 +290,21 @@ async fn meta(
         };
         match figures {
             Ok(figures) => found.push((target_id.clone(), figures)),
-            Err(e) if e.code == Some(10) || (e.code == Some(100) && e.subcode == Some(33)) => {
+            Err(e) if not_yet_measured(&e) => {
                 tracing::info!(target_id, error = %e, "no insights for a post")
             }
             Err(e) => return (found, Some(e)),
         }
     }
     (found, None)
+}
+
+/// Meta has no figures for this one post: too few viewers yet (code 10,
+/// subcode 2108006; code 10 alone is also a missing permission, which
+/// refuses every post alike), or the post is gone (code 100, subcode 33).
+fn not_yet_measured(e: &GraphError) -> bool {
+    (e.code == Some(10) && (e.subcode == Some(2_108_006) || e.message.contains("Not enough viewers")))
+        || (e.code == Some(100) && e.subcode == Some(33))
 }
 
 /// Facebook's post metrics: views, reach, reactions.
@@ -721,6 +738,29 @@ mod tests {
             (f.views, f.reach, f.likes, f.comments, f.shares, f.saves),
             (Some(120), Some(90), 6, 3, Some(1), None)
         );
+    }
+
+    #[test]
+    fn only_a_post_without_viewers_yet_is_passed_over() {
+        let error = |code, subcode: Option<i64>, message: &str| GraphError {
+            status: Some(400),
+            code: Some(code),
+            subcode,
+            message: message.into(),
+        };
+        assert!(not_yet_measured(&error(
+            10,
+            Some(2_108_006),
+            "(#10) Not enough viewers for the media to show insights"
+        )));
+        assert!(not_yet_measured(&error(100, Some(33), "Object does not exist")));
+        // A missing permission refuses every post alike: the run stops.
+        assert!(!not_yet_measured(&error(
+            10,
+            None,
+            "(#10) Application does not have permission for this action"
+        )));
+        assert!(error(80_002, None, "Instagram account's rate limit").is_rate_limited());
     }
 
     #[test]

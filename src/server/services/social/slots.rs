@@ -14,7 +14,7 @@
 //! post per platform, as Buffer's and Later's queues ask too.
 
 use super::{posts::local_value, publish};
-use crate::app::types::{Permission, PostingTimes, PostingTimesInput, PostingTimesPage, Step};
+use crate::app::types::{Permission, PostingTimes, PostingTimesInput, PostingTimesPage};
 use crate::server::auth::TenantContext;
 use crate::server::db::now;
 use crate::server::domain::{format_in_zone, Schedule};
@@ -194,11 +194,7 @@ pub async fn take(ctx: &TenantContext, state: &AppState, account_id: &str, slot:
         run_at_ms: slot * 1000,
         max_attempts: 1,
     };
-    let ended = Start::Ended {
-        step: Step::Done,
-        reason: "A posting time took the oldest post waiting.",
-    };
-    if enqueue(&mut *tx, &served, ended).await?.is_none() {
+    if enqueue(&mut *tx, &served, Start::Recorded).await?.is_none() {
         return Ok(false);
     }
     // The oldest few: another account's slot may take one meanwhile
