@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 
 const password = "correct horse battery";
 
@@ -101,18 +101,18 @@ test("a newcomer connects the demo channel and a stand-in Instagram account, the
   await expect(target.getByRole("link", { name: "View" })).toHaveAttribute("href", /^http:\/\/127\.0\.0\.1:/);
 
   // The calendar shows it, published, among Instagram's posts.
-  await page.goto("/app/calendar?channel=instagram");
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  // The calendar and Analytics add the browser's zone to their address once
+  // (a reload), so each step waits for that before it reads or clicks.
+  await openZoned(page, "/app/calendar?channel=instagram");
   const entry = page.locator('[data-testid="calendar-entry"][data-channel="instagram"]');
   await expect(entry).toContainText("Rose cake");
   await expect(entry.getByTestId("step")).toHaveText("Published");
-  await page.goto("/app/calendar?channel=wordpress");
+  await openZoned(page, "/app/calendar?channel=wordpress");
   await expect(page.locator('[data-testid="calendar-entry"][data-channel="instagram"]')).toHaveCount(0);
 
   // Its metrics on Analytics: "Fetch now" reads them from the stand-in
   // (progress shows while it runs), then the page draws them.
-  await page.goto("/app/analytics");
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await openZoned(page, "/app/analytics");
   await page.getByTestId("fetch-metrics").getByRole("button", { name: "Fetch now" }).click();
   const row = page.getByTestId("social-post-metrics").filter({ hasText: "Rose cake" });
   await expect(row).toBeVisible({ timeout: 30_000 });
@@ -122,3 +122,9 @@ test("a newcomer connects the demo channel and a stand-in Instagram account, the
   await expect(page.getByTestId("chart-social-hours")).toBeVisible();
   await expect(page.getByTestId("best-hour")).toContainText("engaged best");
 });
+
+async function openZoned(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page).toHaveURL(/[?&]tz=/);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}

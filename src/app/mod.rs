@@ -89,6 +89,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("social/compose") view=ComposerPage/>
                     <Route path=path!("social/templates") view=TemplatesPage/>
                     <Route path=path!("social/times") view=PostingTimesPage/>
+                    <Route path=path!("stores") view=StoresPage/>
+                    <Route path=path!("stores/decisions") view=DecisionsPage/>
+                    <Route path=path!("stores/products/:id") view=StoreProductPage/>
+                    <Route path=path!("stores/:id") view=StorePage/>
+                    <Route path=path!("stores/:id/products") view=StoreProductsPage/>
                     <Route path=path!("content") view=ContentPage/>
                     <Route path=path!("content/:id") view=PostPage/>
                     <Route path=path!("calendar") view=CalendarPage/>

@@ -11,7 +11,7 @@ use crate::server::telemetry;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: autopilot [serve [--no-worker] | worker | migrate | admin grant <email> | \
-     admin outbox [count] | admin limits <workspace-id> [posts=N] [sites=N] [members=N] [social_accounts=N] | \
+     admin outbox [count] | admin limits <workspace-id> [posts=N] [sites=N] [members=N] [social_accounts=N] [stores=N] | \
      stand-ins [meta-address] [tiktok-address]]";
 
 pub async fn main() -> ExitCode {
@@ -126,6 +126,7 @@ async fn set_limits(config: &Config, workspace: &str, limits: &[&str]) -> Result
         sites: None,
         members: None,
         social_accounts: None,
+        stores: None,
     };
     for item in limits {
         let (name, value) = item.split_once('=').ok_or(USAGE)?;
@@ -135,6 +136,7 @@ async fn set_limits(config: &Config, workspace: &str, limits: &[&str]) -> Result
             "sites" => overrides.sites = Some(value),
             "members" => overrides.members = Some(value),
             "social_accounts" => overrides.social_accounts = Some(value),
+            "stores" => overrides.stores = Some(value),
             _ => return Err(USAGE.into()),
         }
     }

@@ -54,6 +54,41 @@ pub struct Config {
     pub jwt: JwtConfig,
     pub api_rate: ApiRateConfig,
     pub social: SocialConfig,
+    pub salla: SallaConfig,
+}
+
+/// Salla's app (custom mode: SALLA_CLIENT_ID and SALLA_CLIENT_SECRET; easy
+/// mode also needs SALLA_WEBHOOK_SECRET to check the webhooks that carry
+/// the tokens). The bases point at Salla or, for tests and local trials,
+/// at a stand-in.
+#[derive(Clone)]
+pub struct SallaConfig {
+    pub app: Option<AppCredentials>,
+    pub webhook_secret: Option<String>,
+    /// SALLA_AUTH_BASE: https://accounts.salla.sa (/oauth2/auth, /oauth2/token).
+    pub auth_base: url::Url,
+    /// SALLA_API_BASE: https://api.salla.dev (/admin/v2/…).
+    pub api_base: url::Url,
+}
+
+impl std::fmt::Debug for SallaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SallaConfig")
+            .field("app", &self.app.as_ref().map(|a| a.id.as_str()))
+            .field("webhook_secret", &self.webhook_secret.is_some())
+            .field("auth_base", &self.auth_base.as_str())
+            .field("api_base", &self.api_base.as_str())
+            .finish()
+    }
+}
+
+fn salla_config(get: &impl Fn(&str) -> Option<String>) -> Result<SallaConfig, ConfigError> {
+    Ok(SallaConfig {
+        app: app_credentials(get, "SALLA_CLIENT_ID", "SALLA_CLIENT_SECRET")?,
+        webhook_secret: get("SALLA_WEBHOOK_SECRET").filter(|v| !v.trim().is_empty()),
+        auth_base: parse_url(get, "SALLA_AUTH_BASE", "https://accounts.salla.sa")?,
+        api_base: parse_url(get, "SALLA_API_BASE", "https://api.salla.dev")?,
+    })
 }
 
 /// The social platforms' apps: each platform is on when both of its
@@ -314,6 +349,7 @@ impl std::fmt::Debug for Config {
             .field("billing", &self.billing)
             .field("metrics", &self.metrics)
             .field("social", &self.social)
+            .field("salla", &self.salla)
             .finish_non_exhaustive()
     }
 }
@@ -434,6 +470,7 @@ impl Config {
                 agency: parse_int(&get, "API_RATE_LIMIT_AGENCY", 3_000, 1..=1_000_000)?,
             },
             social: social_config(&get)?,
+            salla: salla_config(&get)?,
         })
     }
 

@@ -293,6 +293,11 @@ pub fn paging(total: i64, per_page: i64, page: i64) -> (i64, i64) {
     (page.clamp(1, pages), pages)
 }
 
+/// A unique index refused the row (on either engine).
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
 /// Now, in unix seconds: every instant in the database is stored this way.
 pub fn now() -> i64 {
     std::time::SystemTime::now()

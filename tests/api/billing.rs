@@ -144,7 +144,7 @@ async fn test_mode_changes_the_plan_at_once_for_owners_only(engine: Engine) {
     );
     assert_eq!(
         overview["limits"],
-        json!({ "posts_per_month": 200, "sites": 5, "members": 5, "social_accounts": 10 })
+        json!({ "posts_per_month": 200, "sites": 5, "members": 5, "social_accounts": 10, "stores": 3 })
     );
     assert_eq!(
         app.call_json("workspaces/dashboard", &[]).await.1["usage"]["posts_limit"],
@@ -235,7 +235,7 @@ async fn checkout_then_the_webhook_raises_the_limits(engine: Engine) {
     );
     assert_eq!(
         overview["limits"],
-        json!({ "posts_per_month": 200, "sites": 5, "members": 5, "social_accounts": 10 })
+        json!({ "posts_per_month": 200, "sites": 5, "members": 5, "social_accounts": 10, "stores": 3 })
     );
     assert!(
         overview["period_note"].as_str().unwrap().starts_with("Renews on"),
@@ -379,6 +379,7 @@ async fn a_platform_admin_overrides_one_limit(engine: Engine) {
         ("workspace_id", workspace.as_str()),
         ("posts", "500"),
         ("social_accounts", "3"),
+        ("stores", "4"),
     ];
     assert_eq!(
         app.call_json("admin/workspace-limits", &set).await.0,
@@ -394,7 +395,7 @@ async fn a_platform_admin_overrides_one_limit(engine: Engine) {
     let overview = billing(&app).await;
     assert_eq!(
         overview["limits"],
-        json!({ "posts_per_month": 500, "sites": 1, "members": 1, "social_accounts": 3 })
+        json!({ "posts_per_month": 500, "sites": 1, "members": 1, "social_accounts": 3, "stores": 4 })
     );
     assert_eq!(
         app.call_json("admin/workspace-limits", &[("workspace_id", "nope")])

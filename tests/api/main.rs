@@ -38,6 +38,7 @@ mod social_metrics;
 mod social_oauth;
 mod social_posts;
 mod social_publish;
+mod stores;
 mod webhooks;
 mod workers;
 mod workspaces;

@@ -47,6 +47,7 @@ pub async fn set_workspace_limits(
     sites: Option<i64>,
     members: Option<i64>,
     social_accounts: Option<i64>,
+    stores: Option<i64>,
 ) -> Result<(), AppError> {
     use crate::server::{auth::PlatformAdmin, request as api, services::billing};
     let state = api::state()?;
@@ -56,6 +57,7 @@ pub async fn set_workspace_limits(
         sites,
         members,
         social_accounts,
+        stores,
     };
     billing::set_overrides(&admin, &state, &workspace_id, &overrides).await?;
     Ok(())

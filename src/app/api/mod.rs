@@ -11,5 +11,6 @@ pub mod content;
 pub mod members;
 pub mod sites;
 pub mod social;
+pub mod stores;
 pub mod webhooks;
 pub mod workspaces;

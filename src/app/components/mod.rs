@@ -2,11 +2,13 @@
 
 mod chart;
 mod form;
+mod line_chart;
 mod panels;
 mod post_form;
 
 pub use chart::BarChart;
 pub use form::*;
+pub use line_chart::PriceChart;
 pub use panels::*;
 pub use post_form::{Fields, PostForm};
 

@@ -189,6 +189,7 @@ const NAV: &[(&str, &str)] = &[
     ("/app/channels", "Channels"),
     ("/app/content", "Content"),
     ("/app/social", "Social posts"),
+    ("/app/stores", "Stores"),
     ("/app/calendar", "Calendar"),
     ("/app/analytics", "Analytics"),
     ("/app/billing", "Billing"),

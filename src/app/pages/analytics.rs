@@ -48,6 +48,7 @@ pub fn AnalyticsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <super::pricing_runs::PricingAnalytics/>
     }
 }
 

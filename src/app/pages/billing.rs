@@ -119,8 +119,8 @@ fn PlanPicker(plans: Vec<PlanSummary>, current: Plan, can_manage: bool) -> impl 
                 let label = if is_current { "Current plan".to_string() } else if p.plan > current { format!("Upgrade to {}", p.name) } else { format!("Switch to {}", p.name) };
                 let lower = p.plan < current;
                 let plan = p.plan.as_str().to_string();
-                let [posts, sites, members, social] = p.limits.described();
-                let limits = format!("{posts}, {sites}, {members}, {social}");
+                let [posts, sites, members, social, stores] = p.limits.described();
+                let limits = format!("{posts}, {sites}, {members}, {social}, {stores}");
                 let name = p.name.clone();
                 view! {
                     <div class=if is_current { "rounded-2xl border-2 border-indigo-500 bg-white p-5 shadow-sm" } else { "rounded-2xl border border-slate-200 bg-white p-5 shadow-sm" } data-testid="plan-card">
@@ -131,6 +131,7 @@ fn PlanPicker(plans: Vec<PlanSummary>, current: Plan, can_manage: bool) -> impl 
                             <li>{sites}</li>
                             <li>{members}</li>
                             <li>{social}</li>
+                            <li>{stores}</li>
                         </ul>
                         <button class="mt-4 w-full rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:bg-slate-200 disabled:text-slate-500"
                             disabled=move || is_current || !can_manage || choose.pending().get()

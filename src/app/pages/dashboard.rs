@@ -19,6 +19,7 @@ pub fn DashboardPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <super::pricing_runs::DashboardRuns/>
         <GetStarted/>
     }
 }

@@ -84,6 +84,7 @@ pub struct LimitOverrides {
     pub sites: Option<i64>,
     pub members: Option<i64>,
     pub social_accounts: Option<i64>,
+    pub stores: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

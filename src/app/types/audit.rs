@@ -38,10 +38,15 @@ pub enum AuditAction {
     WebhookResent,
     SocialAccountConnected,
     SocialAccountDisconnected,
+    StoreConnected,
+    StoreDisconnected,
+    StoreSettingsChanged,
+    StorePaused,
+    StoreResumed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
         AuditAction::PasswordReset,
@@ -73,6 +78,11 @@ impl AuditAction {
         AuditAction::WebhookResent,
         AuditAction::SocialAccountConnected,
         AuditAction::SocialAccountDisconnected,
+        AuditAction::StoreConnected,
+        AuditAction::StoreDisconnected,
+        AuditAction::StoreSettingsChanged,
+        AuditAction::StorePaused,
+        AuditAction::StoreResumed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -116,6 +126,11 @@ impl AuditAction {
             AuditAction::WebhookResent => ("webhook_resent", "Webhook delivery re-sent"),
             AuditAction::SocialAccountConnected => ("social_account_connected", "Social account connected"),
             AuditAction::SocialAccountDisconnected => ("social_account_disconnected", "Social account disconnected"),
+            AuditAction::StoreConnected => ("store_connected", "Store connected"),
+            AuditAction::StoreDisconnected => ("store_disconnected", "Store disconnected"),
+            AuditAction::StoreSettingsChanged => ("store_settings_changed", "Store pricing settings changed"),
+            AuditAction::StorePaused => ("store_paused", "Store pricing paused"),
+            AuditAction::StoreResumed => ("store_resumed", "Store pricing resumed"),
         }
     }
 

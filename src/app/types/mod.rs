@@ -12,6 +12,7 @@ mod members;
 mod plan;
 mod role;
 mod social;
+mod stores;
 mod webhooks;
 
 pub use admin::*;
@@ -32,4 +33,5 @@ pub use social::{
     SocialPostInput, SocialPostPage, SocialPostSummary, WorkspaceVoice, CONNECT_META_PATH, CONNECT_TIKTOK_PATH,
     PICKED_PATH, PICK_PATH, UPLOAD_MEDIA_PATH,
 };
+pub use stores::*;
 pub use webhooks::{WebhookDeliverySummary, WebhookEndpointSummary, WebhookPage};

@@ -20,11 +20,13 @@ pub struct PlanLimits {
     pub members: i64,
     /// Facebook Pages, Instagram and TikTok accounts connected at once.
     pub social_accounts: i64,
+    /// Stores whose prices Autopilot manages.
+    pub stores: i64,
 }
 
 impl PlanLimits {
     /// The limits in words, as the landing and billing pages list them.
-    pub fn described(&self) -> [String; 4] {
+    pub fn described(&self) -> [String; 5] {
         let plural = |n: i64| if n == 1 { "" } else { "s" };
         [
             format!("{} posts a month", grouped(self.posts_per_month)),
@@ -35,6 +37,7 @@ impl PlanLimits {
                 grouped(self.social_accounts),
                 plural(self.social_accounts)
             ),
+            format!("{} store{}", grouped(self.stores), plural(self.stores)),
         ]
     }
 }
@@ -97,16 +100,17 @@ impl Plan {
 
     /// Limits before any operator override.
     pub fn default_limits(self) -> PlanLimits {
-        let (posts_per_month, sites, members, social_accounts) = match self {
-            Plan::Free => (10, 1, 1, 1),
-            Plan::Pro => (200, 5, 5, 10),
-            Plan::Agency => (2_000, 50, 25, 50),
+        let (posts_per_month, sites, members, social_accounts, stores) = match self {
+            Plan::Free => (10, 1, 1, 1, 1),
+            Plan::Pro => (200, 5, 5, 10, 3),
+            Plan::Agency => (2_000, 50, 25, 50, 20),
         };
         PlanLimits {
             posts_per_month,
             sites,
             members,
             social_accounts,
+            stores,
         }
     }
 }
@@ -128,6 +132,7 @@ mod tests {
         assert_eq!(Plan::Agency.default_limits().members, 25);
         let social = Plan::ALL.map(|p| p.default_limits().social_accounts);
         assert_eq!(social, [1, 10, 50]);
+        assert_eq!(Plan::ALL.map(|p| p.default_limits().stores), [1, 3, 20]);
         assert_eq!(Plan::Agency.monthly_price_cents(), 9_900);
     }
 
@@ -149,6 +154,7 @@ mod tests {
             sites: 1,
             members: 25,
             social_accounts: 1,
+            stores: 3,
         };
         assert_eq!(
             limits.described(),
@@ -156,7 +162,8 @@ mod tests {
                 "2,000 posts a month",
                 "1 WordPress site",
                 "25 team members",
-                "1 social account"
+                "1 social account",
+                "3 stores"
             ]
         );
     }

@@ -3,6 +3,7 @@
 mod email;
 mod names;
 mod password;
+pub mod pricing;
 mod schedule;
 mod settings;
 mod site_url;

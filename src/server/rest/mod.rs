@@ -33,6 +33,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/admin/health", get(admin::health))
         .route("/metrics", get(metrics::on_app))
         .route("/app/audit/export.csv", get(exports::audit_csv))
+        .route("/app/stores/decisions.csv", get(exports::decisions_csv))
         .route(new_key::PATH, post(new_key::create))
         .route(webhook_forms::NEW, post(webhook_forms::create))
         .route(webhook_forms::ROLL, post(webhook_forms::roll))

@@ -29,10 +29,6 @@ pub struct SignedIn {
 /// The role a new workspace's creator gets.
 pub const CREATOR_ROLE: Role = Role::Owner;
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
 /// Creates the user and their first workspace, and mails a confirmation
 /// link. Saying that an address is taken is a deliberate trade-off: every
 /// sign-up form has to, and sign-in and reset still reveal nothing.
@@ -74,7 +70,7 @@ pub(super) async fn insert_user(
             .execute(&mut **tx)
             .await;
     match inserted {
-        Err(e) if is_unique_violation(&e) => Err(ServerError::Conflict(
+        Err(e) if crate::server::db::is_unique_violation(&e) => Err(ServerError::Conflict(
             "An account with this email already exists. Sign in instead.".into(),
         )),
         other => other.map(|_| ()).map_err(Into::into),

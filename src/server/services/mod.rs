@@ -23,6 +23,7 @@ pub mod review;
 pub mod schedules;
 pub mod sites;
 pub mod social;
+pub mod stores;
 pub mod tokens;
 pub mod webhooks;
 pub mod workspaces;
@@ -41,5 +42,7 @@ pub fn job_kinds() -> Kinds {
         Arc::new(social::refresh::RefreshJob),
         Arc::new(social::publish::PublishJob),
         Arc::new(social::metrics::MetricsJob),
+        Arc::new(stores::competitors::ReadJob),
+        Arc::new(stores::runs::PricingJob),
     ])
 }

@@ -86,6 +86,7 @@ pub struct LimitRow {
     pub sites_limit_override: Option<i64>,
     pub members_limit_override: Option<i64>,
     pub social_accounts_limit_override: Option<i64>,
+    pub stores_limit_override: Option<i64>,
     pub payment_failed_at: Option<i64>,
 }
 
@@ -105,6 +106,7 @@ impl LimitRow {
                 sites: self.sites_limit_override.unwrap_or(base.sites),
                 members: self.members_limit_override.unwrap_or(base.members),
                 social_accounts: self.social_accounts_limit_override.unwrap_or(base.social_accounts),
+                stores: self.stores_limit_override.unwrap_or(base.stores),
             },
             payment_failed_at: self.payment_failed_at,
         }
@@ -127,7 +129,7 @@ pub async fn in_force_in(ctx: &TenantContext, config: &Config, conn: &mut AnyCon
 pub async fn in_force_of(tenant_id: &TenantId, config: &Config, conn: &mut AnyConnection) -> ServerResult<InForce> {
     let row: LimitRow = sqlx::query_as(
         "select t.plan, t.posts_limit_override, t.sites_limit_override, t.members_limit_override, \
-         t.social_accounts_limit_override, b.payment_failed_at from tenant t left join billing b on b.tenant_id = t.id where t.id = $1",
+         t.social_accounts_limit_override, t.stores_limit_override, b.payment_failed_at from tenant t left join billing b on b.tenant_id = t.id where t.id = $1",
     )
     .bind(tenant_id)
     .fetch_one(conn)

@@ -84,11 +84,11 @@ pub fn LimitsForm(workspace_id: TenantId, overrides: LimitOverrides) -> impl Int
         <PostForm action class="flex flex-wrap items-end gap-3" testid="limits-form" read=|f| SetWorkspaceLimits {
             workspace_id: TenantId::new(f.text("workspace_id")),
             posts: number(f, "posts"), sites: number(f, "sites"), members: number(f, "members"),
-            social_accounts: number(f, "social_accounts"),
+            social_accounts: number(f, "social_accounts"), stores: number(f, "stores"),
         }>
             <input type="hidden" name="workspace_id" value=workspace_id.to_string()/>
             {[("posts", "Posts a month", overrides.posts), ("sites", "Sites", overrides.sites), ("members", "Members", overrides.members),
-                ("social_accounts", "Social accounts", overrides.social_accounts)].into_iter().map(|(name, label, value)| view! {
+                ("social_accounts", "Social accounts", overrides.social_accounts), ("stores", "Stores", overrides.stores)].into_iter().map(|(name, label, value)| view! {
                 <label class="text-xs text-slate-600">{label}
                     <input type="number" min="0" max="1000000" name=name value=shown(value) placeholder="plan's" class=format!("{FIELD} mt-1 block w-28")/>
                 </label>

@@ -117,7 +117,7 @@ pub struct LimitSet {
 #[utoipa::path(post, path = "/admin/users/{id}/limits/{limit}", operation_id = "set_user_limit", tag = "admin", request_body = LimitChange,
     params(
         ("id" = String, Path, description = "The user's id"),
-        ("limit" = String, Path, description = "posts, sites, members or social_accounts"),
+        ("limit" = String, Path, description = "posts, sites, members, social_accounts or stores"),
     ),
     security(("bearer" = [])),
     responses(

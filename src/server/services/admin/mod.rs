@@ -152,6 +152,16 @@ pub async fn workspaces(
 }
 
 /// Everything about one workspace an admin needs to help it.
+/// The limits a platform admin set for one workspace.
+#[derive(sqlx::FromRow)]
+struct OverrideRow {
+    posts_limit_override: Option<i64>,
+    sites_limit_override: Option<i64>,
+    members_limit_override: Option<i64>,
+    social_accounts_limit_override: Option<i64>,
+    stores_limit_override: Option<i64>,
+}
+
 pub async fn workspace(
     admin: &PlatformAdmin,
     state: &AppState,
@@ -162,9 +172,9 @@ pub async fn workspace(
         .fetch_optional(&state.db.pool)
         .await?
         .ok_or(ServerError::NotFound)?;
-    let overrides: (Option<i64>, Option<i64>, Option<i64>, Option<i64>) = sqlx::query_as(
-        "select posts_limit_override, sites_limit_override, members_limit_override, social_accounts_limit_override \
-         from tenant where id = $1",
+    let overrides: OverrideRow = sqlx::query_as(
+        "select posts_limit_override, sites_limit_override, members_limit_override, social_accounts_limit_override, \
+         stores_limit_override from tenant where id = $1",
     )
     .bind(tenant_id)
     .fetch_one(&state.db.pool)
@@ -185,10 +195,11 @@ pub async fn workspace(
         usage: quota::usage(&view, state, &limits).await?,
         limits,
         overrides: LimitOverrides {
-            posts: overrides.0,
-            sites: overrides.1,
-            members: overrides.2,
-            social_accounts: overrides.3,
+            posts: overrides.posts_limit_override,
+            sites: overrides.sites_limit_override,
+            members: overrides.members_limit_override,
+            social_accounts: overrides.social_accounts_limit_override,
+            stores: overrides.stores_limit_override,
         },
         members: members::list(&view, state, "", 1).await?.members,
         sites: sites

@@ -106,6 +106,11 @@ pub async fn overview(ctx: &TenantContext, state: &AppState, invoice_page: i64) 
                 crate::server::services::social::connected(&db.pool, ctx.tenant_id()).await?,
                 in_force.limits.social_accounts,
             ),
+            bar(
+                "Stores",
+                crate::server::services::stores::counted(&db.pool, ctx.tenant_id()).await?,
+                in_force.limits.stores,
+            ),
         ],
         invoices: invoices(db, ctx.tenant_id(), invoice_page).await?,
         plans: plans(config),
@@ -272,15 +277,17 @@ pub struct Overrides {
     pub sites: Option<i64>,
     pub members: Option<i64>,
     pub social_accounts: Option<i64>,
+    pub stores: Option<i64>,
 }
 
 /// The limits an admin can override, by the names the CLI and the REST
 /// API use, with the column holding each.
-pub const LIMIT_NAMES: [(&str, &str); 4] = [
+pub const LIMIT_NAMES: [(&str, &str); 5] = [
     ("posts", "posts_limit_override"),
     ("sites", "sites_limit_override"),
     ("members", "members_limit_override"),
     ("social_accounts", "social_accounts_limit_override"),
+    ("stores", "stores_limit_override"),
 ];
 
 fn check_limit(value: i64) -> ServerResult<()> {
@@ -302,10 +309,9 @@ pub async fn override_limit(
     name: &str,
     value: Option<i64>,
 ) -> ServerResult<()> {
-    let (_, column) = LIMIT_NAMES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .ok_or_else(|| ServerError::Validation("The limit must be posts, sites, members or social_accounts.".into()))?;
+    let (_, column) = LIMIT_NAMES.iter().find(|(n, _)| *n == name).ok_or_else(|| {
+        ServerError::Validation("The limit must be posts, sites, members, social_accounts or stores.".into())
+    })?;
     value.map(check_limit).transpose()?;
     let mut tx = state.db.pool.begin().await?;
     let done = sqlx::query(&format!("update tenant set {column} = $2 where id = $1"))
@@ -331,19 +337,23 @@ pub async fn set_overrides(
     tenant_id: &TenantId,
     o: &Overrides,
 ) -> ServerResult<()> {
-    for value in [o.posts, o.sites, o.members, o.social_accounts].into_iter().flatten() {
+    for value in [o.posts, o.sites, o.members, o.social_accounts, o.stores]
+        .into_iter()
+        .flatten()
+    {
         check_limit(value)?;
     }
     let mut tx = state.db.pool.begin().await?;
     let done = sqlx::query(
         "update tenant set posts_limit_override = $2, sites_limit_override = $3, members_limit_override = $4, \
-         social_accounts_limit_override = $5 where id = $1",
+         social_accounts_limit_override = $5, stores_limit_override = $6 where id = $1",
     )
     .bind(tenant_id)
     .bind(o.posts)
     .bind(o.sites)
     .bind(o.members)
     .bind(o.social_accounts)
+    .bind(o.stores)
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -351,11 +361,12 @@ pub async fn set_overrides(
     }
     let shown = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_else(|| "plan's".into());
     let event = Event::new(AuditAction::LimitsOverridden, "workspace", tenant_id.as_str()).detail(format!(
-        "posts a month: {}, sites: {}, members: {}, social accounts: {}",
+        "posts a month: {}, sites: {}, members: {}, social accounts: {}, stores: {}",
         shown(o.posts),
         shown(o.sites),
         shown(o.members),
-        shown(o.social_accounts)
+        shown(o.social_accounts),
+        shown(o.stores)
     ));
     audit::by_admin(admin, &mut *tx, Some(tenant_id), event).await?;
     tx.commit().await?;
