@@ -155,12 +155,20 @@ create table price_run (
     competitors bigint not null default 0,
     -- the average margin over cost of the prices the run proposed, in basis points
     margin_bp bigint,
+    -- the schedule's slot (unix seconds) a scheduled run serves; cadence
+    -- is measured from it, so a late start does not push the next run back
+    slot bigint,
     -- in milliseconds, since runs take seconds
     started_at bigint not null,
     finished_at bigint,
-    started_by text
+    started_by text,
+    -- why it failed, in words
+    error text not null default ''
 );
 create index price_run_store_idx on price_run (tenant_id, store_id, started_at);
+-- One run at a time per store: a second "Run now" (or a slot while a run
+-- is under way) finds the open run instead of starting another.
+create unique index price_run_open_idx on price_run (tenant_id, store_id) where state in ('queued', 'running');
 
 -- One product's decision in one run: its inputs, the rule applied and the
 -- price proposed are written once and never changed. What happened to it
@@ -183,7 +191,8 @@ create table price_decision (
     -- the price before and the price proposed (null when skipped)
     price_before bigint not null,
     proposed_price bigint,
-    -- proposed, skipped, applied, rejected, failed or reverted
+    -- proposed, skipped, applied, rejected, failed or reverted; applying and
+    -- reverting while a change is under way (claimed by one request only)
     outcome text not null,
     -- why skipped or failed, in words
     reason text not null default '',
@@ -193,7 +202,9 @@ create table price_decision (
     updated_at bigint not null
 );
 create index price_decision_store_idx on price_decision (tenant_id, store_id, created_at);
-create index price_decision_run_idx on price_decision (tenant_id, run_id);
+-- A run decides each product once: a retried run decides only the
+-- products its interrupted attempt had not, and keeps what that one wrote.
+create unique index price_decision_run_idx on price_decision (tenant_id, run_id, product_id);
 create index price_decision_outcome_idx on price_decision (tenant_id, store_id, outcome);
 create index price_decision_product_idx on price_decision (tenant_id, product_id, created_at);
 
@@ -204,7 +215,8 @@ create table price_decision_event (
         constraint price_decision_event_tenant_fk references tenant (id) on delete cascade,
     decision_id text not null
         constraint price_decision_event_decision_fk references price_decision (id) on delete cascade,
-    -- proposed, skipped, approved, edited, rejected, applied, failed, reverted
+    -- proposed, skipped, superseded, approved, edited, rejected, applied,
+    -- failed, reverted
     action text not null,
     price bigint,
     note text not null default '',

@@ -30,6 +30,7 @@ mod operations;
 mod publishing;
 mod rest;
 mod runner;
+mod salla;
 mod security;
 mod sessions;
 mod social;

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 on_both_engines!(
     a_manual_run_proposes_within_the_floor_and_review_applies_edits_and_reverts,
+    costs_are_imported_from_csv_all_or_nothing,
     automatic_mode_applies_up_to_its_cap_and_the_pause_switch_stops_it,
     competitor_pages_are_read_from_structured_data_or_refused_with_the_reason,
     another_workspaces_store_products_and_decisions_are_not_found,
@@ -199,6 +200,15 @@ async fn a_manual_run_proposes_within_the_floor_and_review_applies_edits_and_rev
             d["proposed_price"].as_i64().unwrap()
         );
     }
+    // Approving again (a double click) changes nothing and says why.
+    let (_, again) = app
+        .call_json("stores/decisions/approve", &[("decision_ids", &ids[0]), ("price", "")])
+        .await;
+    assert_eq!(again[0].as_i64(), Some(0), "{again}");
+    assert!(
+        again[1][0].as_str().unwrap().contains("not waiting for review"),
+        "{again}"
+    );
     // An edit below the floor is refused; above it, the edited price is applied.
     let third = &proposals[2];
     let floor = third["floor_price"].as_i64().unwrap();
@@ -211,6 +221,34 @@ async fn a_manual_run_proposes_within_the_floor_and_review_applies_edits_and_rev
         .await;
     assert_eq!(status, 422, "{refused}");
     assert!(refused.to_string().contains("below this product's floor"), "{refused}");
+    // A ceiling set since the run bounds an edit too.
+    let money = |minor: i64| format!("{}.{:02}", minor / 100, minor % 100);
+    let cost = third["cost"].as_i64().map(money).unwrap_or_default();
+    let ceiling = money(floor + 2_000);
+    let product_id = third["product_id"].as_str().unwrap();
+    let (status, body) = app
+        .call_json(
+            "stores/product/cost",
+            &[
+                ("product_id", product_id),
+                ("cost", &cost),
+                ("floor_price", ""),
+                ("ceiling_price", &ceiling),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, refused) = app
+        .call_json(
+            "stores/decisions/approve",
+            &[("decision_ids", &ids[2]), ("price", &money(floor + 3_000))],
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(
+        refused.to_string().contains("above this product's ceiling"),
+        "{refused}"
+    );
     let edited = floor + 1_000;
     let (status, _) = app
         .call_json(
@@ -334,6 +372,64 @@ async fn automatic_mode_applies_up_to_its_cap_and_the_pause_switch_stops_it(engi
         before
     );
     assert!(store_list(&app).await["stores"][0]["paused"] == true);
+}
+
+async fn costs_are_imported_from_csv_all_or_nothing(engine: Engine) {
+    let app = spawn(engine).await;
+    let store = demo_store(&app, "ada@example.com").await;
+    let import = |csv: &'static str| {
+        let store = store.clone();
+        let app = &app;
+        async move {
+            app.call_json("stores/import_costs", &[("store_id", &store), ("csv", csv)])
+                .await
+        }
+    };
+    let (status, refused) = import("sku,cost,min_price\nCAKE-ROSE,70.00,90.00\nNOPE,1,2\n").await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(
+        refused.to_string().contains("line 3: no product with sku NOPE"),
+        "{refused}"
+    );
+    let (status, refused) = import("sku,cost,min_price,max_price\nCAKE-ROSE,70,90,80\nTEA-SAFF,abc,,\n").await;
+    assert_eq!(status, 422, "{refused}");
+    let text = refused.to_string();
+    assert!(
+        text.contains("line 2: the minimum price is above the maximum") && text.contains("line 3:"),
+        "{text}"
+    );
+    let (status, refused) = import("name,cost\nRose cake,1").await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(
+        app.count("select count(*) from store_product where cost = 7000 or floor_price is not null")
+            .await,
+        0,
+        "a refused file changes nothing"
+    );
+    let (status, done) = import("\u{feff}sku,cost,min_price\r\nCAKE-ROSE,70.00,90.00\r\nHOME-MAT,30,\r\n").await;
+    assert_eq!((status, done.as_i64()), (200, Some(2)), "{done}");
+    let (_, products) = app
+        .call_with_json(
+            "stores/products",
+            &json!({ "store_id": store, "filter": { "q": "rose cake" } }),
+        )
+        .await;
+    let rose = &products["products"][0];
+    assert_eq!(
+        (rose["cost"].as_i64(), rose["floor_price"].as_i64()),
+        (Some(7_000), Some(9_000))
+    );
+    let (_, products) = app
+        .call_with_json(
+            "stores/products",
+            &json!({ "store_id": store, "filter": { "q": "prayer" } }),
+        )
+        .await;
+    assert_eq!(
+        products["products"][0]["cost"].as_i64(),
+        Some(3_000),
+        "the mat had no cost before"
+    );
 }
 
 /// A stand-in shop: one product page per way shops publish a price, and
@@ -461,7 +557,7 @@ async fn competitor_pages_are_read_from_structured_data_or_refused_with_the_reas
     let (_, products) = app
         .call_with_json(
             "stores/products",
-            &json!({ "store_id": store, "filter": { "q": "rose", "show": "above" } }),
+            &json!({ "store_id": store, "filter": { "q": "rose cake", "show": "above" } }),
         )
         .await;
     assert_eq!(
@@ -475,7 +571,7 @@ async fn another_workspaces_store_products_and_decisions_are_not_found(engine: E
     let app = spawn(engine).await;
     let store = demo_store(&app, "ada@example.com").await;
     read_prices(&app, &store).await;
-    run(&app, &store).await;
+    let run_id = run(&app, &store).await["id"].as_str().unwrap().to_string();
     let page = decisions(&app, json!({ "store_id": store })).await;
     let decision = page["decisions"][0]["id"].as_str().unwrap().to_string();
     let product = page["decisions"][0]["product_id"].as_str().unwrap().to_string();
@@ -512,6 +608,40 @@ async fn another_workspaces_store_products_and_decisions_are_not_found(engine: E
         )
         .await;
     assert_eq!(status, 404);
+    let (status, _) = other
+        .call_json("stores/decisions/reject", &[("decision_ids", &decision)])
+        .await;
+    assert_eq!(status, 404);
+    for (endpoint, form) in [
+        ("stores/pause", vec![("store_id", store.as_str()), ("paused", "on")]),
+        ("stores/competitors/read", vec![("store_id", store.as_str())]),
+        ("stores/disconnect", vec![("store_id", store.as_str())]),
+        (
+            "stores/import_costs",
+            vec![("store_id", store.as_str()), ("csv", "sku,cost\nCAKE-ROSE,1")],
+        ),
+        (
+            "stores/competitor/add",
+            vec![
+                ("product_id", product.as_str()),
+                ("url", "https://shop.example/x"),
+                ("label", ""),
+                ("selector", ""),
+            ],
+        ),
+    ] {
+        let (status, body) = other.call_json(endpoint, &form).await;
+        assert_eq!(status, 404, "{endpoint}: {body}");
+    }
+    let (status, _) = settings(other, &store, "auto", "5", "10").await;
+    assert_eq!(status, 404);
+    let (status, _) = other.call_json("stores/run/progress", &[("run_id", &run_id)]).await;
+    assert_eq!(status, 404);
+    let competitor = a_competitor(other, &product).await;
+    let (status, _) = other
+        .call_json("stores/competitor/remove", &[("competitor_id", &competitor)])
+        .await;
+    assert_eq!(status, 404);
     assert_eq!(
         decisions(other, json!({ "store_id": store })).await["total"].as_i64(),
         Some(0)
@@ -524,6 +654,31 @@ async fn another_workspaces_store_products_and_decisions_are_not_found(engine: E
         .unwrap();
     assert_eq!(csv.lines().count(), 1, "only the header: {csv}");
     assert_eq!(store_list(other).await["stores"], json!([]));
+    // Nothing of Ada's changed.
+    let state: (String, i16, String, i64) = sqlx::query_as(
+        "select s.status, s.paused, s.mode, (select count(*) from competitor c where c.store_id = s.id) from store s",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(state, ("connected".into(), 0, "manual".into(), 24));
+    assert_eq!(
+        app.count("select count(*) from store_product where cost = 100").await,
+        0
+    );
+    let kept =
+        format!("select count(*) from price_decision where id = '{decision}' and outcome in ('proposed', 'skipped')");
+    assert_eq!(app.count(&kept).await, 1);
+}
+
+/// One of the product's competitors, read straight from the database.
+async fn a_competitor(app: &TestApp, product: &str) -> String {
+    let (id,): (String,) = sqlx::query_as("select id from competitor where product_id = $1 limit 1")
+        .bind(product)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    id
 }
 
 /// A second person with a workspace of their own, on the same app.

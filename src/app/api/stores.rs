@@ -168,7 +168,7 @@ pub async fn approve_decisions(decision_ids: String, price: String) -> Result<(u
     let ctx = api::extract::<TenantContext>().await?;
     let edited = Some(price.as_str()).filter(|p| !p.trim().is_empty());
     let ids = split_ids(&decision_ids);
-    let results = stores::decisions::approve(&ctx, &api::state()?, &ids, edited).await?;
+    let results = stores::review::approve(&ctx, &api::state()?, &ids, edited).await?;
     let applied = results.iter().filter(|r| r.1.is_ok()).count();
     Ok((applied, results.into_iter().filter_map(|r| r.1.err()).collect()))
 }
@@ -178,7 +178,7 @@ pub async fn approve_decisions(decision_ids: String, price: String) -> Result<(u
 pub async fn reject_decisions(decision_ids: String) -> Result<i64, AppError> {
     use crate::server::{auth::TenantContext, request as api, services::stores};
     let ctx = api::extract::<TenantContext>().await?;
-    Ok(stores::decisions::reject(&ctx, &api::state()?, &split_ids(&decision_ids)).await?)
+    Ok(stores::review::reject(&ctx, &api::state()?, &split_ids(&decision_ids)).await?)
 }
 
 #[cfg(feature = "ssr")]
@@ -194,7 +194,7 @@ fn split_ids(ids: &str) -> Vec<String> {
 pub async fn revert_decision(decision_id: String) -> Result<(), AppError> {
     use crate::server::{auth::TenantContext, request as api, services::stores};
     let ctx = api::extract::<TenantContext>().await?;
-    stores::decisions::revert(&ctx, &api::state()?, &decision_id).await?;
+    stores::review::revert(&ctx, &api::state()?, &decision_id).await?;
     Ok(())
 }
 
@@ -212,4 +212,13 @@ pub async fn unread_competitors(store_id: String) -> Result<i64, AppError> {
     use crate::server::{auth::TenantContext, request as api, services::stores};
     let ctx = api::extract::<TenantContext>().await?;
     Ok(stores::competitors::unread(&ctx, &api::state()?, &store_id).await?)
+}
+
+/// Imports costs and floor and ceiling prices from CSV text; returns how
+/// many products changed.
+#[server(prefix = "/api", endpoint = "stores/import_costs")]
+pub async fn import_product_costs(store_id: String, csv: String) -> Result<i64, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::stores};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(stores::catalogue::import_costs(&ctx, &api::state()?, &store_id, &csv).await?)
 }

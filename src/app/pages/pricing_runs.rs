@@ -8,8 +8,8 @@ use crate::app::components::BarChart;
 use crate::app::types::{format_percent, RunSummary};
 use leptos::prelude::*;
 
-/// The dashboard's card: the latest run of each store, or nothing at all
-/// for a workspace without stores.
+/// The dashboard's card: the latest five runs, or nothing at all for a
+/// workspace without runs.
 #[component]
 pub fn DashboardRuns() -> impl IntoView {
     let runs = Resource::new(|| (), |_| pricing_runs(String::new(), 5));
@@ -19,7 +19,7 @@ pub fn DashboardRuns() -> impl IntoView {
                 let runs = runs.await.unwrap_or_default();
                 (!runs.is_empty()).then(|| view! {
                     <section class="mt-8 rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" data-testid="dashboard-runs">
-                        <h2 class="text-base font-semibold"><a class="hover:underline" href="/app/stores">"Pricing runs"</a></h2>
+                        <h2 class="text-base font-semibold"><a class="hover:underline" href="/app/stores">"Latest pricing runs"</a></h2>
                         <ul class="mt-2 space-y-2">
                             {runs.into_iter().map(|run| view! { <li><p class="text-xs font-medium text-slate-500">{run.store.clone()}</p><LastRun last=Some(run)/></li> }).collect_view()}
                         </ul>

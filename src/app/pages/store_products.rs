@@ -2,10 +2,11 @@
 //! page. A plain GET form, so it works before (and without) hydration.
 
 use super::stores::money;
-use crate::app::api::stores::store_products;
-use crate::app::components::{ErrorPanel, PageHeader, Pager};
+use crate::app::api::stores::{store_products, ImportProductCosts};
+use crate::app::components::{ErrorPanel, PageHeader, Pager, UrlError};
 use crate::app::types::{format_percent, ProductFilter, ProductPage};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -40,13 +41,14 @@ pub fn StoreProductsPage() -> impl IntoView {
         <Title text="Products"/>
         <PageHeader title="Products" subtitle="Prices, costs and margins, and how each stands against its competitors."/>
         <p class="mb-4 text-sm"><a class="font-medium text-indigo-700 hover:underline" href="/app/stores">"← Stores"</a></p>
+        <UrlError/>
         <Filter store_id=store_id.clone() filter=filter.clone()/>
         <Suspense fallback=|| view! { <div class="h-64 animate-pulse rounded-2xl bg-slate-200/70"></div> }>
             {move || {
                 let (store_id, filter) = (store_id.clone(), filter.clone());
                 Suspend::new(async move {
                     match data.await {
-                        Ok(page) => view! { <Table page store_id filter/> }.into_any(),
+                        Ok(page) => view! { <Table page store_id=store_id.clone() filter/> <Import store_id/> }.into_any(),
                         Err(error) => view! { <ErrorPanel error/> }.into_any(),
                     }
                 })
@@ -124,4 +126,22 @@ fn Table(page: ProductPage, store_id: String, filter: ProductFilter) -> impl Int
         </section>
     }
     .into_any()
+}
+
+/// Costs and floor and ceiling prices for many products at once, pasted
+/// as CSV; a bad line refuses the whole file with its line number.
+#[component]
+fn Import(store_id: String) -> impl IntoView {
+    view! {
+        <details class="mt-6 rounded-2xl border border-slate-200 bg-white p-6 text-sm shadow-sm" data-testid="import-costs">
+            <summary class="cursor-pointer font-semibold">"Import costs and floor prices (CSV)"</summary>
+            <form method="post" action=ImportProductCosts::url() class="mt-3 grid gap-2">
+                <input type="hidden" name="store_id" value=store_id/>
+                <p class="text-slate-600">"The first line names the columns: "<code>"sku"</code>" (or "<code>"product_id"</code>") and any of "
+                    <code>"cost"</code>", "<code>"min_price"</code>", "<code>"max_price"</code>". An empty cell clears the value."</p>
+                <textarea name="csv" rows="6" required class="rounded-lg border border-slate-300 px-3 py-2 font-mono text-xs" placeholder="sku,cost,min_price\nCAKE-ROSE,65.00,80.00"></textarea>
+                <button type="submit" class="justify-self-start rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium hover:bg-slate-50">"Import"</button>
+            </form>
+        </details>
+    }
 }

@@ -186,7 +186,15 @@ pub fn LastRun(last: Option<RunSummary>) -> impl IntoView {
         match run.state.as_str() {
             "queued" => "A run is about to start…".to_string(),
             "running" => format!("Running: {} products decided so far…", run.analysed),
-            "failed" => format!("The run of {} failed; see the admin's job list.", run.started),
+            "failed" => format!(
+                "The run of {} stopped: {}. Press Run now to try again.",
+                run.started,
+                if run.error.is_empty() {
+                    "it could not finish"
+                } else {
+                    &run.error
+                }
+            ),
             _ => {
                 format!(
             "Last run {}: {} analysed, {} proposed, {} applied, {} skipped, {} failed; {} competitor prices{}{}.",

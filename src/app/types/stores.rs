@@ -363,6 +363,8 @@ pub struct RunSummary {
     pub margin_bp: Option<i64>,
     pub duration_ms: Option<i64>,
     pub started: String,
+    /// Why it failed, in words ("" otherwise).
+    pub error: String,
 }
 
 /// Minor units as a plain amount: 9500 → "95.00".

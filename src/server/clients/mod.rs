@@ -6,6 +6,7 @@ pub mod llm;
 pub mod mail;
 pub mod meta;
 pub mod outbound;
+pub mod salla;
 pub mod stripe;
 pub mod tiktok;
 pub mod wordpress;

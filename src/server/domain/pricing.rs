@@ -210,7 +210,7 @@ pub fn decide(rules: &Rules, input: &Inputs) -> Decision {
         floor,
         outcome: Err(why),
     };
-    if input.stock == Some(0) {
+    if input.stock.is_some_and(|s| s <= 0) {
         return skip("none".into(), Skip::OutOfStock);
     }
     if input.competitors.is_empty() {
@@ -234,10 +234,15 @@ pub fn decide(rules: &Rules, input: &Inputs) -> Decision {
     let step = (input.price as i128 * rules.max_change_bp.min(rules.risk.cap_bp()) as i128 / 10_000) as i64;
     // The floor and the ceiling are the merchant's hard bounds: a price
     // outside them moves inside at once, whatever one run's step allows.
-    let stepped = wanted
-        .clamp(input.price.saturating_sub(step), input.price.saturating_add(step))
-        .clamp(floor, ceiling);
-    let proposed = end_with(stepped, rules.ending, floor, ceiling);
+    let (lo, hi) = (input.price.saturating_sub(step), input.price.saturating_add(step));
+    let stepped = wanted.clamp(lo, hi).clamp(floor, ceiling);
+    // The ending is sought within the step as well, unless the price had to
+    // jump to get inside the merchant's bounds.
+    let (lo, hi) = match (lo.max(floor), hi.min(ceiling)) {
+        (lo, hi) if lo <= hi => (lo, hi),
+        _ => (floor, ceiling),
+    };
+    let proposed = end_with(stepped, rules.ending, lo, hi);
     if proposed == input.price {
         let why = if target < floor {
             Skip::MarginFloor
@@ -479,6 +484,9 @@ mod tests {
             let least = cost.map_or(0, |c| (c as i128 * (10_000 + min_margin_bp) as i128 + 9_999) / 10_000) as i64;
             prop_assert_eq!(decision.floor, least.max(floor.unwrap_or(0)).max(1));
             if let Ok(proposed) = decision.outcome {
+                let step = (price as i128 * max_change_bp.min(risk.cap_bp()) as i128 / 10_000) as i64;
+                let outside = price < decision.floor || ceiling.is_some_and(|c| price > c);
+                prop_assert!(outside || (proposed - price).abs() <= step, "{proposed} moved more than {step} from {price}");
                 prop_assert!(proposed >= least, "{proposed} under the margin floor {least}");
                 prop_assert!(proposed >= floor.unwrap_or(0), "{proposed} under the floor price");
                 if let Some(ceiling) = ceiling {

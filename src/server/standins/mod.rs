@@ -1,4 +1,4 @@
-//! Stand-ins for the social platforms, speaking their documented requests,
+//! Stand-ins for the platforms (Meta, TikTok, Salla), speaking their documented requests,
 //! answers, errors and limits over real HTTP, with state (codes are spent
 //! once, refresh tokens rotate, revoked tokens stay refused). The tests
 //! run the app against them, and `autopilot stand-ins` serves them so a
@@ -9,6 +9,7 @@
 //! binary, the Playwright journeys and a local trial use the same ones.
 
 pub mod meta;
+pub mod salla;
 pub mod tiktok;
 
 use axum::http::{header, StatusCode};

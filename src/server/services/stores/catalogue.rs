@@ -185,7 +185,7 @@ fn products_from(fresh_since: i64) -> String {
     format!(
         "from (select p.*, \
          (select min(c.price) from competitor c where c.tenant_id = p.tenant_id and c.product_id = p.id \
-          and c.price is not null and c.observed_at >= {fresh_since}) as lowest, \
+          and c.price > 0 and c.observed_at >= {fresh_since}) as lowest, \
          (select count(*) from competitor c where c.tenant_id = p.tenant_id and c.product_id = p.id) as competitors, \
          case when p.cost > 0 then (p.price - p.cost) * 10000 / p.cost end as margin_bp \
          from store_product p) x"
@@ -389,28 +389,24 @@ pub async fn set_cost(
     get(ctx, state, product_id).await
 }
 
-/// What a CSV import did.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Imported {
-    pub updated: i64,
-    /// Line number and what was wrong with it; those lines change nothing.
-    pub refused: Vec<(usize, String)>,
-}
-
-/// Imports costs and floor prices from CSV: a header naming `sku` (or
-/// `product_id`) and any of `cost`, `min_price`, `max_price`. Every line
-/// is checked first; a file with any bad line changes nothing, and says
-/// which lines and why.
-pub async fn import_costs(ctx: &TenantContext, state: &AppState, store_id: &str, csv: &str) -> ServerResult<Imported> {
+/// Imports costs and floor and ceiling prices from CSV: a header naming
+/// `sku` (or `product_id`) and any of `cost`, `min_price`, `max_price`.
+/// Every line is checked first: a file with any bad line changes nothing
+/// and the error names each bad line and why. Returns how many products
+/// changed (a SKU shared by a product's variants sets them all).
+pub async fn import_costs(ctx: &TenantContext, state: &AppState, store_id: &str, csv: &str) -> ServerResult<i64> {
     ctx.require(Permission::ManageSites)?;
     load(&state.db.pool, ctx.tenant_id(), store_id).await?;
     let rows = parse_csv(csv);
+    if rows.len() > 20_001 {
+        return Err(ServerError::Validation("Import at most 20,000 lines at a time.".into()));
+    }
     let header: Vec<String> = rows
         .first()
         .map(|h| h.iter().map(|c| c.trim().to_lowercase()).collect())
         .unwrap_or_default();
     let col = |name: &str| header.iter().position(|h| h == name);
-    let key = match (col("sku"), col("product_id")) {
+    let (key, key_at) = match (col("sku"), col("product_id")) {
         (Some(i), _) => ("sku", i),
         (None, Some(i)) => ("external_id", i),
         _ => {
@@ -419,12 +415,12 @@ pub async fn import_costs(ctx: &TenantContext, state: &AppState, store_id: &str,
             ))
         }
     };
-    let fields = [
+    let columns = [
         ("cost", col("cost")),
         ("floor_price", col("min_price")),
         ("ceiling_price", col("max_price")),
     ];
-    if fields.iter().all(|(_, c)| c.is_none()) {
+    if columns.iter().all(|(_, c)| c.is_none()) {
         return Err(ServerError::Validation(
             "Name at least one of cost, min_price and max_price in the first line.".into(),
         ));
@@ -432,61 +428,80 @@ pub async fn import_costs(ctx: &TenantContext, state: &AppState, store_id: &str,
     let mut refused = Vec::new();
     let mut changes = Vec::new();
     for (n, row) in rows.iter().enumerate().skip(1) {
-        let line = n + 1;
         let cell = |i: usize| row.get(i).map(|c| c.trim().to_string()).unwrap_or_default();
-        let id = cell(key.1);
-        if id.is_empty() {
-            refused.push((line, format!("no {}", key.0)));
-            continue;
-        }
+        let id = cell(key_at);
         let mut values = Vec::new();
-        for (column, index) in fields.iter().filter_map(|(c, i)| i.map(|i| (*c, i))) {
-            match parse_money(&cell(index)) {
-                Ok(Some(v)) => values.push((column, v)),
-                Ok(None) => {}
-                Err(e) => refused.push((line, e.to_string())),
+        for (column, at) in columns.iter().filter_map(|(c, i)| i.map(|i| (*c, i))) {
+            match super::parse_money(&cell(at)) {
+                Ok(value) => values.push((column, value)),
+                Err(e) => refused.push(format!("line {}: {e}", n + 1)),
             }
         }
-        changes.push((line, id, values));
-    }
-    if !refused.is_empty() {
-        return Ok(Imported { updated: 0, refused });
+        let given = |name: &str| values.iter().find(|(c, _)| *c == name).and_then(|(_, v)| *v);
+        if let (Some(floor), Some(ceiling)) = (given("floor_price"), given("ceiling_price")) {
+            if floor > ceiling {
+                refused.push(format!("line {}: the minimum price is above the maximum", n + 1));
+            }
+        }
+        if id.is_empty() {
+            refused.push(format!("line {}: no {key}", n + 1));
+        }
+        changes.push((n + 1, id, values));
     }
     let mut tx = state.db.begin_write().await?;
     let mut updated = 0;
-    for (line, id, values) in changes {
-        let mut hit = 0;
-        for (column, value) in values {
-            let extra = if column == "cost" {
-                ", cost_from = 'merchant'"
-            } else {
-                ""
-            };
-            hit = sqlx::query(&format!(
-                "update store_product set {column} = $4{extra}, updated_at = $5 \
-                 where tenant_id = $1 and store_id = $2 and {} = $3",
-                key.0
+    for (line, id, values) in &changes {
+        if !refused.is_empty() {
+            break;
+        }
+        let sets: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| format!("{c} = ${}", i + 5))
+            .collect();
+        let sets_cost = values.iter().any(|(c, _)| *c == "cost");
+        let sql = format!(
+            "update store_product set {}, updated_at = $4 where tenant_id = $1 and store_id = $2 and {key} = $3 \
+             and removed = 0",
+            sets.join(", ")
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(ctx.tenant_id())
+            .bind(store_id)
+            .bind(id)
+            .bind(now());
+        for (_, value) in values {
+            query = query.bind(*value);
+        }
+        let hit = query.execute(&mut *tx).await?.rows_affected();
+        if hit == 0 {
+            refused.push(format!(
+                "line {line}: no product with {} {id}",
+                key.replace("external_id", "product_id")
+            ));
+        }
+        if sets_cost && hit > 0 {
+            sqlx::query(&format!(
+                "update store_product set cost_from = case when cost is null then '' else 'merchant' end \
+                 where tenant_id = $1 and store_id = $2 and {key} = $3 and removed = 0"
             ))
             .bind(ctx.tenant_id())
             .bind(store_id)
-            .bind(&id)
-            .bind(value)
-            .bind(now())
+            .bind(id)
             .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            .await?;
         }
-        if hit == 0 {
-            refused.push((line, format!("no product with {} {id}", key.0)));
-        } else {
-            updated += 1;
-        }
+        updated += hit as i64;
     }
     if !refused.is_empty() {
-        return Ok(Imported { updated: 0, refused });
+        refused.truncate(10);
+        return Err(ServerError::Validation(format!(
+            "Nothing was imported. {}.",
+            refused.join("; ")
+        )));
     }
     tx.commit().await?;
-    Ok(Imported { updated, refused })
+    Ok(updated)
 }
 
 /// RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines.

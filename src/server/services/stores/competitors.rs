@@ -16,6 +16,8 @@ use crate::server::state::AppState;
 use std::time::Duration;
 
 pub const KIND: &str = "store-competitors";
+/// Every three hours: each slot reads the pages not read since the last.
+const EVERY: &str = "23 */3 * * *";
 /// The most a competitor page may weigh; a product page is far less.
 pub const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
 /// A price read this recently is not read again by a scheduled pass.
@@ -147,6 +149,18 @@ pub async fn add(
     })
 }
 
+/// Attaches the store's reading schedule, in the connecting transaction.
+pub async fn attach(ctx: &TenantContext, conn: &mut sqlx::AnyConnection, store_id: &str) -> ServerResult<()> {
+    let schedule = crate::server::domain::Schedule::parse("cron", "", EVERY, "UTC")?;
+    let attachment = crate::server::services::schedules::Attachment {
+        job_kind: KIND,
+        subject_id: store_id,
+        schedule: &schedule,
+        lead_seconds: 0,
+    };
+    crate::server::services::schedules::ensure_in(ctx, conn, &attachment).await
+}
+
 /// Removes a competitor and its price history.
 pub async fn remove(ctx: &TenantContext, state: &AppState, id: &str) -> ServerResult<()> {
     ctx.require(Permission::ManageSites)?;
@@ -231,7 +245,19 @@ pub async fn unread(ctx: &TenantContext, state: &AppState, store_id: &str) -> Se
 type Read = Result<i64, String>;
 
 /// Reads one competitor page for a store selling in `currency`.
-pub async fn read_page(client: &reqwest::Client, url: &str, selector: &str, currency: &str) -> Read {
+pub async fn read_page(
+    client: &reqwest::Client,
+    url: &str,
+    selector: &str,
+    currency: &str,
+    allow_private: bool,
+) -> Read {
+    // The resolver only sees names: an address written as an IP is checked
+    // here, at every read (the setting may have changed since it was added).
+    let parsed = url::Url::parse(url).map_err(|_| "the address is not valid".to_string())?;
+    if check_literal_host(&parsed, allow_private).is_err() {
+        return Err("blocked: the address is not on the public internet".into());
+    }
     let response = match client.get(url).header("accept", "text/html").send().await {
         Ok(r) => r,
         Err(e) if is_blocked(&e) => return Err("blocked: the address is not on the public internet".into()),
@@ -303,11 +329,15 @@ pub async fn read_due(state: &AppState, tenant_id: &TenantId, store_id: &str) ->
             row.selector.clone(),
         );
         let base = demo::base_price(&row.sku).unwrap_or(row.price);
+        let (invented, allow_private) = (
+            store.is_demo() && demo::is_demo_url(&url),
+            state.config.outbound_allow_private,
+        );
         reads.spawn(async move {
-            let read = if demo::is_demo_url(&url) {
+            let read = if invented {
                 Ok(demo::invented_price(&url, base, now()))
             } else {
-                read_page(&client, &url, &selector, &currency).await
+                read_page(&client, &url, &selector, &currency, allow_private).await
             };
             (id, product_id, read)
         });

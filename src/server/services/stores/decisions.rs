@@ -1,20 +1,15 @@
-//! The audit trail of pricing decisions, and what people (or the
-//! automation) do with them: approve (as proposed or edited), reject,
-//! apply, revert. A decision's inputs, rule and proposed price are written
-//! once; each thing that happens to it is appended to its events.
-//!
-//! Applying reads the store's live price first: if the merchant changed
-//! it since the decision was made, the decision fails with that reason and
-//! the merchant's price stays. Reverting does the same check against the
-//! price the decision applied.
+//! The audit trail of pricing decisions: each run's decisions written in
+//! batches, listed and exported. A decision's inputs, rule and proposed
+//! price are written once; each thing that happens to it afterwards is
+//! appended to its events, and `outcome` only names the latest (see
+//! `review` for the people's side: approve, edit, reject, revert).
 
 use super::runs::Decided;
-use super::{load, StoreRow};
 use crate::app::types::{
     DecisionFilter, DecisionOutcome, DecisionPage, DecisionSummary, Permission, SeenPrice, TenantId,
 };
 use crate::server::auth::TenantContext;
-use crate::server::db::{new_id, now, Where};
+use crate::server::db::{new_id, now, Tx, Where};
 use crate::server::domain::format_in_zone;
 use crate::server::domain::pricing::{amount, Inputs};
 use crate::server::error::{ServerError, ServerResult};
@@ -38,7 +33,7 @@ impl<'a> Actor<'a> {
         Actor::Member(ctx.user_id().map(|u| u.as_str()))
     }
 
-    fn id(&self) -> Option<&str> {
+    pub(super) fn id(&self) -> Option<&str> {
         match self {
             Actor::Member(id) => *id,
             Actor::Automation => None,
@@ -47,8 +42,8 @@ impl<'a> Actor<'a> {
 }
 
 /// Writes a batch of a run's decisions and their first events, in one
-/// transaction. A product's proposal still waiting from an earlier run is
-/// replaced by the new decision (its events say so).
+/// transaction. A product's proposal still waiting from an earlier run
+/// gives way to the new decision (its events say so).
 pub(super) async fn write(
     state: &AppState,
     tenant_id: &TenantId,
@@ -60,29 +55,25 @@ pub(super) async fn write(
     let mut tx = state.db.begin_write().await?;
     for chunk in decided.chunks(ROWS_PER_INSERT) {
         let ids: Vec<&str> = chunk.iter().map(|d| d.product_id.as_str()).collect();
-        supersede(&mut tx, tenant_id, run_id, &ids, at).await?;
-        let mut sql = String::from(
+        retire(&mut tx, tenant_id, Retire::OthersOf(run_id, &ids), at).await?;
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                format!(
+                    "({})",
+                    (1..=14)
+                        .map(|k| format!("${}", i * 14 + k))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect();
+        let sql = format!(
             "insert into price_decision (id, tenant_id, store_id, run_id, product_id, inputs, rule, floor_price, \
-             price_before, proposed_price, outcome, reason, created_at, updated_at) values ",
+             price_before, proposed_price, outcome, reason, created_at, updated_at) values {}",
+            rows.join(", ")
         );
-        let mut events = String::from(
-            "insert into price_decision_event (id, tenant_id, decision_id, action, price, note, actor, at) values ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 14;
-            let row: Vec<String> = (1..=14).map(|k| format!("${}", b + k)).collect();
-            sql.push_str(&format!("{}({})", if i == 0 { "" } else { ", " }, row.join(", ")));
-            let e = i * 7;
-            let ev: Vec<String> = (1..=7).map(|k| format!("${}", e + k)).collect();
-            events.push_str(&format!(
-                "{}({}, null, ${})",
-                if i == 0 { "" } else { ", " },
-                ev[..6].join(", "),
-                e + 7
-            ));
-        }
         let mut query = sqlx::query(&sql);
-        let mut event_query = sqlx::query(&events);
+        let mut firsts = Vec::with_capacity(chunk.len());
         for d in chunk {
             let (outcome, reason, proposed) = match d.decision.outcome {
                 Ok(price) => ("proposed", String::new(), Some(price)),
@@ -103,121 +94,110 @@ pub(super) async fn write(
                 .bind(reason.clone())
                 .bind(at)
                 .bind(at);
-            event_query = event_query
-                .bind(new_id())
-                .bind(tenant_id)
-                .bind(&d.id)
-                .bind(outcome)
-                .bind(proposed)
-                .bind(reason)
-                .bind(at);
+            firsts.push((d.id.clone(), outcome, proposed, reason));
         }
         query.execute(&mut *tx).await?;
-        event_query.execute(&mut *tx).await?;
+        events(&mut tx, tenant_id, &firsts, at).await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
-/// Proposals of these products from earlier runs give way to this run's.
-async fn supersede(
-    tx: &mut crate::server::db::Tx,
+/// Appends one event per (decision, action, price, note), by the automation.
+async fn events(
+    tx: &mut Tx,
     tenant_id: &TenantId,
-    run_id: &str,
-    product_ids: &[&str],
+    rows: &[(String, &str, Option<i64>, String)],
     at: i64,
 ) -> ServerResult<()> {
-    let list: Vec<String> = (0..product_ids.len()).map(|i| format!("${}", i + 4)).collect();
-    let sql = format!(
-        "select id from price_decision where tenant_id = $1 and run_id <> $2 and outcome = 'proposed' \
-         and updated_at <= $3 and product_id in ({})",
-        list.join(", ")
-    );
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                format!(
+                    "(${}, $1, ${}, ${}, ${}, ${}, null, $2)",
+                    i * 5 + 3,
+                    i * 5 + 4,
+                    i * 5 + 5,
+                    i * 5 + 6,
+                    i * 5 + 7
+                )
+            })
+            .collect();
+        let sql = format!(
+            "insert into price_decision_event (id, tenant_id, decision_id, action, price, note, actor, at) values {}",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(tenant_id).bind(at);
+        for (decision, action, price, note) in chunk {
+            query = query
+                .bind(new_id())
+                .bind(decision)
+                .bind(*action)
+                .bind(*price)
+                .bind(note);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Which waiting proposals to retire at once.
+pub(super) enum Retire<'a> {
+    /// Earlier runs' proposals of these products: a newer run decided again.
+    OthersOf(&'a str, &'a [&'a str]),
+    /// The rest of a run's proposals, with the reason (automatic mode's cap,
+    /// the pause switch).
+    RestOf(&'a str, &'a str),
+}
+
+/// Marks waiting proposals skipped in one statement (only those still
+/// waiting: one a member is applying meanwhile is left to them), and
+/// appends the event of each.
+pub(super) async fn retire(tx: &mut Tx, tenant_id: &TenantId, which: Retire<'_>, at: i64) -> ServerResult<usize> {
+    let (sql, run_id, why, action, products) = match which {
+        Retire::OthersOf(run_id, products) => {
+            let list: Vec<String> = (0..products.len()).map(|i| format!("${}", i + 5)).collect();
+            let sql = format!(
+                "update price_decision set outcome = 'skipped', reason = $3, updated_at = $4 where tenant_id = $1 \
+                 and run_id <> $2 and outcome = 'proposed' and product_id in ({}) returning id",
+                list.join(", ")
+            );
+            (
+                sql,
+                run_id,
+                "replaced by a newer run's decision",
+                "superseded",
+                products,
+            )
+        }
+        Retire::RestOf(run_id, why) => (
+            "update price_decision set outcome = 'skipped', reason = $3, updated_at = $4 where tenant_id = $1 \
+             and run_id = $2 and outcome = 'proposed' returning id"
+                .to_string(),
+            run_id,
+            why,
+            "skipped",
+            &[][..],
+        ),
+    };
+    if sql.contains("in ()") {
+        return Ok(0);
+    }
     let mut query = sqlx::query_as::<_, (String,)>(&sql)
         .bind(tenant_id)
         .bind(run_id)
+        .bind(why)
         .bind(at);
-    for id in product_ids {
+    for id in products {
         query = query.bind(*id);
     }
-    for (id,) in query.fetch_all(&mut **tx).await? {
-        settle(
-            &mut **tx,
-            tenant_id,
-            &id,
-            DecisionOutcome::Rejected,
-            "replaced by a newer run's proposal",
-            None,
-        )
-        .await?;
-        event(
-            &mut **tx,
-            tenant_id,
-            &id,
-            ("superseded", None, "a newer run decided again"),
-            Actor::Automation,
-        )
-        .await?;
-    }
-    Ok(())
-}
-
-/// Sets a decision's latest outcome (its inputs never change).
-async fn settle<'c>(
-    exec: impl sqlx::Executor<'c, Database = sqlx::Any>,
-    tenant_id: &TenantId,
-    id: &str,
-    outcome: DecisionOutcome,
-    reason: &str,
-    applied: Option<i64>,
-) -> ServerResult<()> {
-    sqlx::query(
-        "update price_decision set outcome = $3, reason = $4, applied_price = coalesce($5, applied_price), \
-         updated_at = $6 where id = $1 and tenant_id = $2",
-    )
-    .bind(id)
-    .bind(tenant_id)
-    .bind(outcome.as_str())
-    .bind(reason)
-    .bind(applied)
-    .bind(now())
-    .execute(exec)
-    .await?;
-    Ok(())
-}
-
-/// Appends one event to a decision's history.
-async fn event<'c>(
-    exec: impl sqlx::Executor<'c, Database = sqlx::Any>,
-    tenant_id: &TenantId,
-    id: &str,
-    (action, price, note): (&str, Option<i64>, &str),
-    actor: Actor<'_>,
-) -> ServerResult<()> {
-    sqlx::query(
-        "insert into price_decision_event (id, tenant_id, decision_id, action, price, note, actor, at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(new_id())
-    .bind(tenant_id)
-    .bind(id)
-    .bind(action)
-    .bind(price)
-    .bind(note)
-    .bind(actor.id())
-    .bind(now())
-    .execute(exec)
-    .await?;
-    Ok(())
-}
-
-/// A proposal left as it is, with the reason (automatic mode's cap, a pause).
-pub(super) async fn skip(state: &AppState, tenant_id: &TenantId, id: &str, why: &str) -> ServerResult<()> {
-    let mut tx = state.db.begin_write().await?;
-    settle(&mut *tx, tenant_id, id, DecisionOutcome::Skipped, why, None).await?;
-    event(&mut *tx, tenant_id, id, ("skipped", None, why), Actor::Automation).await?;
-    tx.commit().await?;
-    Ok(())
+    let retired: Vec<(String,)> = query.fetch_all(&mut **tx).await?;
+    let rows: Vec<(String, &str, Option<i64>, String)> = retired
+        .into_iter()
+        .map(|(id,)| (id, action, None, why.to_string()))
+        .collect();
+    events(tx, tenant_id, &rows, at).await?;
+    Ok(rows.len())
 }
 
 #[derive(sqlx::FromRow)]
@@ -363,10 +343,14 @@ pub async fn csv(ctx: &TenantContext, state: &AppState, filter: &DecisionFilter)
     Ok(out)
 }
 
-/// A CSV field, quoted when it must be; a leading =, +, - or @ is
-/// defused so a spreadsheet does not run it as a formula.
+/// A CSV field, quoted when it must be; a value a spreadsheet would run
+/// as a formula (=, +, -, @, or a tab or return first, after any spaces)
+/// is defused with a leading apostrophe. A plain negative number stays.
 fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '@']) || (value.starts_with('-') && value.parse::<f64>().is_err()) {
+    let first = value.trim_start_matches(' ').chars().next();
+    let formula = matches!(first, Some('=' | '+' | '@' | '\t' | '\r'))
+        || (first == Some('-') && value.trim().parse::<f64>().is_err());
+    let value = if formula {
         format!("'{value}")
     } else {
         value.to_string()
@@ -376,257 +360,6 @@ fn csv_field(value: &str) -> String {
     } else {
         value
     }
-}
-
-#[derive(sqlx::FromRow)]
-struct Pending {
-    store_id: String,
-    product_id: String,
-    outcome: String,
-    floor_price: i64,
-    price_before: i64,
-    proposed_price: Option<i64>,
-    applied_price: Option<i64>,
-}
-
-async fn pending(state: &AppState, tenant_id: &TenantId, id: &str) -> ServerResult<Pending> {
-    sqlx::query_as(
-        "select store_id, product_id, outcome, floor_price, price_before, proposed_price, applied_price \
-         from price_decision where id = $1 and tenant_id = $2",
-    )
-    .bind(id)
-    .bind(tenant_id)
-    .fetch_optional(&state.db.pool)
-    .await?
-    .ok_or(ServerError::NotFound)
-}
-
-/// Approves proposals and applies them; `price` edits a single proposal
-/// first (never below the floor the decision recorded). Returns, per
-/// decision, whether it was applied or why not.
-pub async fn approve(
-    ctx: &TenantContext,
-    state: &AppState,
-    ids: &[String],
-    price: Option<&str>,
-) -> ServerResult<Vec<(String, Result<i64, String>)>> {
-    ctx.require(Permission::ReviewContent)?;
-    if ids.is_empty() || ids.len() > 500 {
-        return Err(ServerError::Validation("Choose 1 to 500 proposals.".into()));
-    }
-    let edited = match price.map(super::parse_money).transpose()?.flatten() {
-        Some(p) if ids.len() > 1 => {
-            return Err(ServerError::Validation(format!(
-                "Edit one proposal at a time, not {} ({}).",
-                ids.len(),
-                amount(p)
-            )))
-        }
-        other => other,
-    };
-    let mut results = Vec::with_capacity(ids.len());
-    for id in ids {
-        let decision = pending(state, ctx.tenant_id(), id).await?;
-        if decision.outcome != "proposed" {
-            results.push((
-                id.clone(),
-                Err(format!("this decision is {}, not waiting for review", decision.outcome)),
-            ));
-            continue;
-        }
-        if let Some(p) = edited {
-            if p < decision.floor_price {
-                return Err(ServerError::Validation(format!(
-                    "{} is below this product's floor of {}.",
-                    amount(p),
-                    amount(decision.floor_price)
-                )));
-            }
-        }
-        let store = load(&state.db.pool, ctx.tenant_id(), &decision.store_id).await?;
-        let actor = Actor::of(ctx);
-        event(
-            &state.db.pool,
-            ctx.tenant_id(),
-            id,
-            (
-                if edited.is_some() { "edited" } else { "approved" },
-                edited.or(decision.proposed_price),
-                "",
-            ),
-            actor,
-        )
-        .await?;
-        results.push((
-            id.clone(),
-            apply(state, ctx.tenant_id(), &store, id, edited, actor).await?,
-        ));
-    }
-    Ok(results)
-}
-
-/// Rejects proposals: the prices stay as they are.
-pub async fn reject(ctx: &TenantContext, state: &AppState, ids: &[String]) -> ServerResult<i64> {
-    ctx.require(Permission::ReviewContent)?;
-    let mut rejected = 0;
-    for id in ids {
-        let decision = pending(state, ctx.tenant_id(), id).await?;
-        if decision.outcome != "proposed" {
-            continue;
-        }
-        let mut tx = state.db.begin_write().await?;
-        settle(
-            &mut *tx,
-            ctx.tenant_id(),
-            id,
-            DecisionOutcome::Rejected,
-            "rejected by a member",
-            None,
-        )
-        .await?;
-        event(&mut *tx, ctx.tenant_id(), id, ("rejected", None, ""), Actor::of(ctx)).await?;
-        tx.commit().await?;
-        rejected += 1;
-    }
-    Ok(rejected)
-}
-
-/// Applies a proposal (at `price` when edited): the live price must still
-/// be the one the decision started from. Ok(new price) or Err(why not);
-/// a failure is recorded on the decision either way.
-pub(super) async fn apply(
-    state: &AppState,
-    tenant_id: &TenantId,
-    store: &StoreRow,
-    id: &str,
-    price: Option<i64>,
-    actor: Actor<'_>,
-) -> ServerResult<Result<i64, String>> {
-    let decision = pending(state, tenant_id, id).await?;
-    let Some(target) = price.or(decision.proposed_price) else {
-        return Ok(Err("nothing was proposed".into()));
-    };
-    let changed = change_price(
-        state,
-        tenant_id,
-        store,
-        &decision.product_id,
-        decision.price_before,
-        target,
-    )
-    .await?;
-    let mut tx = state.db.begin_write().await?;
-    match &changed {
-        Ok(()) => {
-            settle(&mut *tx, tenant_id, id, DecisionOutcome::Applied, "", Some(target)).await?;
-            event(&mut *tx, tenant_id, id, ("applied", Some(target), ""), actor).await?;
-        }
-        Err(why) => {
-            settle(&mut *tx, tenant_id, id, DecisionOutcome::Failed, why, None).await?;
-            event(&mut *tx, tenant_id, id, ("failed", Some(target), why), actor).await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(changed.map(|()| target))
-}
-
-/// Puts an applied decision's old price back, if the live price is still
-/// the one it applied.
-pub async fn revert(ctx: &TenantContext, state: &AppState, id: &str) -> ServerResult<i64> {
-    ctx.require(Permission::ReviewContent)?;
-    let decision = pending(state, ctx.tenant_id(), id).await?;
-    let (DecisionOutcome::Applied, Some(applied)) = (
-        DecisionOutcome::parse(&decision.outcome).unwrap_or(DecisionOutcome::Skipped),
-        decision.applied_price,
-    ) else {
-        return Err(ServerError::Conflict(
-            "Only an applied decision can be reverted.".into(),
-        ));
-    };
-    let store = load(&state.db.pool, ctx.tenant_id(), &decision.store_id).await?;
-    let actor = Actor::of(ctx);
-    match change_price(
-        state,
-        ctx.tenant_id(),
-        &store,
-        &decision.product_id,
-        applied,
-        decision.price_before,
-    )
-    .await?
-    {
-        Ok(()) => {
-            let mut tx = state.db.begin_write().await?;
-            settle(
-                &mut *tx,
-                ctx.tenant_id(),
-                id,
-                DecisionOutcome::Reverted,
-                "reverted by a member",
-                None,
-            )
-            .await?;
-            event(
-                &mut *tx,
-                ctx.tenant_id(),
-                id,
-                ("reverted", Some(decision.price_before), ""),
-                actor,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(decision.price_before)
-        }
-        Err(why) => Err(ServerError::Conflict(format!("Not reverted: {why}."))),
-    }
-}
-
-/// Changes a product's price in its store from `from` to `to`, after
-/// reading the live price: a price someone else changed is left alone.
-async fn change_price(
-    state: &AppState,
-    tenant_id: &TenantId,
-    store: &StoreRow,
-    product_id: &str,
-    from: i64,
-    to: i64,
-) -> ServerResult<Result<(), String>> {
-    if store.status != "connected" {
-        return Ok(Err(format!("the store is {}", store.status)));
-    }
-    if !store.is_demo() {
-        return Ok(Err("changing prices in Salla is not available yet".into()));
-    }
-    // The demo store is its own catalogue: the live price is the row's,
-    // checked and changed in one statement.
-    let at = now();
-    let done = sqlx::query(
-        "update store_product set price = $4, updated_at = $5 where id = $1 and tenant_id = $2 and price = $3",
-    )
-    .bind(product_id)
-    .bind(tenant_id)
-    .bind(from)
-    .bind(to)
-    .bind(at)
-    .execute(&state.db.pool)
-    .await?;
-    if done.rows_affected() == 0 {
-        let live: Option<(i64,)> = sqlx::query_as("select price from store_product where id = $1 and tenant_id = $2")
-            .bind(product_id)
-            .bind(tenant_id)
-            .fetch_optional(&state.db.pool)
-            .await?;
-        return Ok(Err(match live {
-            Some((live,)) => format!(
-                "the price changed in the store meanwhile (was {}, now {}); it was left as it is",
-                amount(from),
-                amount(live)
-            ),
-            None => "the product is gone from the store".into(),
-        }));
-    }
-    super::catalogue::record_price(&state.db.pool, tenant_id, product_id, to, at).await?;
-    Ok(Ok(()))
 }
 
 #[cfg(test)]
@@ -639,6 +372,9 @@ mod tests {
         assert_eq!(csv_field("a, b"), "\"a, b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_field("  =1+1"), "'  =1+1");
+        assert_eq!(csv_field("\tcmd"), "'\tcmd");
         assert_eq!(csv_field("-12.50"), "-12.50");
+        assert_eq!(csv_field("-cmd"), "'-cmd");
     }
 }

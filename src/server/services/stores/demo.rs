@@ -107,6 +107,7 @@ pub async fn connect(ctx: &TenantContext, state: &AppState) -> ServerResult<Stri
             .await?;
     }
     super::runs::attach(ctx, &mut tx, &id).await?;
+    super::competitors::attach(ctx, &mut tx, &id).await?;
     tx.commit().await?;
     // The competitors' first prices are read at once, so a first run has
     // something to work from.

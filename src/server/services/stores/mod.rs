@@ -20,7 +20,9 @@ pub mod catalogue;
 pub mod competitors;
 pub mod decisions;
 pub mod demo;
+mod live;
 pub mod page_price;
+pub mod review;
 pub mod runs;
 
 /// A store row as the pages and the services read it.

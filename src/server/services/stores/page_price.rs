@@ -44,7 +44,8 @@ pub fn read(html: &str, selector: Option<&str>, currency: &str) -> Result<PagePr
                 .and_then(|css| by_selector(&doc, css))
                 .map(|p| (p, "selector"))
         });
-    let ((price, got), source) = found.ok_or(PageError::NotFound)?;
+    // A price of nothing is a placeholder ("call us"), not an offer.
+    let ((price, got), source) = found.filter(|((price, _), _)| *price > 0).ok_or(PageError::NotFound)?;
     let got = got
         .map(|c| c.trim().to_uppercase())
         .unwrap_or_else(|| currency.to_uppercase());

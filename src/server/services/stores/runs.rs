@@ -9,7 +9,8 @@
 //! "Run now" queues one; an hourly schedule per store queues one when the
 //! store's cadence has come round (semi-automatic and automatic modes).
 
-use super::decisions::{self, Actor};
+use super::decisions::{self, Actor, Retire};
+use super::review;
 use super::{load, StoreRow};
 use crate::app::types::{Permission, PricingMode, RunSummary, Step, TenantId};
 use crate::server::auth::TenantContext;
@@ -59,10 +60,11 @@ struct RunRow {
     margin_bp: Option<i64>,
     started_at: i64,
     finished_at: Option<i64>,
+    error: String,
 }
 
 const RUN_COLUMNS: &str = "r.id, r.store_id, s.name as store, r.trigger, r.mode, r.state, r.analysed, r.proposed, \
-     r.applied, r.skipped, r.failed, r.competitors, r.margin_bp, r.started_at, r.finished_at";
+     r.applied, r.skipped, r.failed, r.competitors, r.margin_bp, r.started_at, r.finished_at, r.error";
 
 impl RunRow {
     fn into_summary(self) -> RunSummary {
@@ -82,12 +84,13 @@ impl RunRow {
             failed: self.failed,
             competitors: self.competitors,
             margin_bp: self.margin_bp,
+            error: self.error,
         }
     }
 }
 
-/// "Run now": queues a run of the store unless one is waiting or running.
-/// Returns the run's id.
+/// "Run now": queues a run of the store, or finds the one already waiting
+/// or running (one at a time per store). Returns the run's id.
 pub async fn run_now(ctx: &TenantContext, state: &AppState, store_id: &str) -> ServerResult<String> {
     ctx.require(Permission::ReviewContent)?;
     let store = load(&state.db.pool, ctx.tenant_id(), store_id).await?;
@@ -102,64 +105,71 @@ pub async fn run_now(ctx: &TenantContext, state: &AppState, store_id: &str) -> S
             }
         )));
     }
+    let by = ctx.user_id().map(|u| u.as_str());
+    let queued = queue(state, ctx.tenant_id(), &store, ("manual", None), by).await?;
+    state.wake.notify_one();
+    match queued {
+        Some(id) => Ok(id),
+        None => open_run(state, ctx.tenant_id(), store_id)
+            .await?
+            .ok_or_else(|| ServerError::Conflict("A run of this store just ended; press Run now again.".into())),
+    }
+}
+
+/// The store's run waiting or under way, if any.
+async fn open_run(state: &AppState, tenant_id: &TenantId, store_id: &str) -> ServerResult<Option<String>> {
     let open: Option<(String,)> = sqlx::query_as(
         "select id from price_run where tenant_id = $1 and store_id = $2 and state in ('queued', 'running')",
     )
-    .bind(ctx.tenant_id())
+    .bind(tenant_id)
     .bind(store_id)
     .fetch_optional(&state.db.pool)
     .await?;
-    if let Some((id,)) = open {
-        return Ok(id);
-    }
-    let queued = queue(
-        state,
-        ctx.tenant_id(),
-        &store,
-        ("manual", now_ms()),
-        ctx.user_id().map(|u| u.as_str()),
-    )
-    .await?;
-    state.wake.notify_one();
-    queued.ok_or_else(|| ServerError::Conflict("A run of this store was just queued; try again in a moment.".into()))
+    Ok(open.map(|(id,)| id))
 }
 
-/// Writes a queued run and its job, unique per store and slot (in ms), so
-/// a slot handed over twice queues one run. None when it was queued before.
+/// Writes a queued run and its job (whose subject is the run). None when
+/// the store has a run open already: the unique index on open runs says
+/// so, whoever asked at the same moment.
 async fn queue(
     state: &AppState,
     tenant_id: &TenantId,
     store: &StoreRow,
-    (trigger, slot): (&str, i64),
+    (trigger, slot): (&str, Option<i64>),
     by: Option<&str>,
 ) -> ServerResult<Option<String>> {
     let id = new_id();
     let at = now_ms();
     let mut tx = state.db.begin_write().await?;
-    sqlx::query(
-        "insert into price_run (id, tenant_id, store_id, trigger, mode, state, started_at, started_by) \
-         values ($1, $2, $3, $4, $5, 'queued', $6, $7)",
+    let inserted = sqlx::query(
+        "insert into price_run (id, tenant_id, store_id, trigger, mode, state, slot, started_at, started_by) \
+         values ($1, $2, $3, $4, $5, 'queued', $6, $7, $8)",
     )
     .bind(&id)
     .bind(tenant_id)
     .bind(&store.id)
     .bind(trigger)
     .bind(store.mode().as_str())
+    .bind(slot)
     .bind(at)
     .bind(by)
     .execute(&mut *tx)
-    .await?;
+    .await;
+    match inserted {
+        Err(e) if crate::server::db::is_unique_violation(&e) => return Ok(None),
+        other => {
+            other?;
+        }
+    }
     let job = NewJob {
         tenant_id,
         kind: KIND,
-        subject_id: &store.id,
-        slot,
+        subject_id: &id,
+        slot: 0,
         run_at_ms: at,
         max_attempts: state.config.worker.max_attempts,
     };
-    if enqueue(&mut *tx, &job, Start::Queued).await?.is_none() {
-        return Ok(None);
-    }
+    enqueue(&mut *tx, &job, Start::Queued).await?;
     tx.commit().await?;
     Ok(Some(id))
 }
@@ -217,62 +227,71 @@ pub(super) struct Decided {
     pub decision: pricing::Decision,
 }
 
-/// Runs the store's oldest queued run: decides every product and writes
-/// the decisions, then applies them in automatic mode.
-pub async fn execute(state: &AppState, tenant_id: &TenantId, store_id: &str) -> ServerResult<Option<String>> {
-    let store = load(&state.db.pool, tenant_id, store_id).await?;
-    let next: Option<(String, String)> = sqlx::query_as(
-        "select id, mode from price_run where tenant_id = $1 and store_id = $2 and state in ('queued', 'running') \
-         order by started_at, id limit 1",
-    )
-    .bind(tenant_id)
-    .bind(store_id)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let Some((run_id, mode)) = next else { return Ok(None) };
-    let started = now_ms();
+/// Runs one run: decides every product of its store not yet decided in
+/// it (a retry keeps what an interrupted attempt wrote), writes the
+/// decisions in batches, then applies them in automatic mode. The store
+/// is read as it is now: its mode, pause switch and connection.
+pub async fn execute(state: &AppState, tenant_id: &TenantId, run_id: &str) -> ServerResult<()> {
+    let run: Option<(String, String)> =
+        sqlx::query_as("select store_id, state from price_run where id = $1 and tenant_id = $2")
+            .bind(run_id)
+            .bind(tenant_id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    let Some((store_id, run_state)) = run else {
+        return Err(ServerError::NotFound);
+    };
+    if !matches!(run_state.as_str(), "queued" | "running") {
+        return Ok(());
+    }
+    let store = load(&state.db.pool, tenant_id, &store_id).await?;
+    if store.status != "connected" {
+        return close(state, tenant_id, run_id, &format!("the store is {}", store.status)).await;
+    }
     sqlx::query(
-        "update price_run set state = 'running', started_at = $3, analysed = 0 where id = $1 and tenant_id = $2",
+        "update price_run set state = 'running', mode = $3, \
+         started_at = case when state = 'queued' then $4 else started_at end where id = $1 and tenant_id = $2",
     )
-    .bind(&run_id)
+    .bind(run_id)
     .bind(tenant_id)
-    .bind(started)
+    .bind(store.mode().as_str())
+    .bind(now_ms())
     .execute(&state.db.pool)
     .await?;
-    // A retried run starts over: what an interrupted attempt wrote goes.
-    sqlx::query("delete from price_decision where tenant_id = $1 and run_id = $2")
+    let decided = decide_all(state, tenant_id, &store, run_id).await?;
+    for chunk in decided.chunks(BATCH) {
+        decisions::write(state, tenant_id, &store.id, run_id, chunk).await?;
+        sqlx::query(
+            "update price_run set analysed = (select count(*) from price_decision d where d.tenant_id = $2 \
+             and d.run_id = $1) where id = $1 and tenant_id = $2",
+        )
+        .bind(run_id)
         .bind(tenant_id)
-        .bind(&run_id)
         .execute(&state.db.pool)
         .await?;
-    let decided = decide_all(state, tenant_id, &store).await?;
-    let competitors = decided.iter().map(|d| d.inputs.competitors.len() as i64).sum::<i64>();
-    for chunk in decided.chunks(BATCH) {
-        decisions::write(state, tenant_id, &store.id, &run_id, chunk).await?;
-        sqlx::query("update price_run set analysed = analysed + $3 where id = $1 and tenant_id = $2")
-            .bind(&run_id)
-            .bind(tenant_id)
-            .bind(chunk.len() as i64)
-            .execute(&state.db.pool)
-            .await?;
     }
-    let automatic = mode == PricingMode::Auto.as_str() && store.paused == 0;
-    if automatic {
-        apply_capped(state, tenant_id, &store, &run_id).await?;
+    if store.mode() == PricingMode::Auto {
+        apply_capped(state, tenant_id, &store, run_id).await?;
     }
-    finish(state, tenant_id, &run_id, competitors).await?;
-    Ok(Some(run_id))
+    finish(state, tenant_id, &store.id, run_id).await
 }
 
 /// Every product of the store decided, from one read of the catalogue
 /// and one of the competitors' latest prices.
-async fn decide_all(state: &AppState, tenant_id: &TenantId, store: &StoreRow) -> ServerResult<Vec<Decided>> {
+async fn decide_all(
+    state: &AppState,
+    tenant_id: &TenantId,
+    store: &StoreRow,
+    run_id: &str,
+) -> ServerResult<Vec<Decided>> {
     let products: Vec<ProductRow> = sqlx::query_as(
-        "select id, price, cost, floor_price, ceiling_price, stock, rules from store_product \
-         where tenant_id = $1 and store_id = $2 and removed = 0 order by id",
+        "select p.id, p.price, p.cost, p.floor_price, p.ceiling_price, p.stock, p.rules from store_product p \
+         where p.tenant_id = $1 and p.store_id = $2 and p.removed = 0 and not exists (select 1 from price_decision d \
+         where d.tenant_id = p.tenant_id and d.run_id = $3 and d.product_id = p.id) order by p.id",
     )
     .bind(tenant_id)
     .bind(&store.id)
+    .bind(run_id)
     .fetch_all(&state.db.pool)
     .await?;
     let seen: Vec<(String, i64, i64)> = sqlx::query_as(
@@ -319,47 +338,56 @@ async fn decide_all(state: &AppState, tenant_id: &TenantId, store: &StoreRow) ->
         .collect())
 }
 
-/// Automatic mode: applies the run's proposals, the largest moves last,
-/// up to the store's cap; the rest are skipped with the reason.
+/// Automatic mode: applies the run's proposals, the smallest moves first,
+/// up to the store's cap (what an interrupted attempt applied counts);
+/// the rest are skipped with the reason in one statement. The pause
+/// switch is read every few changes, so it stops a run under way.
 async fn apply_capped(state: &AppState, tenant_id: &TenantId, store: &StoreRow, run_id: &str) -> ServerResult<()> {
-    let proposals: Vec<(String,)> = sqlx::query_as(
-        "select id from price_decision where tenant_id = $1 and run_id = $2 and outcome = 'proposed' \
-         order by abs(proposed_price - price_before), id",
+    let (applied,): (i64,) = sqlx::query_as(
+        "select count(*) from price_decision where tenant_id = $1 and run_id = $2 and outcome = 'applied'",
     )
     .bind(tenant_id)
     .bind(run_id)
+    .fetch_one(&state.db.pool)
+    .await?;
+    let proposals: Vec<(String,)> = sqlx::query_as(
+        "select id from price_decision where tenant_id = $1 and run_id = $2 and outcome = 'proposed' \
+         order by abs(proposed_price - price_before), id limit $3",
+    )
+    .bind(tenant_id)
+    .bind(run_id)
+    .bind((store.max_changes_per_run - applied).max(0))
     .fetch_all(&state.db.pool)
     .await?;
-    let mut changed = 0;
-    for (id,) in proposals {
-        // The pause switch is read before every change, so it stops a run
-        // that is under way.
-        let paused: (i16,) = sqlx::query_as("select paused from store where id = $1 and tenant_id = $2")
-            .bind(&store.id)
-            .bind(tenant_id)
-            .fetch_one(&state.db.pool)
-            .await?;
-        if paused.0 == 1 || changed >= store.max_changes_per_run {
-            let why = if paused.0 == 1 {
-                "automation was paused".to_string()
-            } else {
-                format!("over this run's cap of {} changes", store.max_changes_per_run)
-            };
-            decisions::skip(state, tenant_id, &id, &why).await?;
-            continue;
+    let mut paused = store.paused == 1;
+    for (i, (id,)) in proposals.iter().enumerate() {
+        if i > 0 && i % 10 == 0 {
+            let (flag,): (i16,) = sqlx::query_as("select paused from store where id = $1 and tenant_id = $2")
+                .bind(&store.id)
+                .bind(tenant_id)
+                .fetch_one(&state.db.pool)
+                .await?;
+            paused = flag == 1;
         }
-        if decisions::apply(state, tenant_id, store, &id, None, Actor::Automation)
-            .await?
-            .is_ok()
-        {
-            changed += 1;
+        if paused {
+            break;
         }
+        review::apply(state, tenant_id, store, id, None, Actor::Automation, "").await?;
     }
+    let why = if paused {
+        "automation is paused".to_string()
+    } else {
+        format!("over this run's cap of {} changes", store.max_changes_per_run)
+    };
+    let mut tx = state.db.begin_write().await?;
+    decisions::retire(&mut tx, tenant_id, Retire::RestOf(run_id, &why), now()).await?;
+    tx.commit().await?;
     Ok(())
 }
 
-/// Counts the run's outcomes and closes it.
-async fn finish(state: &AppState, tenant_id: &TenantId, run_id: &str, competitors: i64) -> ServerResult<()> {
+/// Counts the run's outcomes and closes it; `competitors` counts the
+/// store's competitor offers with a price.
+async fn finish(state: &AppState, tenant_id: &TenantId, store_id: &str, run_id: &str) -> ServerResult<()> {
     let counts: Vec<(String, i64)> = sqlx::query_as(
         "select outcome, count(*) from price_decision where tenant_id = $1 and run_id = $2 group by outcome",
     )
@@ -368,8 +396,9 @@ async fn finish(state: &AppState, tenant_id: &TenantId, run_id: &str, competitor
     .fetch_all(&state.db.pool)
     .await?;
     let count = |o: &str| counts.iter().find(|c| c.0 == o).map_or(0, |c| c.1);
-    let margin: (Option<i64>,) = sqlx::query_as(
-        "select cast(avg((coalesce(d.applied_price, d.proposed_price) - p.cost) * 10000 / p.cost) as bigint) \
+    // Rounded the same way on both engines (SQLite's avg is a float).
+    let (margin,): (Option<i64>,) = sqlx::query_as(
+        "select cast(round(avg((coalesce(d.applied_price, d.proposed_price) - p.cost) * 10000.0 / p.cost)) as bigint) \
          from price_decision d join store_product p on p.id = d.product_id and p.tenant_id = d.tenant_id \
          where d.tenant_id = $1 and d.run_id = $2 and d.proposed_price is not null and p.cost > 0",
     )
@@ -377,6 +406,12 @@ async fn finish(state: &AppState, tenant_id: &TenantId, run_id: &str, competitor
     .bind(run_id)
     .fetch_one(&state.db.pool)
     .await?;
+    let (competitors,): (i64,) =
+        sqlx::query_as("select count(*) from competitor where tenant_id = $1 and store_id = $2 and price is not null")
+            .bind(tenant_id)
+            .bind(store_id)
+            .fetch_one(&state.db.pool)
+            .await?;
     sqlx::query(
         "update price_run set state = 'done', proposed = $3, applied = $4, skipped = $5, failed = $6, \
          competitors = $7, margin_bp = $8, finished_at = $9 where id = $1 and tenant_id = $2",
@@ -388,7 +423,22 @@ async fn finish(state: &AppState, tenant_id: &TenantId, run_id: &str, competitor
     .bind(count("skipped"))
     .bind(count("failed"))
     .bind(competitors)
-    .bind(margin.0)
+    .bind(margin)
+    .bind(now_ms())
+    .execute(&state.db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Closes a run that cannot go on, with the reason.
+async fn close(state: &AppState, tenant_id: &TenantId, run_id: &str, why: &str) -> ServerResult<()> {
+    sqlx::query(
+        "update price_run set state = 'failed', error = $3, finished_at = $4 where id = $1 and tenant_id = $2 \
+         and state in ('queued', 'running')",
+    )
+    .bind(run_id)
+    .bind(tenant_id)
+    .bind(why)
     .bind(now_ms())
     .execute(&state.db.pool)
     .await?;
@@ -405,7 +455,8 @@ impl JobKind for PricingJob {
     }
 
     /// An hourly slot queues a run when the store is connected, automatic
-    /// or semi-automatic, not paused, and its cadence has come round.
+    /// or semi-automatic, not paused, has no run open, and its cadence has
+    /// come round since the slot the last scheduled run served.
     async fn on_slot(&self, ctx: &TenantContext, state: &AppState, store_id: &str, slot: i64) -> ServerResult<bool> {
         let store = match load(&state.db.pool, ctx.tenant_id(), store_id).await {
             Ok(store) => store,
@@ -416,18 +467,16 @@ impl JobKind for PricingJob {
             return Ok(false);
         }
         let (last,): (Option<i64>,) = sqlx::query_as(
-            "select max(started_at) from price_run where tenant_id = $1 and store_id = $2 and trigger = 'schedule'",
+            "select max(slot) from price_run where tenant_id = $1 and store_id = $2 and trigger = 'schedule'",
         )
         .bind(ctx.tenant_id())
         .bind(store_id)
         .fetch_one(&state.db.pool)
         .await?;
-        // A few minutes' slack, so an hourly slot is not missed by seconds.
-        let due_after = last.map_or(0, |ms| ms / 1000 + store.rules().cadence_hours * 3_600 - 300);
-        if slot < due_after {
+        if last.is_some_and(|last| slot < last + store.rules().cadence_hours * 3_600) {
             return Ok(false);
         }
-        Ok(queue(state, ctx.tenant_id(), &store, ("schedule", slot * 1000), None)
+        Ok(queue(state, ctx.tenant_id(), &store, ("schedule", Some(slot)), None)
             .await?
             .is_some())
     }
@@ -440,24 +489,17 @@ impl JobKind for PricingJob {
         _lease: &Lease,
     ) -> Result<Done, Failure> {
         match execute(state, ctx.tenant_id(), &job.subject_id).await {
-            Ok(_) => Ok(Done::Complete(Step::Done)),
-            Err(ServerError::NotFound) => Err(Failure::Stop("The store was removed.".into())),
+            Ok(()) => Ok(Done::Complete(Step::Done)),
+            Err(ServerError::NotFound) => Err(Failure::Stop("The store or the run was removed.".into())),
             Err(e) => Err(e.into()),
         }
     }
 
+    /// The run's job gave up: the run is closed with the reason, so the
+    /// store can run again.
     async fn on_dead(&self, state: &AppState, job: &ClaimedJob, reason: &str) {
-        let closed = sqlx::query(
-            "update price_run set state = 'failed', finished_at = $3 where tenant_id = $1 and store_id = $2 \
-             and state in ('queued', 'running')",
-        )
-        .bind(&job.tenant_id)
-        .bind(&job.subject_id)
-        .bind(now_ms())
-        .execute(&state.db.pool)
-        .await;
-        if let Err(e) = closed {
-            tracing::warn!(error = %e, store_id = %job.subject_id, "could not close a failed pricing run");
+        if let Err(e) = close(state, &job.tenant_id, &job.subject_id, reason).await {
+            tracing::warn!(error = %e, run_id = %job.subject_id, "could not close a failed pricing run");
         }
         crate::server::queue::job_dead(state, KIND, job, reason).await;
     }
