@@ -5,6 +5,9 @@
 //! Jobs are spread over many workspaces, as real schedules are, so the
 //! per-workspace cap (WORKSPACE_CONCURRENCY, default 2) is in force.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use autopilot::app::types::Step;
 use autopilot::server::auth::TenantContext;
 use autopilot::server::config::Config;
@@ -39,12 +42,11 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let sqlite = format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", new_id())).display());
     report("SQLite", 5_000.0, run(&sqlite).await);
-    let admin =
-        std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    match fresh_postgres(&admin).await {
+    let admin = common::postgres_admin();
+    match common::fresh_postgres(&admin).await {
         Some((url, name)) => {
             report("PostgreSQL", 4_000.0, run(&url).await);
-            drop_postgres(&admin, &name).await;
+            common::drop_postgres(&admin, &name).await;
         }
         None => println!("PostgreSQL: not reachable at {admin}, skipped"),
     }
@@ -53,26 +55,6 @@ async fn main() {
 fn report(engine: &str, target: f64, per_second: f64) {
     let verdict = if per_second >= target { "meets" } else { "BELOW" };
     println!("{engine}: {per_second:.0} no-op jobs/s with {WORKERS} workers ({verdict} the target of {target:.0}/s)");
-}
-
-/// A new database's URL and name.
-async fn fresh_postgres(admin: &str) -> Option<(String, String)> {
-    use sqlx::{Connection, Executor};
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(admin).await.ok()?;
-    let name = format!("ap_bench_{}", new_id().replace('-', ""));
-    conn.execute(format!("create database {name}").as_str()).await.ok()?;
-    let (server, _) = admin.rsplit_once('/')?;
-    Some((format!("{server}/{name}"), name))
-}
-
-async fn drop_postgres(admin: &str, name: &str) {
-    use sqlx::{Connection, Executor};
-    if let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await {
-        let _ = conn
-            .execute(format!("drop database if exists {name} with (force)").as_str())
-            .await;
-    }
 }
 
 fn config(database_url: &str) -> Config {

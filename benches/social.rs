@@ -6,6 +6,9 @@
 //! whether all started within 60 s, then how long until all were published.
 //! Run with `scripts/bench.sh`; not part of the test suite.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use autopilot::app::types::TenantId;
 use autopilot::server::auth::TenantContext;
 use autopilot::server::config::Config;
@@ -62,34 +65,13 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let sqlite = format!("sqlite://{}?mode=rwc", dir.join(format!("{}.db", new_id())).display());
     run("SQLite", &sqlite, &meta, graph).await;
-    let admin =
-        std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    match fresh_postgres(&admin).await {
+    let admin = common::postgres_admin();
+    match common::fresh_postgres(&admin).await {
         Some((url, name)) => {
             run("PostgreSQL", &url, &meta, graph).await;
-            drop_postgres(&admin, &name).await;
+            common::drop_postgres(&admin, &name).await;
         }
         None => println!("PostgreSQL: not reachable at {admin}, skipped"),
-    }
-}
-
-/// A new database's URL and name.
-async fn fresh_postgres(admin: &str) -> Option<(String, String)> {
-    use sqlx::{Connection, Executor};
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(admin).await.ok()?;
-    let name = format!("ap_bench_{}", new_id().replace('-', ""));
-    conn.execute(format!("create database {name}").as_str()).await.ok()?;
-    let (server, _) = admin.rsplit_once('/')?;
-    Some((format!("{server}/{name}"), name))
-}
-
-async fn drop_postgres(admin: &str, name: &str) {
-    use sqlx::{Connection, Executor};
-    if let Ok(mut conn) = sqlx::AnyConnection::connect(admin).await {
-        let _ = conn
-            .execute(format!("drop database if exists {name} with (force)").as_str())
-            .await;
     }
 }
 

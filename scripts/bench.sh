@@ -17,3 +17,6 @@ cargo bench --features ssr --bench analytics
 # worker process, against the Meta stand-in: start delays p50/p99 (all must
 # start within 60 s).
 cargo bench --features ssr --bench social
+# One pricing run of a store with 20,000 products and 3 competitors each
+# (prices already read): must finish in under 10 s on each engine.
+cargo bench --features ssr --bench stores

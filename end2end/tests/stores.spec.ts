@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, type Locator, type Page, test } from "@playwright/test";
 
 const password = "correct horse battery";
 
@@ -41,10 +41,12 @@ test("a merchant connects the demo store, sets a margin rule, runs, approves two
   // Read the (invented) competitor prices, then run; the page shows the
   // progress of each until it is done.
   await page.goto("/app/stores");
-  await page.getByRole("button", { name: "Read competitor prices" }).click();
-  await expect(page.getByTestId("reading-prices")).toHaveCount(0, { timeout: 30_000 });
-  await page.getByTestId("run-pricing").click();
-  await expect(page.getByTestId("last-run")).toHaveAttribute("data-state", "done", { timeout: 30_000 });
+  await submit(page, "/api/stores/competitors/read", page.getByRole("button", { name: "Read competitor prices" }));
+  await storesPageUntil(page, (html) => !html.includes('data-testid="reading-prices"'));
+  await page.goto("/app/stores");
+  await submit(page, "/api/stores/run", page.getByTestId("run-pricing"));
+  await storesPageUntil(page, (html) => /data-testid="last-run" data-state="done"/.test(html));
+  await page.goto("/app/stores");
   await expect(page.getByTestId("last-run")).toContainText("12 analysed");
 
   // Two proposals approved, one by one, from the review queue.
@@ -78,3 +80,21 @@ test("a merchant connects the demo store, sets a margin rule, runs, approves two
   await expect(page.getByTestId("price-history").locator("svg")).toBeVisible();
   await expect(page.getByTestId("competitor")).toHaveCount(2);
 });
+
+/// Clicks a plain form's button and waits for its post to be answered.
+async function submit(page: Page, endpoint: string, button: Locator) {
+  await Promise.all([page.waitForResponse((r) => r.url().includes(endpoint)), button.click()]);
+  await page.waitForLoadState("load");
+}
+
+/// The Stores page refreshes itself while work is under way; the test asks
+/// the server for the page beside the browser instead, so its checks never
+/// race that refresh.
+async function storesPageUntil(page: Page, done: (html: string) => boolean) {
+  await expect
+    .poll(async () => done(await (await page.request.get("/app/stores")).text()), {
+      timeout: 30_000,
+      intervals: [250, 500, 1_000],
+    })
+    .toBe(true);
+}
