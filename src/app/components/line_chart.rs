@@ -43,6 +43,15 @@ fn bounds(lines: &[PriceLine]) -> Option<((i64, i64), (f64, f64))> {
     Some(((t0, t1.max(t0 + 1)), (lo as f64 - pad, hi as f64 + pad)))
 }
 
+/// Where the chart's time axis starts, in words.
+fn days_ago(days: i64) -> String {
+    match days {
+        ..=0 => "today".into(),
+        1 => "1 day ago".into(),
+        n => format!("{n} days ago"),
+    }
+}
+
 /// The step path of a price that holds until its next point.
 fn step_path(points: &[(f64, f64)]) -> String {
     let mut d = String::new();
@@ -111,7 +120,7 @@ pub fn PriceChart(
                         <text x=format!("{}", LEFT - 6.0) y=format!("{:.1}", y(v) + 4.0) text-anchor="end" class="fill-slate-500 text-[11px]">{format_amount(v.round() as i64)}</text>
                     </g>
                 }).collect_view()}
-                <text x=format!("{LEFT}") y=format!("{}", HEIGHT - 8.0) class="fill-slate-500 text-[11px]">{format!("{} days ago", ((t1 - t0) / 86_400).max(1))}</text>
+                <text x=format!("{LEFT}") y=format!("{}", HEIGHT - 8.0) class="fill-slate-500 text-[11px]">{days_ago((t1 - t0) / 86_400)}</text>
                 <text x=format!("{}", WIDTH - RIGHT) y=format!("{}", HEIGHT - 8.0) text-anchor="end" class="fill-slate-500 text-[11px]">{format!("now · {currency}")}</text>
                 {drawn}
             </svg>
@@ -140,5 +149,9 @@ mod tests {
         assert_eq!((t0, t1), (100, 200));
         assert!(lo < 9_000.0 && hi > 11_000.0);
         assert!(bounds(&[line(vec![])]).is_none());
+        assert_eq!(
+            (days_ago(0), days_ago(1), days_ago(30)),
+            ("today".into(), "1 day ago".into(), "30 days ago".into())
+        );
     }
 }
