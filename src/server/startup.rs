@@ -11,8 +11,9 @@ use axum::serve::ListenerExt;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
@@ -154,8 +155,20 @@ fn session_layer(state: &AppState) -> SessionManagerLayer<DbSessionStore> {
         .with_always_save(true)
 }
 
+/// The page routes, read off the app once per process. Reading them sets
+/// leptos's process-wide "suppress resource loads" switch for as long as it
+/// takes (leptos_router's `generate_route_list`), and any resource another
+/// app in the same process starts meanwhile waits forever: its page never
+/// finishes streaming. One app per process never meets that, but the tests
+/// start hundreds beside pages being rendered, and did (about one response
+/// in 200 while other apps started).
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let context_state = state.clone();
     Router::new()
         .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), {

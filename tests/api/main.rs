@@ -28,6 +28,7 @@ mod members;
 mod openapi;
 mod operations;
 mod publishing;
+mod rendering;
 mod rest;
 mod runner;
 mod salla;
