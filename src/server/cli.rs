@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: autopilot [serve [--no-worker] | worker | migrate | admin grant <email> | \
      admin outbox [count] | admin limits <workspace-id> [posts=N] [sites=N] [members=N] [social_accounts=N] [stores=N] | \
-     stand-ins [meta-address] [tiktok-address]]";
+     stand-ins [meta-address] [tiktok-address] [salla-address]]";
 
 pub async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -173,21 +173,28 @@ async fn outbox(config: &Config, count: i64) -> Result<(), String> {
     Ok(())
 }
 
-/// Serves the Meta and TikTok stand-ins (by default on 127.0.0.1:4010 and
-/// :4020) until Ctrl-C, and prints the settings that point the app at them.
+/// Serves the Meta, TikTok and Salla stand-ins (by default on
+/// 127.0.0.1:4010, :4020 and :4030) until Ctrl-C, and prints the settings
+/// that point the app at them. The Salla stand-in's store has 40 products.
 async fn stand_ins(addresses: &[&str]) -> Result<(), String> {
-    use crate::server::standins::{self, meta::MetaStandIn, tiktok::TikTokStandIn, APP_ID, APP_SECRET};
+    use crate::server::standins::{
+        self, meta::MetaStandIn, salla::SallaStandIn, tiktok::TikTokStandIn, APP_ID, APP_SECRET,
+    };
     let parse = |i: usize, default: &str| -> Result<std::net::SocketAddr, String> {
         let raw = addresses.get(i).copied().unwrap_or(default);
         raw.parse()
             .map_err(|_| format!("{raw} is not an address like 127.0.0.1:4010\n{USAGE}"))
     };
-    if addresses.len() > 2 {
+    if addresses.len() > 3 {
         return Err(USAGE.into());
     }
-    let (meta_at, tiktok_at) = (parse(0, "127.0.0.1:4010")?, parse(1, "127.0.0.1:4020")?);
+    let (meta_at, tiktok_at, salla_at) = (
+        parse(0, "127.0.0.1:4010")?,
+        parse(1, "127.0.0.1:4020")?,
+        parse(2, "127.0.0.1:4030")?,
+    );
     // They send people wherever a sign-in asks: for this machine only.
-    if !meta_at.ip().is_loopback() || !tiktok_at.ip().is_loopback() {
+    if [meta_at, tiktok_at, salla_at].iter().any(|a| !a.ip().is_loopback()) {
         return Err("the stand-ins listen on loopback addresses only (127.0.0.1, ::1)".into());
     }
     let meta = standins::serve(MetaStandIn::new().router(), meta_at)
@@ -196,12 +203,17 @@ async fn stand_ins(addresses: &[&str]) -> Result<(), String> {
     let tiktok = standins::serve(TikTokStandIn::new().router(), tiktok_at)
         .await
         .map_err(|e| e.to_string())?;
+    let salla = standins::serve(SallaStandIn::new(40).router(), salla_at)
+        .await
+        .map_err(|e| e.to_string())?;
     println!(
-        "Stand-ins for Meta and TikTok are running (not the real platforms). Start the app with:\n\
+        "Stand-ins for Meta, TikTok and Salla are running (not the real platforms). Start the app with:\n\
          META_APP_ID={APP_ID} META_APP_SECRET={APP_SECRET} META_GRAPH_BASE=http://{meta}/v25.0 \\\n  \
          META_DIALOG_URL=http://{meta}/v25.0/dialog/oauth \\\n  \
          TIKTOK_CLIENT_KEY={APP_ID} TIKTOK_CLIENT_SECRET={APP_SECRET} TIKTOK_API_BASE=http://{tiktok} \\\n  \
-         TIKTOK_AUTH_URL=http://{tiktok}/v2/auth/authorize/"
+         TIKTOK_AUTH_URL=http://{tiktok}/v2/auth/authorize/ \\\n  \
+         SALLA_CLIENT_ID={APP_ID} SALLA_CLIENT_SECRET={APP_SECRET} SALLA_AUTH_BASE=http://{salla} \\\n  \
+         SALLA_API_BASE=http://{salla}"
     );
     shutdown_signal().await;
     Ok(())

@@ -69,6 +69,9 @@ pub struct SallaConfig {
     pub auth_base: url::Url,
     /// SALLA_API_BASE: https://api.salla.dev (/admin/v2/…).
     pub api_base: url::Url,
+    /// SALLA_APP_URL: the app's page in Salla's app store, where a merchant
+    /// installs it (easy mode); the Stores page links to it when set.
+    pub app_page: Option<url::Url>,
 }
 
 impl std::fmt::Debug for SallaConfig {
@@ -78,6 +81,7 @@ impl std::fmt::Debug for SallaConfig {
             .field("webhook_secret", &self.webhook_secret.is_some())
             .field("auth_base", &self.auth_base.as_str())
             .field("api_base", &self.api_base.as_str())
+            .field("app_page", &self.app_page.as_ref().map(url::Url::as_str))
             .finish()
     }
 }
@@ -88,6 +92,10 @@ fn salla_config(get: &impl Fn(&str) -> Option<String>) -> Result<SallaConfig, Co
         webhook_secret: get("SALLA_WEBHOOK_SECRET").filter(|v| !v.trim().is_empty()),
         auth_base: parse_url(get, "SALLA_AUTH_BASE", "https://accounts.salla.sa")?,
         api_base: parse_url(get, "SALLA_API_BASE", "https://api.salla.dev")?,
+        app_page: match get("SALLA_APP_URL").filter(|v| !v.trim().is_empty()) {
+            Some(_) => Some(parse_url(get, "SALLA_APP_URL", "")?),
+            None => None,
+        },
     })
 }
 

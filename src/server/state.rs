@@ -4,6 +4,7 @@ use crate::server::auth::jwt::Signer;
 use crate::server::auth::password::PasswordHasher;
 use crate::server::clients::mail::Smtp;
 use crate::server::clients::meta::Meta;
+use crate::server::clients::salla::Salla;
 use crate::server::clients::stripe::Stripe;
 use crate::server::clients::tiktok::TikTok;
 use crate::server::config::Config;
@@ -32,6 +33,8 @@ pub struct AppState {
     /// The social platforms' APIs, at their configured (or stand-in) bases.
     pub meta: Meta,
     pub tiktok: TikTok,
+    /// Salla's OAuth server and Merchant API.
+    pub salla: Salla,
     /// Uploaded media (MEDIA_DIR on disk today).
     pub media: Arc<dyn MediaStore>,
     /// Wakes this process's worker when a job is queued here (run now,
@@ -57,6 +60,7 @@ impl AppState {
             },
             meta: Meta::new(&config.social),
             tiktok: TikTok::new(&config.social),
+            salla: Salla::new(&config.salla),
             media: Arc::new(DiskStore::new(&config.media_dir)),
             wake: Arc::new(tokio::sync::Notify::new()),
             started_at: std::time::Instant::now(),

@@ -41,6 +41,7 @@ mod social_oauth;
 mod social_posts;
 mod social_publish;
 mod stores;
+mod stores_salla;
 mod webhooks;
 mod workers;
 mod workspaces;

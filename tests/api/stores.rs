@@ -23,7 +23,7 @@ on_both_engines!(
     another_workspaces_store_products_and_decisions_are_not_found,
 );
 
-async fn store_list(app: &TestApp) -> Value {
+pub(crate) async fn store_list(app: &TestApp) -> Value {
     let (status, page) = app.call_json("stores/list", &[]).await;
     assert_eq!(status, 200, "{page}");
     page
@@ -38,7 +38,7 @@ async fn demo_store(app: &TestApp, email: &str) -> String {
 }
 
 /// Reads the store's competitor prices and waits until every page is read.
-async fn read_prices(app: &TestApp, store: &str) {
+pub(crate) async fn read_prices(app: &TestApp, store: &str) {
     let (status, body) = app.call_json("stores/competitors/read", &[("store_id", store)]).await;
     assert_eq!(status, 200, "{body}");
     for _ in 0..600 {
@@ -51,7 +51,7 @@ async fn read_prices(app: &TestApp, store: &str) {
     panic!("competitor prices were never all read");
 }
 
-async fn settings(app: &TestApp, store: &str, mode: &str, cap: &str, min_margin: &str) -> (u16, Value) {
+pub(crate) async fn settings(app: &TestApp, store: &str, mode: &str, cap: &str, min_margin: &str) -> (u16, Value) {
     app.call_json(
         "stores/settings",
         &[
@@ -72,7 +72,7 @@ async fn settings(app: &TestApp, store: &str, mode: &str, cap: &str, min_margin:
 }
 
 /// Runs the store's pricing and waits for the run to finish.
-async fn run(app: &TestApp, store: &str) -> Value {
+pub(crate) async fn run(app: &TestApp, store: &str) -> Value {
     let (status, run_id) = app.call_json("stores/run", &[("store_id", store)]).await;
     assert_eq!(status, 200, "{run_id}");
     let run_id = run_id.as_str().unwrap().to_string();
@@ -87,7 +87,7 @@ async fn run(app: &TestApp, store: &str) -> Value {
     panic!("run {run_id} never finished");
 }
 
-async fn decisions(app: &TestApp, filter: Value) -> Value {
+pub(crate) async fn decisions(app: &TestApp, filter: Value) -> Value {
     let (status, page) = app
         .call_with_json("stores/decisions", &json!({ "filter": filter }))
         .await;
@@ -95,7 +95,7 @@ async fn decisions(app: &TestApp, filter: Value) -> Value {
     page
 }
 
-async fn price_of(app: &TestApp, product_id: &str) -> i64 {
+pub(crate) async fn price_of(app: &TestApp, product_id: &str) -> i64 {
     let (status, product) = app.call_json("stores/product", &[("product_id", product_id)]).await;
     assert_eq!(status, 200, "{product}");
     product["product"]["price"].as_i64().unwrap()
@@ -434,7 +434,7 @@ async fn costs_are_imported_from_csv_all_or_nothing(engine: Engine) {
 
 /// A stand-in shop: one product page per way shops publish a price, and
 /// the ways they fail.
-async fn competitor_shop() -> String {
+pub(crate) async fn competitor_shop() -> String {
     let html =
         |body: &'static str| move || async move { ([(header::CONTENT_TYPE, "text/html")], body).into_response() };
     let app = axum::Router::new()
@@ -580,6 +580,12 @@ async fn another_workspaces_store_products_and_decisions_are_not_found(engine: E
     let (status, _) = other.call_json("stores/run", &[("store_id", &store)]).await;
     assert_eq!(status, 404);
     let (status, _) = other.call_json("stores/product", &[("product_id", &product)]).await;
+    assert_eq!(status, 404);
+    let (status, _) = other
+        .call_json("stores/product/caption", &[("product_id", &product)])
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = other.call_json("stores/sync", &[("store_id", &store)]).await;
     assert_eq!(status, 404);
     let (status, _) = other
         .call_with_json("stores/products", &json!({ "store_id": store, "filter": {} }))

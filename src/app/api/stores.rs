@@ -28,6 +28,14 @@ pub async fn connect_demo_store() -> Result<String, AppError> {
     Ok(stores::demo::connect(&ctx, &api::state()?).await?)
 }
 
+/// Reads a Salla store's whole catalogue again, now.
+#[server(prefix = "/api", endpoint = "stores/sync")]
+pub async fn sync_store(store_id: String) -> Result<(), AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::stores};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(stores::sync::sync_now(&ctx, &api::state()?, &store_id).await?)
+}
+
 #[server(prefix = "/api", endpoint = "stores/disconnect")]
 pub async fn disconnect_store(store_id: String) -> Result<(), AppError> {
     use crate::server::{auth::TenantContext, request as api, services::stores};
@@ -116,6 +124,15 @@ pub async fn store_product(product_id: String) -> Result<ProductDetail, AppError
     use crate::server::{auth::TenantContext, request as api, services::stores};
     let ctx = api::extract::<TenantContext>().await?;
     Ok(stores::catalogue::detail(&ctx, &api::state()?, &product_id).await?)
+}
+
+/// A product as the caption writer's starting point (the composer's
+/// "write a post about it").
+#[server(prefix = "/api", endpoint = "stores/product/caption")]
+pub async fn product_caption(product_id: String) -> Result<crate::app::types::CaptionRequest, AppError> {
+    use crate::server::{auth::TenantContext, request as api, services::stores};
+    let ctx = api::extract::<TenantContext>().await?;
+    Ok(stores::catalogue::caption_brief(&ctx, &api::state()?, &product_id).await?)
 }
 
 #[server(prefix = "/api", endpoint = "stores/product/cost")]

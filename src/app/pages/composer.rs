@@ -6,6 +6,7 @@
 //! reviewers, schedules it at once; the server names every problem.
 
 use crate::app::api::social::{social_composer, SaveSocialPost, WriteCaption};
+use crate::app::api::stores::product_caption;
 use crate::app::components::{ready_flag, ErrorPanel, PageHeader, INPUT_CLASS};
 use crate::app::types::{CaptionRequest, Composer, MediaRef, Platform, PlatformText, SaveIntent, SocialPostInput};
 use leptos::prelude::*;
@@ -14,22 +15,39 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn ComposerPage() -> impl IntoView {
-    let post_id = use_query_map().read_untracked().get("post").unwrap_or_default();
+    // `product`: a store's product sent here to be written about.
+    let (post_id, product_id) = {
+        let query = use_query_map().read_untracked();
+        (
+            query.get("post").unwrap_or_default(),
+            query.get("product").unwrap_or_default(),
+        )
+    };
     let editing = !post_id.is_empty();
-    let data = Resource::new(move || post_id.clone(), social_composer);
+    let data = Resource::new(
+        move || (post_id.clone(), product_id.clone()),
+        |(post_id, product_id)| async move {
+            let composer = social_composer(post_id).await?;
+            let prefill = match product_id.as_str() {
+                "" => None,
+                id => Some(product_caption(id.to_string()).await?),
+            };
+            Ok::<_, crate::app::error::AppError>((composer, prefill))
+        },
+    );
     view! {
         <Title text=if editing { "Edit post" } else { "Write a post" }/>
         <PageHeader title=if editing { "Edit post" } else { "Write a post" } subtitle="One post for any of your accounts: text, hashtags, a photo or video, and when it goes out."/>
         <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading the composer…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(composer) if composer.accounts.is_empty() => view! {
+                    Ok((composer, _)) if composer.accounts.is_empty() => view! {
                         <section class="rounded-2xl border border-dashed border-slate-300 bg-white p-8 text-center text-sm text-slate-600" data-testid="no-accounts">
                             <p>"No account is connected yet. Connect one, or the demo channel to try the flow, then write here."</p>
                             <a class="mt-3 inline-block font-medium text-indigo-700 underline" href="/app/channels">"Go to Channels"</a>
                         </section>
                     }.into_any(),
-                    Ok(composer) => view! { <ComposerForm composer/> }.into_any(),
+                    Ok((composer, prefill)) => view! { <ComposerForm composer prefill/> }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
@@ -63,7 +81,7 @@ const LABEL: &str = "mb-1 block text-sm font-medium text-slate-700";
 const CARD: &str = "rounded-2xl border border-slate-200 bg-white p-5 shadow-sm";
 
 #[island(lazy)]
-fn ComposerForm(composer: Composer) -> impl IntoView {
+fn ComposerForm(composer: Composer, prefill: Option<CaptionRequest>) -> impl IntoView {
     let start = composer.post.clone().unwrap_or_default();
     let post_id = start.post_id.clone();
     let accounts = StoredValue::new(composer.accounts.clone());
@@ -166,7 +184,7 @@ fn ComposerForm(composer: Composer) -> impl IntoView {
                         }).collect_view()}
                     </div>
                 </section>
-                <CaptionWriter write templates=composer.templates.clone() tone=composer.tone.clone()/>
+                <CaptionWriter write templates=composer.templates.clone() tone=composer.tone.clone() prefill/>
                 <section class=format!("{CARD} space-y-4")>
                     <label class="block">
                         <span class=LABEL>"Text"</span>
@@ -384,18 +402,22 @@ fn send_file(ev: leptos::ev::Event, media: RwSignal<Option<MediaRef>>, upload: R
     }
 }
 
-/// Writes a caption from a brief, a product or a template.
+/// Writes a caption from a brief, a product or a template; opened and
+/// filled in when a store's product was sent here.
 #[component]
 fn CaptionWriter(
     write: ServerAction<WriteCaption>,
     templates: Vec<crate::app::types::CaptionTemplate>,
     tone: String,
+    prefill: Option<CaptionRequest>,
 ) -> impl IntoView {
-    let brief = RwSignal::new(String::new());
-    let product = RwSignal::new(String::new());
-    let description = RwSignal::new(String::new());
-    let price = RwSignal::new(String::new());
-    let url = RwSignal::new(String::new());
+    let open = prefill.is_some();
+    let start = prefill.unwrap_or_default();
+    let brief = RwSignal::new(start.brief);
+    let product = RwSignal::new(start.product_name);
+    let description = RwSignal::new(start.product_description);
+    let price = RwSignal::new(start.price);
+    let url = RwSignal::new(start.url);
     let template = RwSignal::new(String::new());
     let error = Signal::derive(move || write.value().get().and_then(|r| r.err()).map(|e| e.to_string()));
     let written_by = Signal::derive(move || write.value().get().and_then(|r| r.ok()).map(|c| c.writer));
@@ -408,7 +430,7 @@ fn CaptionWriter(
         }
     };
     view! {
-        <details class=CARD data-testid="caption-writer">
+        <details class=CARD data-testid="caption-writer" open=open>
             <summary class="cursor-pointer text-base font-semibold">"Write the caption for me"</summary>
             <p class="mt-2 text-xs text-slate-500">{format!("In the workspace's tone ({tone}). You can edit what it writes before saving.")}</p>
             <div class="mt-3 space-y-3">

@@ -58,6 +58,8 @@ fn Product(detail: ProductDetail) -> impl IntoView {
         <p class="mb-4 text-sm"><a class="font-medium text-indigo-700 hover:underline" href=format!("/app/stores/{}/products", p.store_id)>"← Products"</a></p>
         <h2 class="text-lg font-semibold" data-testid="product-name">{p.name.clone()}</h2>
         <p class="mb-4 text-sm text-slate-600">{facts}</p>
+        <p class="mb-4 text-sm"><a class="font-medium text-indigo-700 hover:underline" data-testid="post-about-product"
+            href=format!("/app/social/compose?product={}", p.id)>"Write a social post about it →"</a></p>
         <PriceChart title="Price history, 30 days" summary lines=detail.history currency=currency.clone() testid="price-history"/>
         <div class="mt-6 grid gap-6 lg:grid-cols-2">
             <form method="post" action=SetProductCost::url() class="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" data-testid="product-cost">

@@ -1,18 +1,20 @@
 //! The Stores page: the stores whose prices the workspace manages, the
 //! plan's room for them, their latest run (with its progress while it
-//! runs), and the actions on each. Plain forms, no wasm: a page showing a
-//! run under way reloads itself every two seconds until it is done.
+//! runs), and the actions on each. Plain forms, no wasm: a page showing
+//! work under way reloads itself every two seconds until it is done.
 
 use crate::app::api::stores::{
     pricing_runs, stores_page, ConnectDemoStore, DisconnectStore, PauseStore, ReadCompetitorPrices, RunPricing,
+    SyncStore,
 };
 use crate::app::components::{ConfirmedPost, ErrorPanel, PageHeader, UrlError};
 use crate::app::types::{
-    format_amount, format_percent as percent, PricingMode, RunSummary, StoreList, StoreStatus, StoreSummary,
+    format_amount, format_percent as percent, PendingInstall, PricingMode, RunSummary, StoreList, StoreStatus,
+    StoreSummary,
 };
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::{Meta, Title};
+use leptos_meta::Title;
 
 pub const BUTTON: &str =
     "rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500";
@@ -49,15 +51,20 @@ fn Stores(page: StoreList, runs: Vec<RunSummary>) -> impl IntoView {
         page.limit,
         if page.limit == 1 { "" } else { "s" }
     );
+    // Work under way (a run, a read, a sync, an install waiting for Salla)
+    // keeps the page reloading itself until it is done.
     let running = runs.iter().any(|r| matches!(r.state.as_str(), "queued" | "running"))
-        || page.stores.iter().any(|s| s.reading > 0);
+        || page.stores.iter().any(|s| s.reading > 0 || syncing(s))
+        || page.install.as_ref().is_some_and(|i| i.error.is_empty());
     let has_demo = page
         .stores
         .iter()
         .any(|s| s.platform == "demo" && s.status != StoreStatus::Disconnected);
     let (can_manage, can_review, full) = (page.can_manage, page.can_review, page.used >= page.limit);
     view! {
-        {running.then(|| view! { <Meta http_equiv="refresh" content="2"/> })}
+        // A plain element where the content streams in: leptos_meta's <Meta/>
+        // cannot reach a head that was sent before this part resolved.
+        {running.then(|| view! { <meta http-equiv="refresh" content="2"/> })}
         <p class="mb-4 text-sm text-slate-600" data-testid="store-room">{room}</p>
         {if page.stores.is_empty() {
             view! { <p class="mb-4 rounded-2xl border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-600">"No store yet. Connect one below, or try the demo store first."</p> }.into_any()
@@ -76,7 +83,18 @@ fn Stores(page: StoreList, runs: Vec<RunSummary>) -> impl IntoView {
                 <h2 class="text-base font-semibold">"Salla"</h2>
                 <p class="mt-2 text-slate-700">"Your Salla store's products and prices, read and changed through Salla's API."</p>
                 {if page.salla_ready {
-                    view! { <p class="mt-3 text-slate-600">"Salla is set up on this server; connecting a store arrives in the next release."</p> }.into_any()
+                    let (easy, install, app_page) = (page.salla_easy, page.install.clone(), page.salla_app_page.clone());
+                    match (can_manage, full) {
+                        (false, _) => view! { <p class="mt-3 text-slate-500">"Managers and above connect stores."</p> }.into_any(),
+                        (true, true) => view! { <p class="mt-3 text-amber-800">"Your plan's stores are all in use: disconnect one, or upgrade under Billing, to add another."</p> }.into_any(),
+                        (true, false) => view! {
+                            <form method="post" action="/app/stores/connect/salla" class="mt-3">
+                                <button type="submit" class=BUTTON data-testid="connect-salla">"Connect with Salla"</button>
+                                <span class="ml-2 text-xs text-slate-500">"Sign in to Salla and approve Autopilot."</span>
+                            </form>
+                            {easy.then(|| view! { <InstallFromSalla install app_page/> })}
+                        }.into_any(),
+                    }
                 } else {
                     view! {
                         <p class="mt-3 text-slate-600">"Not set up on this server. The operator sets "<code class="text-xs">"SALLA_CLIENT_ID"</code>" and "
@@ -99,6 +117,49 @@ fn Stores(page: StoreList, runs: Vec<RunSummary>) -> impl IntoView {
                 }}
             </section>
         </div>
+    }
+}
+
+/// A catalogue sync under way (or waiting out Salla's rate limit).
+fn syncing(store: &StoreSummary) -> bool {
+    matches!(store.sync_state.as_str(), "running" | "waiting")
+}
+
+/// The easy mode: the merchant installs Autopilot from Salla's app store
+/// and types this workspace's code into the app's settings there.
+#[component]
+fn InstallFromSalla(install: Option<PendingInstall>, app_page: String) -> impl IntoView {
+    let store_link = if app_page.is_empty() {
+        view! { <span class="font-medium">"Salla's app store"</span> }.into_any()
+    } else {
+        view! { <a class="font-medium text-indigo-700 underline" href=app_page.clone() target="_blank" rel="noopener">"Autopilot's page in Salla's app store"</a> }.into_any()
+    };
+    match install {
+        None => view! {
+            <form method="post" action="/app/stores/install/salla" class="mt-3 border-t border-slate-100 pt-3">
+                <button type="submit" class=QUIET data-testid="install-salla">"Install from Salla's app store"</button>
+                <span class="ml-2 text-xs text-slate-500">"You get a code to enter in the app's settings in Salla."</span>
+            </form>
+        }.into_any(),
+        Some(install) => view! {
+            <div class="mt-3 rounded-lg border border-indigo-200 bg-indigo-50 p-3" data-testid="salla-install" role="status">
+                <p>"Your install code: "<strong class="font-mono text-base tracking-wider" data-testid="install-code">{install.code.clone()}</strong></p>
+                <ol class="mt-2 list-decimal pl-5 text-slate-700">
+                    <li>"Install Autopilot from "{store_link}"."</li>
+                    <li>"In the app's settings in Salla, enter the code above and save."</li>
+                </ol>
+                {if install.error.is_empty() {
+                    view! {
+                        <p class="mt-2 text-slate-600">
+                            <span class="mr-2 inline-block h-3 w-3 animate-spin rounded-full border-2 border-indigo-200 border-t-indigo-600 align-middle"></span>
+                            "Waiting for Salla… this page connects the store as soon as Salla tells us. The code works for an hour."
+                        </p>
+                    }.into_any()
+                } else {
+                    view! { <p class="mt-2 text-amber-800" role="alert" data-testid="install-error">{format!("Salla installed the store, but it was not connected: {}", install.error)}</p> }.into_any()
+                }}
+            </div>
+        }.into_any(),
     }
 }
 
@@ -147,6 +208,7 @@ fn StoreCard(store: StoreSummary, last: Option<RunSummary>, can_manage: bool, ca
                     {format!("Reading competitor prices: {} page{} left…", store.reading, if store.reading == 1 { "" } else { "s" })}
                 </p>
             })}
+            <SyncLine store=store.clone()/>
             <LastRun last/>
             <div class="mt-4 flex flex-wrap items-center gap-2">
                 {(connected && can_review).then(|| view! {
@@ -154,6 +216,12 @@ fn StoreCard(store: StoreSummary, last: Option<RunSummary>, can_manage: bool, ca
                         <input type="hidden" name="store_id" value=id.clone()/>
                         <button type="submit" class=BUTTON data-testid="run-pricing">"Run now"</button>
                     </form>
+                    {(store.platform == "salla").then(|| view! {
+                        <form method="post" action=SyncStore::url()>
+                            <input type="hidden" name="store_id" value=id.clone()/>
+                            <button type="submit" class=QUIET data-testid="sync-store">"Sync catalogue"</button>
+                        </form>
+                    })}
                     <form method="post" action=ReadCompetitorPrices::url()>
                         <input type="hidden" name="store_id" value=id.clone()/>
                         <button type="submit" class=QUIET>"Read competitor prices"</button>
@@ -173,6 +241,28 @@ fn StoreCard(store: StoreSummary, last: Option<RunSummary>, can_manage: bool, ca
                 })}
             </div>
         </section>
+    }
+}
+
+/// A Salla store's catalogue sync: its progress while it runs, and why the
+/// last one failed.
+#[component]
+fn SyncLine(store: StoreSummary) -> impl IntoView {
+    if store.platform != "salla" {
+        return ().into_any();
+    }
+    match store.sync_state.as_str() {
+        "running" | "waiting" => view! {
+            <p class="mt-3 text-sm text-slate-700" role="status" data-testid="sync-progress">
+                <span class="mr-2 inline-block h-3 w-3 animate-spin rounded-full border-2 border-indigo-200 border-t-indigo-600 align-middle"></span>
+                {format!("Syncing the catalogue: {}", if store.sync_progress.is_empty() { "starting…" } else { store.sync_progress.as_str() })}
+            </p>
+        }.into_any(),
+        "failed" => view! {
+            <p class="mt-3 text-sm text-amber-800" role="alert" data-testid="sync-error">{format!("The last catalogue sync failed: {}.", store.sync_error)}</p>
+        }.into_any(),
+        "never" => view! { <p class="mt-3 text-sm text-slate-500">"The catalogue has not been read yet."</p> }.into_any(),
+        _ => ().into_any(),
     }
 }
 

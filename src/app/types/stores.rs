@@ -96,6 +96,8 @@ pub struct StoreSummary {
     /// never, running, done or failed
     pub sync_state: String,
     pub sync_error: String,
+    /// "Read page 3 of 12…" while a sync runs.
+    pub sync_progress: String,
     /// "synced 4 Dec 2026 09:12 UTC", or "" before the first sync.
     pub synced: String,
     pub rules: PricingRulesInput,
@@ -116,6 +118,25 @@ pub struct StoreList {
     pub can_review: bool,
     /// Salla's app credentials are configured on this server.
     pub salla_ready: bool,
+    /// The easy mode (install from Salla's app store) is set up too.
+    pub salla_easy: bool,
+    /// The app's page in Salla's app store, or "".
+    pub salla_app_page: String,
+    /// The workspace's easy-mode install waiting for Salla.
+    pub install: Option<PendingInstall>,
+}
+
+/// An easy-mode install waiting for Salla: the code the merchant enters in
+/// the app's settings in Salla.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PendingInstall {
+    /// "ABCD-EFGH"
+    pub code: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Why Salla's deliveries arrived but the store did not connect, or "".
+    pub error: String,
 }
 
 /// Pricing rules as a form sends them: money in major units ("95.50"),

@@ -8,6 +8,7 @@ mod health;
 pub mod metrics;
 mod new_key;
 mod social_oauth;
+mod store_oauth;
 pub mod v1;
 mod webhook_forms;
 
@@ -30,6 +31,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/webhooks/stripe", post(webhooks::stripe::receive))
+        .route("/webhooks/salla", post(webhooks::salla::receive))
         .route("/admin/health", get(admin::health))
         .route("/metrics", get(metrics::on_app))
         .route("/app/audit/export.csv", get(exports::audit_csv))
@@ -40,6 +42,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route(social_oauth::CONNECT, post(social_oauth::connect))
         .route(social_oauth::CALLBACK, get(social_oauth::callback))
         .route(social_oauth::PICKED, post(social_oauth::pick))
+        .route(store_oauth::CONNECT, post(store_oauth::connect))
+        .route(store_oauth::CALLBACK, get(store_oauth::callback))
+        .route(store_oauth::INSTALL, post(store_oauth::start_install))
         .route(media::PUBLIC_PATH, get(public_media))
         .route(crate::app::types::UPLOAD_MEDIA_PATH, post(composer_upload))
         .merge(v1::routes(state))

@@ -44,5 +44,7 @@ pub fn job_kinds() -> Kinds {
         Arc::new(social::metrics::MetricsJob),
         Arc::new(stores::competitors::ReadJob),
         Arc::new(stores::runs::PricingJob),
+        Arc::new(stores::salla::RefreshJob),
+        Arc::new(stores::sync::SyncJob),
     ])
 }

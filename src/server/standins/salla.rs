@@ -11,10 +11,13 @@
 //! - `GET /oauth2/user/info`: the user and their merchant.
 //! - `GET /admin/v2/products?page&per_page` (at most 60), `GET` and `PUT
 //!   /admin/v2/products/{id}`, `PUT /admin/v2/products/variants/{id}`.
-//!   Every Merchant API call spends the store's budget (a leaky bucket,
-//!   120 a minute by default); past it, 429 with `Retry-After`.
+//!   Every Merchant API call spends the store's budget (120 a minute by
+//!   default); past it, 429 with `Retry-After` (the seconds until the
+//!   oldest call of the window drops out) and `X-RateLimit-*` headers.
 //! - `send_webhook` signs a payload as Salla does (`X-Salla-Signature`:
-//!   hex HMAC-SHA256 of the body with the webhook secret) and posts it.
+//!   hex HMAC-SHA256 of the body with the webhook secret) and posts it;
+//!   `install` and `enter_code` are the easy mode's two deliveries
+//!   (`app.store.authorize` with a fresh grant, `app.settings.updated`).
 //!
 //! Errors are `{"status","success":false,"error":{"code","message"}}`.
 
@@ -45,10 +48,12 @@ struct World {
     refreshes: usize,
     /// Products as Salla keeps them (JSON), in catalogue order.
     products: Vec<Value>,
-    /// Calls allowed per minute, and the calls of the current minute.
+    /// Calls allowed per window of seconds, and the calls of the window.
     budget: usize,
+    window: i64,
     calls: Vec<i64>,
     puts: usize,
+    throttled: usize,
     gate: Option<Arc<Semaphore>>,
 }
 
@@ -103,8 +108,10 @@ impl SallaStandIn {
                 refreshes: 0,
                 products,
                 budget: 120,
+                window: 60,
                 calls: Vec::new(),
                 puts: 0,
+                throttled: 0,
                 gate: None,
             })),
             arrived: Arc::new(Notify::new()),
@@ -115,11 +122,17 @@ impl SallaStandIn {
         self.world.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Merchant API calls allowed per minute from now on.
-    pub fn set_budget(&self, per_minute: usize) {
+    /// Merchant API calls allowed per `seconds` from now on.
+    pub fn set_budget(&self, calls: usize, seconds: i64) {
         let mut w = self.world();
-        w.budget = per_minute;
+        w.budget = calls;
+        w.window = seconds.max(1);
         w.calls.clear();
+    }
+
+    /// Calls refused with 429 so far.
+    pub fn throttled(&self) -> usize {
+        self.world().throttled
     }
 
     /// The merchant changes a price in Salla's dashboard (major units).
@@ -136,6 +149,25 @@ impl SallaStandIn {
             .iter()
             .find(|p| p["id"] == id)
             .and_then(|p| p["price"]["amount"].as_f64())
+    }
+
+    /// A product as Salla has it now, as its product webhooks carry it.
+    pub fn product_json(&self, id: i64) -> Option<Value> {
+        self.world().products.iter().find(|p| p["id"] == id).cloned()
+    }
+
+    /// The merchant installs the app from Salla's app store (easy mode):
+    /// Salla posts a fresh grant to the app's webhook. Returns the status
+    /// the app answered.
+    pub async fn install(&self, webhook_url: &str, secret: &str) -> reqwest::Result<u16> {
+        send_webhook(webhook_url, secret, "app.store.authorize", self.grant()).await
+    }
+
+    /// The merchant saves the app's settings in Salla with `code`.
+    pub async fn enter_code(webhook_url: &str, secret: &str, code: &str) -> reqwest::Result<u16> {
+        let data = json!({ "id": 1_180_602_380, "app_name": "Autopilot", "app_type": "app",
+                           "settings": { "autopilot_code": code } });
+        send_webhook(webhook_url, secret, "app.settings.updated", data).await
     }
 
     pub fn add_product(&self, product: Value) {
@@ -345,11 +377,15 @@ fn refused(salla: &SallaStandIn, headers: &HeaderMap) -> Option<Response> {
 fn limited(salla: &SallaStandIn) -> Option<Response> {
     let mut w = salla.world();
     let now = unix_now();
-    w.calls.retain(|at| *at > now - 60);
+    let window = w.window;
+    w.calls.retain(|at| *at > now - window);
     if w.calls.len() >= w.budget {
+        w.throttled += 1;
+        // Retry-After says when the oldest call of the window drops out.
+        let wait = (w.calls.iter().min().copied().unwrap_or(now) + window - now).max(1);
         let body = json!({ "status": 429, "success": false, "error": { "code": "too_many_requests", "message": "Too Many Attempts." } });
         let headers = [
-            ("retry-after", "1".to_string()),
+            ("retry-after", wait.to_string()),
             ("x-ratelimit-limit", w.budget.to_string()),
             ("x-ratelimit-remaining", "0".into()),
         ];

@@ -290,6 +290,29 @@ pub async fn get(ctx: &TenantContext, state: &AppState, product_id: &str) -> Ser
     Ok(product(state, ctx.tenant_id(), product_id).await?.1)
 }
 
+/// What the social composer's caption writer starts from for a product:
+/// its name, price and page, ready for a post about it.
+pub async fn caption_brief(
+    ctx: &TenantContext,
+    state: &AppState,
+    product_id: &str,
+) -> ServerResult<crate::app::types::CaptionRequest> {
+    ctx.require(Permission::CreateContent)?;
+    let (_, p) = product(state, ctx.tenant_id(), product_id).await?;
+    let price = p.sale_price.filter(|s| *s > 0 && *s < p.price).unwrap_or(p.price);
+    Ok(crate::app::types::CaptionRequest {
+        product_name: p.name,
+        price: format!("{} {}", p.currency, crate::app::types::format_amount(price)),
+        url: p.url,
+        product_description: if p.sku.is_empty() {
+            String::new()
+        } else {
+            format!("SKU {}", p.sku)
+        },
+        ..Default::default()
+    })
+}
+
 /// How far back the price history chart goes.
 const HISTORY_SECONDS: i64 = 30 * 86_400;
 

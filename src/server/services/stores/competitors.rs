@@ -9,9 +9,9 @@ use super::{demo, load, page_price};
 use crate::app::types::{CompetitorSummary, NewCompetitor, Permission, Step, TenantId};
 use crate::server::auth::TenantContext;
 use crate::server::clients::outbound::{check_literal_host, is_blocked, read_capped, tenant_client, ReadError};
-use crate::server::db::{new_id, now, now_ms};
+use crate::server::db::{new_id, now};
 use crate::server::error::{ServerError, ServerResult};
-use crate::server::queue::{enqueue, ClaimedJob, Done, Failure, JobKind, Lease, NewJob, Start};
+use crate::server::queue::{ClaimedJob, Done, Failure, JobKind, Lease};
 use crate::server::state::AppState;
 use std::time::Duration;
 
@@ -151,14 +151,7 @@ pub async fn add(
 
 /// Attaches the store's reading schedule, in the connecting transaction.
 pub async fn attach(ctx: &TenantContext, conn: &mut sqlx::AnyConnection, store_id: &str) -> ServerResult<()> {
-    let schedule = crate::server::domain::Schedule::parse("cron", "", EVERY, "UTC")?;
-    let attachment = crate::server::services::schedules::Attachment {
-        job_kind: KIND,
-        subject_id: store_id,
-        schedule: &schedule,
-        lead_seconds: 0,
-    };
-    crate::server::services::schedules::ensure_in(ctx, conn, &attachment).await
+    super::attach_cron(ctx, conn, KIND, EVERY, store_id).await
 }
 
 /// Removes a competitor and its price history.
@@ -202,29 +195,7 @@ pub async fn read_now(ctx: &TenantContext, state: &AppState, store_id: &str) -> 
 }
 
 pub(super) async fn queue_read(state: &AppState, tenant_id: &TenantId, store_id: &str) -> ServerResult<()> {
-    let (waiting,): (i64,) = sqlx::query_as(
-        "select count(*) from job where tenant_id = $1 and kind = $2 and subject_id = $3 and state = 'queued'",
-    )
-    .bind(tenant_id)
-    .bind(KIND)
-    .bind(store_id)
-    .fetch_one(&state.db.pool)
-    .await?;
-    if waiting > 0 {
-        return Ok(());
-    }
-    let at = now_ms();
-    let job = NewJob {
-        tenant_id,
-        kind: KIND,
-        subject_id: store_id,
-        slot: at,
-        run_at_ms: at,
-        max_attempts: state.config.worker.max_attempts,
-    };
-    enqueue(&state.db.pool, &job, Start::Queued).await?;
-    state.wake.notify_one();
-    Ok(())
+    super::queue_now(state, tenant_id, KIND, store_id).await
 }
 
 /// How many of the store's competitors are waiting for a read.

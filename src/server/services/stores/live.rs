@@ -1,5 +1,7 @@
 //! A store's live prices: changing one only if it is still what the
 //! decision started from, so a price the merchant set meanwhile stays.
+//! The demo store is its own catalogue; a Salla store is read and changed
+//! through Salla's API (`salla::change_price`).
 
 use super::StoreRow;
 use crate::app::types::TenantId;
@@ -22,7 +24,7 @@ pub(super) async fn change_price(
         return Ok(Err(format!("the store is {}", store.status)));
     }
     if !store.is_demo() {
-        return Ok(Err("changing prices in Salla is not available yet".into()));
+        return super::salla::change_price(state, tenant_id, store, product_id, from, to).await;
     }
     // The demo store is its own catalogue: the live price is the row's,
     // checked and changed in one statement.
@@ -44,14 +46,19 @@ pub(super) async fn change_price(
             .fetch_optional(&state.db.pool)
             .await?;
         return Ok(Err(match live {
-            Some((live,)) => format!(
-                "the price changed in the store meanwhile (was {}, now {}); it was left as it is",
-                amount(from),
-                amount(live)
-            ),
+            Some((live,)) => changed_meanwhile(from, live),
             None => "the product is gone from the store".into(),
         }));
     }
     super::catalogue::record_price(&state.db.pool, tenant_id, product_id, to, at).await?;
     Ok(Ok(()))
+}
+
+/// Why a price the merchant changed meanwhile was left alone.
+pub(super) fn changed_meanwhile(from: i64, live: i64) -> String {
+    format!(
+        "the price changed in the store meanwhile (was {}, now {}); it was left as it is",
+        amount(from),
+        amount(live)
+    )
 }

@@ -8,10 +8,11 @@ use crate::app::types::{
     TenantId,
 };
 use crate::server::auth::TenantContext;
-use crate::server::db::{new_id, now, Tx};
+use crate::server::db::{new_id, now, now_ms, Tx};
 use crate::server::domain::format_in_zone;
 use crate::server::domain::pricing::{self, Risk, Rules, Strategy};
 use crate::server::error::{ServerError, ServerResult};
+use crate::server::queue::{enqueue, NewJob, Start};
 use crate::server::services::audit::{self, Event};
 use crate::server::services::quota;
 use crate::server::state::AppState;
@@ -20,10 +21,13 @@ pub mod catalogue;
 pub mod competitors;
 pub mod decisions;
 pub mod demo;
+pub mod install;
 mod live;
 pub mod page_price;
 pub mod review;
 pub mod runs;
+pub mod salla;
+pub mod sync;
 
 /// A store row as the pages and the services read it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -41,11 +45,12 @@ pub(super) struct StoreRow {
     pub rules: String,
     pub sync_state: String,
     pub sync_error: String,
+    pub sync_progress: String,
     pub synced_at: Option<i64>,
 }
 
 pub(super) const STORE_COLUMNS: &str = "id, platform, name, domain, currency, status, status_reason, mode, paused, \
-     max_changes_per_run, rules, sync_state, sync_error, synced_at";
+     max_changes_per_run, rules, sync_state, sync_error, sync_progress, synced_at";
 
 impl StoreRow {
     pub(super) fn rules(&self) -> Rules {
@@ -88,6 +93,7 @@ impl StoreRow {
             max_changes_per_run: self.max_changes_per_run,
             sync_state: self.sync_state,
             sync_error: self.sync_error,
+            sync_progress: self.sync_progress,
         }
     }
 }
@@ -164,7 +170,62 @@ pub async fn page(ctx: &TenantContext, state: &AppState) -> ServerResult<StoreLi
         can_manage: ctx.can(Permission::ManageSites),
         can_review: ctx.can(Permission::ReviewContent),
         salla_ready: state.config.salla.app.is_some(),
+        salla_easy: state.config.salla.app.is_some() && state.config.salla.webhook_secret.is_some(),
+        salla_app_page: state
+            .config
+            .salla
+            .app_page
+            .as_ref()
+            .map(|u| u.to_string())
+            .unwrap_or_default(),
+        install: install::pending(ctx, state).await?,
     })
+}
+
+/// Queues a store's job of `kind` to run now, unless one already waits.
+pub(super) async fn queue_now(state: &AppState, tenant_id: &TenantId, kind: &str, store_id: &str) -> ServerResult<()> {
+    let (waiting,): (i64,) = sqlx::query_as(
+        "select count(*) from job where tenant_id = $1 and kind = $2 and subject_id = $3 and state = 'queued'",
+    )
+    .bind(tenant_id)
+    .bind(kind)
+    .bind(store_id)
+    .fetch_one(&state.db.pool)
+    .await?;
+    if waiting > 0 {
+        return Ok(());
+    }
+    let at = now_ms();
+    let job = NewJob {
+        tenant_id,
+        kind,
+        subject_id: store_id,
+        slot: at,
+        run_at_ms: at,
+        max_attempts: state.config.worker.max_attempts,
+    };
+    enqueue(&state.db.pool, &job, Start::Queued).await?;
+    state.wake.notify_one();
+    Ok(())
+}
+
+/// Attaches a store's recurring job of `kind` on a UTC cron rule, in the
+/// connecting transaction.
+pub(super) async fn attach_cron(
+    ctx: &TenantContext,
+    conn: &mut sqlx::AnyConnection,
+    kind: &'static str,
+    cron: &str,
+    store_id: &str,
+) -> ServerResult<()> {
+    let schedule = crate::server::domain::Schedule::parse("cron", "", cron, "UTC")?;
+    let attachment = crate::server::services::schedules::Attachment {
+        job_kind: kind,
+        subject_id: store_id,
+        schedule: &schedule,
+        lead_seconds: 0,
+    };
+    crate::server::services::schedules::ensure_in(ctx, conn, &attachment).await
 }
 
 /// A store a platform's sign-in (or the demo) named, ready to be kept.

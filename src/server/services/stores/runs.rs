@@ -17,10 +17,8 @@ use crate::server::auth::TenantContext;
 use crate::server::db::{new_id, now, now_ms};
 use crate::server::domain::format_in_zone;
 use crate::server::domain::pricing::{self, Inputs, Observed, Rules};
-use crate::server::domain::Schedule;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::queue::{enqueue, ClaimedJob, Done, Failure, JobKind, Lease, NewJob, Start};
-use crate::server::services::schedules::{self, Attachment};
 use crate::server::state::AppState;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -33,14 +31,7 @@ const BATCH: usize = 500;
 
 /// Attaches the store's hourly pricing schedule, in the connecting transaction.
 pub async fn attach(ctx: &TenantContext, conn: &mut AnyConnection, store_id: &str) -> ServerResult<()> {
-    let schedule = Schedule::parse("cron", "", EVERY, "UTC")?;
-    let attachment = Attachment {
-        job_kind: KIND,
-        subject_id: store_id,
-        schedule: &schedule,
-        lead_seconds: 0,
-    };
-    schedules::ensure_in(ctx, conn, &attachment).await
+    super::attach_cron(ctx, conn, KIND, EVERY, store_id).await
 }
 
 #[derive(sqlx::FromRow)]
