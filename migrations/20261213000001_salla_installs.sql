@@ -36,3 +36,9 @@ create table salla_delivery (
 
 -- A catalogue sync's progress in words ("Read page 3 of 12…").
 alter table store add column sync_progress text not null default '';
+
+-- One workspace at a time acts for a Salla store: its grant's refresh
+-- token works once, and two holders would spend it twice and have Salla
+-- revoke the grant. Another workspace connects it after this one lets go.
+create unique index store_salla_live_idx on store (platform, external_id)
+    where platform = 'salla' and status in ('connected', 'reconnect');

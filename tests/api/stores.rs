@@ -19,6 +19,7 @@ on_both_engines!(
     a_manual_run_proposes_within_the_floor_and_review_applies_edits_and_reverts,
     costs_are_imported_from_csv_all_or_nothing,
     automatic_mode_applies_up_to_its_cap_and_the_pause_switch_stops_it,
+    semi_automatic_mode_runs_on_the_cadence_and_leaves_proposals_for_review,
     competitor_pages_are_read_from_structured_data_or_refused_with_the_reason,
     another_workspaces_store_products_and_decisions_are_not_found,
 );
@@ -372,6 +373,86 @@ async fn automatic_mode_applies_up_to_its_cap_and_the_pause_switch_stops_it(engi
         before
     );
     assert!(store_list(&app).await["stores"][0]["paused"] == true);
+}
+
+/// Hands the store's pricing schedule the slot `slot` (unix seconds) and
+/// lets a scheduler serve it; returns the scheduled runs so far, once none
+/// is still going.
+async fn serve_slot(app: &TestApp, store: &str, slot: i64) -> Vec<Value> {
+    sqlx::query("update schedule set next_run_at = $1 where job_kind = 'store-pricing' and subject_id = $2")
+        .bind(slot)
+        .bind(store)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let scheduler = crate::helpers::state_on(&app.database_url, &[]).await;
+    autopilot::server::scheduler::enqueue_due(&scheduler, &autopilot::server::services::job_kinds())
+        .await
+        .unwrap();
+    for _ in 0..600 {
+        let (status, runs) = app
+            .call_json("stores/runs", &[("store_id", store), ("limit", "10")])
+            .await;
+        assert_eq!(status, 200, "{runs}");
+        let runs: Vec<Value> = runs.as_array().unwrap().to_vec();
+        if runs
+            .iter()
+            .all(|r| matches!(r["state"].as_str(), Some("done" | "failed")))
+        {
+            return runs.into_iter().filter(|r| r["trigger"] == "schedule").collect();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("a scheduled run never finished");
+}
+
+async fn semi_automatic_mode_runs_on_the_cadence_and_leaves_proposals_for_review(engine: Engine) {
+    let app = spawn(engine).await;
+    let store = demo_store(&app, "ada@example.com").await;
+    read_prices(&app, &store).await;
+    let prices: Vec<(i64,)> = sqlx::query_as("select price from store_product where store_id = $1 order by id")
+        .bind(&store)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    // Manual mode: the hourly slot starts nothing.
+    let start = autopilot::server::db::now() - 10;
+    assert!(serve_slot(&app, &store, start).await.is_empty());
+
+    // Semi-automatic, every 24 hours: the slot starts a run whose
+    // proposals wait for review; nothing is applied.
+    let (status, body) = settings(&app, &store, "semi", "50", "10").await;
+    assert_eq!(status, 200, "{body}");
+    let runs = serve_slot(&app, &store, start).await;
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(
+        (runs[0]["mode"].as_str(), runs[0]["applied"].as_i64()),
+        (Some("semi"), Some(0))
+    );
+    let waiting = runs[0]["proposed"].as_i64().unwrap();
+    assert!(waiting > 0, "{runs:?}");
+    let page = decisions(&app, json!({ "store_id": store, "outcome": "proposed" })).await;
+    assert_eq!(page["total"].as_i64(), Some(waiting));
+    let after: Vec<(i64,)> = sqlx::query_as("select price from store_product where store_id = $1 order by id")
+        .bind(&store)
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(prices, after, "proposals wait; no price moved");
+
+    // The next slot is within the cadence: no run. Once the last scheduled
+    // run is a day old, the next slot starts another.
+    assert_eq!(serve_slot(&app, &store, start + 1).await.len(), 1);
+    let a_day_earlier = "update price_run set slot = slot - 86400 where trigger = 'schedule'";
+    sqlx::query(a_day_earlier).execute(&app.db.pool).await.unwrap();
+    assert_eq!(serve_slot(&app, &store, start + 2).await.len(), 2);
+    // Paused, the cadence starts nothing.
+    let (status, _) = app
+        .call_json("stores/pause", &[("store_id", &store), ("paused", "on")])
+        .await;
+    assert_eq!(status, 200);
+    sqlx::query(a_day_earlier).execute(&app.db.pool).await.unwrap();
+    assert_eq!(serve_slot(&app, &store, start + 3).await.len(), 2);
 }
 
 async fn costs_are_imported_from_csv_all_or_nothing(engine: Engine) {

@@ -216,6 +216,16 @@ async fn a_salla_sign_in_connects_the_store_and_its_catalogue_syncs_through_the_
     assert_eq!(store["products"].as_i64(), Some(129));
     let html = app.page_html("/app/stores").await;
     assert!(html.contains("1 of 1 store in use"), "{html}");
+
+    // One workspace at a time acts for a Salla store (two would spend its
+    // single-use refresh token twice): another one's sign-in is refused.
+    app.set_cookie(None);
+    app.sign_up("eve@example.com", PASSWORD, "Other shop").await;
+    let back = sign_in(&app).await;
+    assert!(back.contains("__err="), "{back}");
+    let html = app.page_html(&back).await;
+    assert!(html.contains("connected to another workspace"), "{html}");
+    assert_eq!(store_list(&app).await["stores"].as_array().unwrap().len(), 0);
 }
 
 async fn the_easy_mode_connects_the_store_to_the_workspace_whose_code_salla_sends(engine: Engine) {
@@ -505,11 +515,17 @@ async fn prices_go_through_salla_only_while_the_live_price_is_the_one_decided_on
         .unwrap();
     assert_eq!(local, 7_700, "the catalogue shows the store's live price");
 
-    // Revert puts the old price back in Salla.
+    // Revert puts the old price back in Salla, even after Salla retired
+    // the access token early: the sign-in is renewed once and the call
+    // made again.
+    s.standin.retire_access_tokens();
+    let refreshes = s.standin.counts().0;
     let (status, body) = app
         .call_json("stores/decisions/revert", &[("decision_id", &first)])
         .await;
     assert_eq!(status, 200, "{body}");
+    assert_eq!(s.standin.counts().0, refreshes + 1);
+    assert_eq!(store_list(&app).await["stores"][0]["status"], "connected");
     assert_eq!(s.standin.price_of(1001), Some(50.0));
     let trail = decisions(&app, json!({ "store_id": id, "outcome": "failed" })).await;
     assert_eq!(trail["decisions"].as_array().unwrap().len(), 1, "{trail}");

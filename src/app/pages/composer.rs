@@ -28,9 +28,11 @@ pub fn ComposerPage() -> impl IntoView {
         move || (post_id.clone(), product_id.clone()),
         |(post_id, product_id)| async move {
             let composer = social_composer(post_id).await?;
+            // A product that cannot be read (gone, another workspace's)
+            // leaves the caption writer empty; the composer still opens.
             let prefill = match product_id.as_str() {
                 "" => None,
-                id => Some(product_caption(id.to_string()).await?),
+                id => product_caption(id.to_string()).await.ok(),
             };
             Ok::<_, crate::app::error::AppError>((composer, prefill))
         },

@@ -54,8 +54,9 @@ fn Stores(page: StoreList, runs: Vec<RunSummary>) -> impl IntoView {
     // Work under way (a run, a read, a sync, an install waiting for Salla)
     // keeps the page reloading itself until it is done.
     let running = runs.iter().any(|r| matches!(r.state.as_str(), "queued" | "running"))
-        || page.stores.iter().any(|s| s.reading > 0 || syncing(s))
-        || page.install.as_ref().is_some_and(|i| i.error.is_empty());
+        || page.stores.iter().any(|s| s.reading > 0 || syncing(s));
+    // An install waits on the merchant: a slower look is enough.
+    let waiting = page.install.as_ref().is_some_and(|i| i.error.is_empty());
     let has_demo = page
         .stores
         .iter()
@@ -64,7 +65,11 @@ fn Stores(page: StoreList, runs: Vec<RunSummary>) -> impl IntoView {
     view! {
         // A plain element where the content streams in: leptos_meta's <Meta/>
         // cannot reach a head that was sent before this part resolved.
-        {running.then(|| view! { <meta http-equiv="refresh" content="2"/> })}
+        {match (running, waiting) {
+            (true, _) => Some(view! { <meta http-equiv="refresh" content="2"/> }.into_any()),
+            (false, true) => Some(view! { <meta http-equiv="refresh" content="5"/> }.into_any()),
+            _ => None,
+        }}
         <p class="mb-4 text-sm text-slate-600" data-testid="store-room">{room}</p>
         {if page.stores.is_empty() {
             view! { <p class="mb-4 rounded-2xl border border-dashed border-slate-300 bg-white p-6 text-sm text-slate-600">"No store yet. Connect one below, or try the demo store first."</p> }.into_any()
@@ -235,6 +240,11 @@ fn StoreCard(store: StoreSummary, last: Option<RunSummary>, can_manage: bool, ca
                 <a class=QUIET href=format!("/app/stores/{}/products", store.id)>"Products"</a>
                 <a class=QUIET href=format!("/app/stores/decisions?store_id={}", store.id)>"Decisions"</a>
                 <a class=QUIET href=format!("/app/stores/{}", store.id)>"Rules"</a>
+                {(can_manage && store.platform == "salla" && store.status == StoreStatus::Reconnect).then(|| view! {
+                    <form method="post" action="/app/stores/connect/salla">
+                        <button type="submit" class=BUTTON data-testid="reconnect-salla">"Connect again"</button>
+                    </form>
+                })}
                 {(can_manage && store.status != StoreStatus::Disconnected).then(|| view! {
                     <ConfirmedPost action=DisconnectStore::url().to_string() fields=vec![("store_id", id.clone())] label="Disconnect"
                         question="Automation stops; its products and decisions stay." confirm="Yes, disconnect" testid="disconnect-store"/>
@@ -259,7 +269,7 @@ fn SyncLine(store: StoreSummary) -> impl IntoView {
             </p>
         }.into_any(),
         "failed" => view! {
-            <p class="mt-3 text-sm text-amber-800" role="alert" data-testid="sync-error">{format!("The last catalogue sync failed: {}.", store.sync_error)}</p>
+            <p class="mt-3 text-sm text-amber-800" role="alert" data-testid="sync-error">{format!("The last catalogue sync failed: {}.", store.sync_error.trim_end_matches('.'))}</p>
         }.into_any(),
         "never" => view! { <p class="mt-3 text-sm text-slate-500">"The catalogue has not been read yet."</p> }.into_any(),
         _ => ().into_any(),

@@ -309,15 +309,15 @@ impl Salla {
             .query(&[("page", page), ("per_page", PER_PAGE)])
             .bearer_auth(access);
         let body = self.json(request).await?;
-        let products = body["data"]
-            .as_array()
-            .map(|items| items.iter().flat_map(Product::from_json).collect())
-            .unwrap_or_default();
+        let items = body["data"].as_array().map(Vec::as_slice).unwrap_or_default();
+        let products = items.iter().flat_map(Product::from_json).collect();
         let paging = &body["pagination"];
+        // Without paging figures, a full page means there may be another.
+        let more = if items.len() as i64 >= PER_PAGE { page + 1 } else { page };
         Ok(Page {
             products,
             current: number(&paging["currentPage"]).unwrap_or(page),
-            total_pages: number(&paging["totalPages"]).unwrap_or(page),
+            total_pages: number(&paging["totalPages"]).unwrap_or(more),
         })
     }
 

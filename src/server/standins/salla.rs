@@ -178,6 +178,12 @@ impl SallaStandIn {
         self.world().products.retain(|p| p["id"] != id);
     }
 
+    /// Salla retires the access tokens early (they stop working before
+    /// their time); the refresh token still works.
+    pub fn retire_access_tokens(&self) {
+        self.world().access.clear();
+    }
+
     /// The merchant removes the app: every token stops working.
     pub fn uninstall(&self) {
         let mut w = self.world();

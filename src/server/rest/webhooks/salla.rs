@@ -26,7 +26,7 @@ pub async fn receive(
         ),
         Err(e @ (WebhookError::NotConfigured | WebhookError::Signature)) => {
             tracing::warn!(error = %e, "Salla webhook refused");
-            (StatusCode::UNAUTHORIZED, Json(json!({ "error": e.to_string() })))
+            (StatusCode::UNAUTHORIZED, Json(json!({ "error": "unauthorized" })))
         }
         Err(e @ WebhookError::Malformed) => {
             tracing::warn!(error = %e, "Salla webhook unreadable");

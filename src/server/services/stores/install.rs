@@ -6,7 +6,8 @@
 //! (`app.settings.updated`); the two deliveries meet in `salla_delivery`,
 //! in whichever order they come, and the store connects in the name of the
 //! member who started the install. A code matches one workspace only, lasts
-//! an hour, and cannot be guessed (40 bits, one try per delivery).
+//! an hour, and cannot be guessed (8 of 31 letters and digits, about 40
+//! bits; one try per delivery, and only Salla can deliver).
 //!
 //! Every delivery is checked first: `X-Salla-Signature` is the hex
 //! HMAC-SHA256 of the raw body with SALLA_WEBHOOK_SECRET.
@@ -70,8 +71,14 @@ pub async fn start(ctx: &TenantContext, state: &AppState) -> ServerResult<Pendin
         ));
     }
     let user = ctx.member()?;
-    let code: String = (0..8)
-        .map(|_| char::from(ALPHABET[usize::from(rand::random::<u8>()) % ALPHABET.len()]))
+    // Bytes past the last whole multiple of the alphabet are drawn again,
+    // so every letter is as likely.
+    let fair = 256 - 256 % ALPHABET.len();
+    let code: String = std::iter::repeat_with(rand::random::<u8>)
+        .map(usize::from)
+        .filter(|b| *b < fair)
+        .take(8)
+        .map(|b| char::from(ALPHABET[b % ALPHABET.len()]))
         .collect();
     let at = now();
     let mut tx = state.db.begin_write().await?;
@@ -164,7 +171,9 @@ pub async fn receive(state: &AppState, signature: Option<&str>, body: &[u8]) -> 
     let data = &event["data"];
     let outcome = match name {
         "app.store.authorize" => {
-            let grant = Grant::from_json(data, now()).ok_or(WebhookError::Malformed)?;
+            let grant = Grant::from_json(data, now())
+                .filter(|g| !g.refresh_token.is_empty())
+                .ok_or(WebhookError::Malformed)?;
             authorized(state, &merchant, &grant).await?
         }
         "app.settings.updated" => match data["settings"][SETTINGS_FIELD].as_str().map(normalized) {
@@ -194,29 +203,37 @@ pub async fn receive(state: &AppState, signature: Option<&str>, body: &[u8]) -> 
     Ok(outcome)
 }
 
-/// `app.store.authorize`: tokens for a merchant. A store already connected
-/// (or waiting to be) takes them at once; otherwise they wait for the code.
+/// `app.store.authorize`: tokens for a merchant. The store connected in a
+/// workspace (one at most: `store_salla_live_idx`) takes them at once,
+/// unless they are older than what it holds (a delivery Salla sent again
+/// late); otherwise they wait for the code, which alone says which
+/// workspace a store joins.
 async fn authorized(state: &AppState, merchant_id: &str, grant: &Grant) -> ServerResult<Outcome> {
-    let linked: Vec<(TenantId, String)> = sqlx::query_as(
-        "select tenant_id, id from store where platform = $1 and external_id = $2 \
-         and status in ('connected', 'reconnect')",
+    let linked: Option<(TenantId, String, Option<i64>)> = sqlx::query_as(
+        "select tenant_id, id, token_expires_at from store where platform = $1 and external_id = $2 \
+         and status = 'connected'",
     )
     .bind(PLATFORM)
     .bind(merchant_id)
-    .fetch_all(&state.db.pool)
+    .fetch_optional(&state.db.pool)
     .await?;
-    if !linked.is_empty() {
-        for (tenant_id, store_id) in &linked {
-            let mut tx = state.db.begin_write().await?;
-            salla::store_grant(state, &mut tx, tenant_id, store_id, grant).await?;
-            sqlx::query("update store set status = 'connected', status_reason = '' where id = $1 and tenant_id = $2")
-                .bind(store_id)
-                .bind(tenant_id)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
+    if let Some((tenant_id, store_id, held)) = linked {
+        if held.is_some_and(|held| held >= grant.expires_at) {
+            return Ok(Outcome::Ignored);
         }
-        return Ok(Outcome::Applied);
+        let mut tx = state.db.begin_write().await?;
+        // Still connected: a disconnect meanwhile is not undone.
+        let still: Option<(String,)> =
+            sqlx::query_as("select id from store where id = $1 and tenant_id = $2 and status = 'connected'")
+                .bind(&store_id)
+                .bind(&tenant_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if still.is_some() {
+            salla::store_grant(state, &mut tx, &tenant_id, &store_id, grant).await?;
+            tx.commit().await?;
+            return Ok(Outcome::Applied);
+        }
     }
     let seal = |value: &str, which| state.sealer.seal(value, &delivered(merchant_id, which));
     sqlx::query(
@@ -239,7 +256,7 @@ async fn authorized(state: &AppState, merchant_id: &str, grant: &Grant) -> Serve
 async fn settled(state: &AppState, merchant_id: &str, code: &str) -> ServerResult<Outcome> {
     sqlx::query(
         "insert into salla_delivery (merchant_id, code, received_at) values ($1, $2, $3) \
-         on conflict (merchant_id) do update set code = excluded.code",
+         on conflict (merchant_id) do update set code = excluded.code, received_at = excluded.received_at",
     )
     .bind(merchant_id)
     .bind(code)
@@ -304,14 +321,17 @@ async fn meet(state: &AppState, merchant_id: &str) -> ServerResult<Outcome> {
     let Some(ctx) = crate::server::auth::membership(&state.db, &user_id, Some(&tenant_id)).await? else {
         return refuse(
             state,
-            &install_id,
+            (&install_id, &tenant_id),
             "The member who started this install has left the workspace.",
         )
         .await;
     };
     let merchant = match state.salla.merchant(&grant.access_token).await {
         Ok(merchant) if merchant.id == merchant_id => merchant,
-        Ok(_) => return refuse(state, &install_id, "Salla named another store for these tokens.").await,
+        Ok(_) => {
+            let why = "Salla named another store for these tokens.";
+            return refuse(state, (&install_id, &tenant_id), why).await;
+        }
         Err(e) => {
             tracing::warn!(error = %e, code = %e.code, "Salla did not name the installed store");
             Merchant {
@@ -321,19 +341,34 @@ async fn meet(state: &AppState, merchant_id: &str) -> ServerResult<Outcome> {
             }
         }
     };
+    // Claimed before connecting, so two deliveries at once connect once.
+    let claimed =
+        sqlx::query("update store_install set store_id = '' where id = $1 and tenant_id = $2 and store_id is null")
+            .bind(&install_id)
+            .bind(&tenant_id)
+            .execute(&state.db.pool)
+            .await?;
+    if claimed.rows_affected() == 0 {
+        return Ok(Outcome::Waiting);
+    }
     let store_id = match salla::connect(&ctx, state, &grant, &merchant).await {
         Ok(id) => id,
-        Err(e @ (ServerError::Conflict(_) | ServerError::Forbidden)) => {
-            let why = match e {
-                ServerError::Conflict(why) => why,
-                _ => "The member who started this install may no longer connect stores.".into(),
+        Err(e) => {
+            let why = match &e {
+                ServerError::Conflict(why) => why.clone(),
+                ServerError::Forbidden => "The member who started this install may no longer connect stores.".into(),
+                _ => "Autopilot could not connect the store; enter the code in Salla again.".into(),
             };
-            return refuse(state, &install_id, &why).await;
+            refuse(state, (&install_id, &tenant_id), &why).await?;
+            return match e {
+                ServerError::Conflict(_) | ServerError::Forbidden => Ok(Outcome::Waiting),
+                other => Err(other),
+            };
         }
-        Err(e) => return Err(e),
     };
-    sqlx::query("update store_install set store_id = $2, error = '' where id = $1")
+    sqlx::query("update store_install set store_id = $3, error = '' where id = $1 and tenant_id = $2")
         .bind(&install_id)
+        .bind(&tenant_id)
         .bind(&store_id)
         .execute(&state.db.pool)
         .await?;
@@ -344,11 +379,13 @@ async fn meet(state: &AppState, merchant_id: &str) -> ServerResult<Outcome> {
     Ok(Outcome::Applied)
 }
 
-/// An install that cannot connect says why on the Stores page; the
-/// delivery stays, so entering the code again (after making room) works.
-async fn refuse(state: &AppState, install_id: &str, why: &str) -> ServerResult<Outcome> {
-    sqlx::query("update store_install set error = $2 where id = $1")
+/// An install that cannot connect says why on the Stores page and is open
+/// again; the delivery stays, so entering the code again (after making
+/// room) works.
+async fn refuse(state: &AppState, (install_id, tenant_id): (&str, &TenantId), why: &str) -> ServerResult<Outcome> {
+    sqlx::query("update store_install set store_id = null, error = $3 where id = $1 and tenant_id = $2")
         .bind(install_id)
+        .bind(tenant_id)
         .bind(why)
         .execute(&state.db.pool)
         .await?;

@@ -275,8 +275,10 @@ pub(super) async fn keep(
         None => {
             let id = new_id();
             sqlx::query(
-                "insert into store (id, tenant_id, platform, external_id, name, rules, connected_at, created_at, \
-                 updated_at) values ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
+                // Connected by the update below, which tells a store another
+                // workspace holds apart from any other failure.
+                "insert into store (id, tenant_id, platform, external_id, name, rules, status, connected_at, \
+                 created_at, updated_at) values ($1, $2, $3, $4, $5, $6, 'disconnected', $7, $7, $7)",
             )
             .bind(&id)
             .bind(ctx.tenant_id())
@@ -290,7 +292,7 @@ pub(super) async fn keep(
             id
         }
     };
-    sqlx::query(
+    let connected = sqlx::query(
         "update store set status = 'connected', status_reason = '', name = $3, domain = $4, currency = $5, \
          connected_by = $6, connected_at = $7, disconnected_at = null, updated_at = $7 \
          where id = $1 and tenant_id = $2",
@@ -303,7 +305,17 @@ pub(super) async fn keep(
     .bind(ctx.user_id())
     .bind(at)
     .execute(&mut **tx)
-    .await?;
+    .await;
+    match connected {
+        // store_salla_live_idx: another workspace acts for this store.
+        Err(e) if crate::server::db::is_unique_violation(&e) => {
+            return Err(ServerError::Conflict(format!(
+                "{} is connected to another workspace on this server. Disconnect it there first.",
+                found.name
+            )))
+        }
+        other => other?,
+    };
     let event = Event::new(AuditAction::StoreConnected, "store", &id).detail(found.name.clone());
     audit::by_member(ctx, &mut **tx, event).await?;
     Ok(id)

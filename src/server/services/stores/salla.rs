@@ -306,7 +306,15 @@ pub async fn refresh(state: &AppState, tenant_id: &TenantId, store_id: &str, for
     if taken.rows_affected() == 0 {
         return Ok(Refreshed::Busy);
     }
-    let outcome = refresh_locked(state, tenant_id, store_id, force).await;
+    // Spent and written on a task of its own: a caller that gives up (a
+    // request cancelled, a job's lease lost) cannot drop the new pair
+    // between Salla's answer and the write, which would lose the grant.
+    let outcome = tokio::spawn({
+        let (state, tenant_id, store_id) = (state.clone(), tenant_id.clone(), store_id.to_string());
+        async move { refresh_locked(&state, &tenant_id, &store_id, force).await }
+    })
+    .await
+    .map_err(ServerError::internal)?;
     sqlx::query(
         "update store set token_lock = null, token_locked_until = null \
          where id = $1 and tenant_id = $2 and token_lock = $3",
@@ -342,13 +350,15 @@ async fn refresh_locked(
         .map_err(ServerError::internal)?;
     let grant = match state.salla.refresh(app, &token, now()).await {
         Ok(grant) => grant,
-        Err(e) if e.is_revoked() => {
+        // invalid_client: the app's own credentials are wrong (the operator
+        // rotated the secret), which says nothing about the store's grant.
+        Err(e) if e.is_revoked() && e.code != "invalid_client" => {
             tracing::warn!(store_id, error = %e, code = %e.code, "Salla refused a refresh token");
             let reason = "Salla no longer accepts this store's sign-in (the app was removed or its permission \
                           withdrawn). Connect the store again.";
             // Only while the refused token is still the stored one: a
             // sign-in meanwhile brought tokens this refusal says nothing of.
-            sqlx::query(
+            let marked = sqlx::query(
                 "update store set status = 'reconnect', status_reason = $4, updated_at = $5 \
                  where id = $1 and tenant_id = $2 and refresh_token_sealed = $3 and status = 'connected'",
             )
@@ -359,7 +369,11 @@ async fn refresh_locked(
             .bind(now())
             .execute(&state.db.pool)
             .await?;
-            return Ok(Refreshed::Revoked(reason.into()));
+            return Ok(if marked.rows_affected() == 1 {
+                Refreshed::Revoked(reason.into())
+            } else {
+                Refreshed::NotDue
+            });
         }
         Err(e) => {
             tracing::warn!(store_id, error = %e, code = %e.code, "Salla token renewal failed; will try again");
@@ -399,30 +413,55 @@ async fn refresh_locked(
     })
 }
 
+/// Why a store's Salla calls cannot be made now.
+#[derive(Debug, Clone)]
+pub(super) struct Unusable {
+    /// In words, for a decision or the Stores page.
+    pub why: String,
+    /// Worth trying again shortly (a renewal under way, Salla unreachable);
+    /// otherwise someone must connect the store again.
+    pub passing: bool,
+}
+
+/// A store's status in words: "the store needs to be connected again".
+pub(super) fn status_words(status: &str) -> String {
+    match status {
+        "reconnect" => "the store needs to be connected again".into(),
+        "uninstalled" => "the app was removed from the store in Salla".into(),
+        "disconnected" => "the store is disconnected".into(),
+        other => format!("the store is {other}"),
+    }
+}
+
 /// An access token to call Salla for the store with, renewed first when it
-/// has run out. Err(why) in words when the store cannot be called.
+/// has run out.
 pub(super) async fn access(
     state: &AppState,
     tenant_id: &TenantId,
     store_id: &str,
-) -> ServerResult<Result<Access, String>> {
+) -> ServerResult<Result<Access, Unusable>> {
+    let unusable = |why: String, passing: bool| Ok(Err(Unusable { why, passing }));
     for _ in 0..2 {
         let Some(row) = tokens(state, tenant_id, store_id).await? else {
             return Err(ServerError::NotFound);
         };
         if row.status != "connected" {
-            return Ok(Err(format!("the store is {}", row.status)));
+            return unusable(status_words(&row.status), false);
         }
         let Some(sealed) = row.access_token_sealed else {
-            return Ok(Err("the store has no sign-in; connect it again".into()));
+            return unusable("the store has no sign-in; connect it again".into(), false);
         };
         if row.token_expires_at.is_some_and(|at| at <= now() + 60) {
             match refresh(state, tenant_id, store_id, false).await? {
                 Refreshed::Done { .. } | Refreshed::NotDue => continue,
                 Refreshed::Busy => {
-                    return Ok(Err("the store's sign-in is being renewed; try again in a minute".into()))
+                    return unusable(
+                        "the store's sign-in is being renewed; try again in a minute".into(),
+                        true,
+                    )
                 }
-                Refreshed::Revoked(why) | Refreshed::Later(why) => return Ok(Err(why)),
+                Refreshed::Later(why) => return unusable(why, true),
+                Refreshed::Revoked(why) => return unusable(why, false),
             }
         }
         let token = state
@@ -431,7 +470,7 @@ pub(super) async fn access(
             .map_err(ServerError::internal)?;
         return Ok(Ok(Access { token, sealed }));
     }
-    Ok(Err("the store's sign-in could not be renewed".into()))
+    unusable("the store's sign-in could not be renewed".into(), true)
 }
 
 /// A store's access token, and its sealed form (to tell, on a refusal,
@@ -441,14 +480,22 @@ pub(super) struct Access {
     pub sealed: String,
 }
 
-/// Salla refused the access token a call used: the store stops its
-/// automation and asks to be connected again (unless it was since).
-pub(super) async fn refused(
+/// Salla refused the access token a call used (401). Salla may retire a
+/// token early, so the store's sign-in is renewed once first: Ok(None)
+/// then, and the call is worth one more try. If Salla refuses the renewal
+/// too, the store stops its automation and asks to be connected again
+/// (unless it was since): Ok(Some(why)).
+pub(super) async fn on_refusal(
     state: &AppState,
     tenant_id: &TenantId,
     store_id: &str,
     access: &Access,
-) -> ServerResult<String> {
+) -> ServerResult<Option<String>> {
+    match refresh(state, tenant_id, store_id, true).await? {
+        Refreshed::Done { .. } => return Ok(None),
+        Refreshed::Revoked(why) => return Ok(Some(why)),
+        Refreshed::Busy | Refreshed::Later(_) | Refreshed::NotDue => {}
+    }
     let reason = "Salla refused the store's sign-in (the app was removed or its permission withdrawn). \
                   Connect the store again.";
     sqlx::query(
@@ -462,7 +509,7 @@ pub(super) async fn refused(
     .bind(&access.sealed)
     .execute(&state.db.pool)
     .await?;
-    Ok(reason.into())
+    Ok(Some(reason.into()))
 }
 
 /// The merchant removed the app in Salla (`app.uninstalled`): every store
@@ -488,7 +535,10 @@ pub(super) async fn uninstalled(state: &AppState, merchant_id: &str) -> ServerRe
 }
 
 /// A product's live price in Salla, changed from `from` to `to` only if it
-/// is still `from`. Ok(Err(why)) when it was not changed.
+/// is still `from` when read just before. Ok(Err(why)) when it was not
+/// changed. Salla has no conditional update, so a change the merchant
+/// makes between the read and the write (a second or so) is the one case
+/// this cannot see.
 pub(super) async fn change_price(
     state: &AppState,
     tenant_id: &TenantId,
@@ -497,50 +547,57 @@ pub(super) async fn change_price(
     from: i64,
     to: i64,
 ) -> ServerResult<Result<(), String>> {
-    let (external_id, variant_id): (String, String) =
-        sqlx::query_as("select external_id, variant_id from store_product where id = $1 and tenant_id = $2")
-            .bind(product_id)
-            .bind(tenant_id)
-            .fetch_optional(&state.db.pool)
-            .await?
-            .ok_or(ServerError::NotFound)?;
-    let access = match access(state, tenant_id, &store.id).await? {
-        Ok(access) => access,
-        Err(why) => return Ok(Err(why)),
-    };
-    let salla = &state.salla;
-    let called = async {
-        let live = salla.product(&access.token, &external_id).await?;
-        let Some(item) = live.iter().find(|p| p.variant_id == variant_id) else {
-            return Ok(Err(None));
+    let (external_id, variant_id): (String, String) = sqlx::query_as(
+        "select external_id, variant_id from store_product where id = $1 and tenant_id = $2 and store_id = $3",
+    )
+    .bind(product_id)
+    .bind(tenant_id)
+    .bind(&store.id)
+    .fetch_optional(&state.db.pool)
+    .await?
+    .ok_or(ServerError::NotFound)?;
+    for _ in 0..2 {
+        let access = match access(state, tenant_id, &store.id).await? {
+            Ok(access) => access,
+            Err(unusable) => return Ok(Err(unusable.why)),
         };
-        if item.price != from {
-            return Ok(Err(Some(item.price)));
-        }
-        salla.set_price(&access.token, &external_id, &variant_id, to).await?;
-        Ok(Ok(()))
-    };
-    let outcome: Result<Result<(), Option<i64>>, SallaError> = called.await;
-    let at = now();
-    match outcome {
-        Ok(Ok(())) => {
-            set_local_price(state, tenant_id, product_id, to, at).await?;
-            Ok(Ok(()))
-        }
-        Ok(Err(Some(live))) => {
-            // What the store shows now is what the catalogue shows too.
-            set_local_price(state, tenant_id, product_id, live, at).await?;
-            Ok(Err(super::live::changed_meanwhile(from, live)))
-        }
-        Ok(Err(None)) => Ok(Err("the product is gone from the store".into())),
-        Err(e) if e.status == Some(404) => Ok(Err("the product is gone from the store".into())),
-        Err(e) if e.is_revoked() => Ok(Err(refused(state, tenant_id, &store.id, &access).await?)),
-        Err(e) if e.is_rate_limited() => Ok(Err("Salla asked to slow down; try again in a minute".into())),
-        Err(e) => {
-            tracing::warn!(store_id = %store.id, error = %e, code = %e.code, "a Salla price change failed");
-            Ok(Err("Salla did not take the price change".into()))
-        }
+        let salla = &state.salla;
+        let called = async {
+            let live = salla.product(&access.token, &external_id).await?;
+            let Some(item) = live.iter().find(|p| p.variant_id == variant_id) else {
+                return Ok(Err(None));
+            };
+            if item.price != from {
+                return Ok(Err(Some(item.price)));
+            }
+            salla.set_price(&access.token, &external_id, &variant_id, to).await?;
+            Ok::<_, SallaError>(Ok(()))
+        };
+        let at = now();
+        return match called.await {
+            Ok(Ok(())) => {
+                set_local_price(state, tenant_id, product_id, to, at).await?;
+                Ok(Ok(()))
+            }
+            Ok(Err(Some(live))) => {
+                // What the store shows now is what the catalogue shows too.
+                set_local_price(state, tenant_id, product_id, live, at).await?;
+                Ok(Err(super::live::changed_meanwhile(from, live)))
+            }
+            Ok(Err(None)) => Ok(Err("the product is gone from the store".into())),
+            Err(e) if e.status == Some(404) => Ok(Err("the product is gone from the store".into())),
+            Err(e) if e.is_revoked() => match on_refusal(state, tenant_id, &store.id, &access).await? {
+                None => continue,
+                Some(why) => Ok(Err(why)),
+            },
+            Err(e) if e.is_rate_limited() => Ok(Err("Salla asked to slow down; try again in a minute".into())),
+            Err(e) => {
+                tracing::warn!(store_id = %store.id, error = %e, code = %e.code, "a Salla price change failed");
+                Ok(Err("Salla did not take the price change".into()))
+            }
+        };
     }
+    Ok(Err("Salla refused the store's sign-in twice".into()))
 }
 
 /// The catalogue's own copy of a price the store now has.
@@ -579,14 +636,18 @@ impl JobKind for RefreshJob {
     /// so it says so instead of looking connected.
     async fn on_dead(&self, state: &AppState, job: &ClaimedJob, reason: &str) {
         let reason = format!("Autopilot could not renew the Salla sign-in ({reason}) Connect the store again.");
+        // Only a store whose token this job was renewing: one connected
+        // again meanwhile has a fresh token and is left as it is.
         let marked = sqlx::query(
             "update store set status = 'reconnect', status_reason = $3, updated_at = $4 \
-             where id = $1 and tenant_id = $2 and status = 'connected'",
+             where id = $1 and tenant_id = $2 and status = 'connected' \
+             and (token_expires_at is null or token_expires_at <= $5)",
         )
         .bind(&job.subject_id)
         .bind(&job.tenant_id)
         .bind(&reason)
         .bind(now())
+        .bind(now() + AHEAD_SECONDS + 120)
         .execute(&state.db.pool)
         .await;
         if let Err(e) = marked {

@@ -4,8 +4,11 @@
 //! (`product.created`, `product.updated`, `product.deleted`) keep it current
 //! between syncs. A product missing from a full sync is marked removed, its
 //! history kept. Salla's rate limit is respected: a 429 waits the
-//! `Retry-After` Salla asks for and goes on from the same page; a longer
-//! wait hands the job back to the runner, which resumes it later.
+//! `Retry-After` Salla asks for (up to a minute) and goes on from the
+//! same page; a longer wait, or a page refused five times, is a failed
+//! attempt of the job, which the runner tries again after its back-off
+//! from the first page (what was read is kept; marking removals waits for
+//! a whole pass). A sync that used up its attempts says so.
 
 use super::catalogue::{self, Item};
 use super::salla::{self, PLATFORM};
@@ -23,8 +26,9 @@ use std::time::Duration;
 pub const KIND: &str = "store-sync";
 /// Four full syncs a day; webhooks carry the changes in between.
 const EVERY: &str = "41 */6 * * *";
-/// The longest Salla may ask a sync to wait before the job steps aside.
-const LONGEST_INLINE_WAIT: u64 = 30;
+/// The longest Salla may ask a sync to wait before the job steps aside
+/// (its limit is counted per minute).
+const LONGEST_INLINE_WAIT: u64 = 60;
 /// 429s in a row on one page before the job steps aside.
 const TRIES_PER_PAGE: u32 = 5;
 /// A catalogue of more pages than this (120,000 products) stops the sync.
@@ -46,8 +50,8 @@ pub async fn sync_now(ctx: &TenantContext, state: &AppState, store_id: &str) -> 
     }
     if store.status != "connected" {
         return Err(ServerError::Conflict(format!(
-            "The store is {}; connect it again to sync its catalogue.",
-            store.status
+            "Nothing was synced: {}.",
+            salla::status_words(&store.status)
         )));
     }
     queue_now(state, ctx.tenant_id(), KIND, store_id).await
@@ -112,7 +116,8 @@ async fn full_sync(state: &AppState, tenant_id: &TenantId, store_id: &str) -> Re
     loop {
         let access = match salla::access(state, tenant_id, store_id).await? {
             Ok(access) => access,
-            Err(why) => return Err(Failure::Stop(failed(why).await?)),
+            Err(unusable) if unusable.passing => return Err(Failure::Retry(failed(unusable.why).await?)),
+            Err(unusable) => return Err(Failure::Stop(failed(unusable.why).await?)),
         };
         match state.salla.products(&access.token, page).await {
             Ok(got) => {
@@ -137,9 +142,11 @@ async fn full_sync(state: &AppState, tenant_id: &TenantId, store_id: &str) -> Re
                 let wait = e.retry_after.unwrap_or(5).max(1);
                 tries += 1;
                 if wait > LONGEST_INLINE_WAIT || tries > TRIES_PER_PAGE {
-                    let note = "Salla asked to slow down; the sync goes on shortly.";
+                    // An attempt of the job's few: a store whose limit never
+                    // lets a whole pass through fails, and says so.
+                    let note = "Salla asked to slow down; the sync is tried again shortly.";
                     set_sync(state, tenant_id, store_id, ("waiting", note, "")).await?;
-                    return Err(Failure::Wait(note.into(), Duration::from_secs(wait.max(60))));
+                    return Err(Failure::Retry(note.into()));
                 }
                 let note = format!("Read page {page}; Salla asked to wait {wait} s…");
                 set_sync(state, tenant_id, store_id, ("running", &note, "")).await?;
@@ -147,8 +154,10 @@ async fn full_sync(state: &AppState, tenant_id: &TenantId, store_id: &str) -> Re
                 tokio::time::sleep(Duration::from_secs(wait)).await;
             }
             Err(e) if e.is_revoked() => {
-                let why = salla::refused(state, tenant_id, store_id, &access).await?;
-                return Err(Failure::Stop(failed(why).await?));
+                if let Some(why) = salla::on_refusal(state, tenant_id, store_id, &access).await? {
+                    return Err(Failure::Stop(failed(why).await?));
+                }
+                // Renewed: the same page again with the new token.
             }
             Err(e) => {
                 tracing::warn!(store_id, error = %e, code = %e.code, page, "a Salla catalogue page failed");
@@ -234,6 +243,15 @@ pub struct SyncJob;
 impl JobKind for SyncJob {
     fn name(&self) -> &'static str {
         KIND
+    }
+
+    /// Out of attempts: the Stores page stops showing a sync under way.
+    async fn on_dead(&self, state: &AppState, job: &ClaimedJob, reason: &str) {
+        let why = reason.trim_end_matches('.');
+        if let Err(e) = set_sync(state, &job.tenant_id, &job.subject_id, ("failed", "", why)).await {
+            tracing::warn!(error = %e, store_id = %job.subject_id, "could not mark a catalogue sync failed");
+        }
+        crate::server::queue::job_dead(state, KIND, job, reason).await;
     }
 
     async fn run(
