@@ -143,9 +143,18 @@ pub async fn finished(app: &TestApp, post_id: &str) -> Vec<Value> {
             .cloned()
             .unwrap();
         let targets = post["targets"].as_array().unwrap().clone();
-        if targets
-            .iter()
-            .all(|t| t["state"] == "Published" || t["state"] == "Failed")
+        // A target reads Published as soon as its id is kept; its job goes
+        // on to fetch the post's address, so the jobs must be done too.
+        let working = app
+            .count(&format!(
+                "select count(*) from job where kind = 'social-publish' and state in ('queued', 'running') \
+                 and subject_id in (select id from social_post_target where post_id = '{post_id}')"
+            ))
+            .await;
+        if working == 0
+            && targets
+                .iter()
+                .all(|t| t["state"] == "Published" || t["state"] == "Failed")
         {
             return targets;
         }

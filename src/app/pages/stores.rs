@@ -262,7 +262,13 @@ fn SyncLine(store: StoreSummary) -> impl IntoView {
         return ().into_any();
     }
     match store.sync_state.as_str() {
-        "running" | "waiting" => view! {
+        "waiting" => view! {
+            <p class="mt-3 text-sm text-slate-700" role="status" data-testid="sync-progress">
+                <span class="mr-2 inline-block h-3 w-3 animate-spin rounded-full border-2 border-indigo-200 border-t-indigo-600 align-middle"></span>
+                {format!("The catalogue sync waits ({}); it is tried again shortly.", store.sync_progress.trim_end_matches('.'))}
+            </p>
+        }.into_any(),
+        "running" => view! {
             <p class="mt-3 text-sm text-slate-700" role="status" data-testid="sync-progress">
                 <span class="mr-2 inline-block h-3 w-3 animate-spin rounded-full border-2 border-indigo-200 border-t-indigo-600 align-middle"></span>
                 {format!("Syncing the catalogue: {}", if store.sync_progress.is_empty() { "starting…" } else { store.sync_progress.as_str() })}

@@ -21,6 +21,7 @@ pub mod publishing;
 pub mod quota;
 pub mod review;
 pub mod schedules;
+pub mod sign_ins;
 pub mod sites;
 pub mod social;
 pub mod stores;

@@ -1,8 +1,8 @@
 //! Connecting accounts through each platform's own sign-in (OAuth 2.0
 //! authorisation code). `begin` binds a random `state` to this session,
-//! person and workspace for ten minutes; `finish` accepts the platform's
-//! answer only with that state, once, and trades the code for tokens on
-//! the server. TikTok names one account, which connects at once. Meta
+//! person and workspace for ten minutes (`sign_ins`); `finish` accepts the
+//! platform's answer only with that state, once, and trades the code for
+//! tokens on the server. TikTok names one account, which connects at once. Meta
 //! names every Page the person shared (with its linked Instagram account):
 //! those wait in the session, sealed, until the person picks which to
 //! connect (`pending`, `pick`); no token ever reaches the browser.
@@ -16,16 +16,14 @@ use crate::server::config::AppCredentials;
 use crate::server::db::now;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::secrets::Binding;
+use crate::server::services::sign_ins;
 use crate::server::state::AppState;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-/// The sign-in under way in this session (one at a time).
-const STARTED_KEY: &str = "social_oauth";
 /// Pages and Instagram accounts a Meta sign-in found, waiting to be picked.
 const PENDING_KEY: &str = "social_pending";
-/// How long a person has to finish signing in, and then to pick.
-const STARTED_SECONDS: i64 = 600;
+/// How long a person has to pick.
 const PENDING_SECONDS: i64 = 900;
 /// What Autopilot asks Meta for when no Login for Business configuration
 /// (META_CONFIG_ID) names it: list and post to Pages and their Instagram
@@ -35,15 +33,6 @@ business_management,instagram_basic,instagram_content_publish,instagram_manage_i
 const TIKTOK_SCOPES: &str = "user.info.basic,user.info.profile,video.publish,video.upload,video.list";
 /// What a TikTok sign-in must grant for the account to be of use.
 const TIKTOK_NEEDED: [&str; 2] = ["user.info.basic", "video.publish"];
-
-#[derive(Serialize, Deserialize)]
-struct Started {
-    state: String,
-    platform: Platform,
-    tenant_id: String,
-    user_id: String,
-    expires_at: i64,
-}
 
 #[derive(Serialize, Deserialize)]
 struct Pending {
@@ -129,18 +118,7 @@ pub async fn begin(
 ) -> ServerResult<String> {
     ctx.require(Permission::ManageSites)?;
     let app = credentials(state, platform)?;
-    let nonce = hex::encode(rand::random::<[u8; 32]>());
-    let started = Started {
-        state: nonce.clone(),
-        platform,
-        tenant_id: ctx.tenant_id().to_string(),
-        user_id: user_of(ctx),
-        expires_at: now() + STARTED_SECONDS,
-    };
-    session
-        .insert(STARTED_KEY, started)
-        .await
-        .map_err(ServerError::internal)?;
+    let nonce = sign_ins::start(ctx, session, platform.as_str()).await?;
     let social = &state.config.social;
     let redirect = redirect_uri(state, platform);
     let mut url = match platform {
@@ -180,19 +158,7 @@ pub async fn finish(
     answer: Callback,
 ) -> ServerResult<Finished> {
     ctx.require(Permission::ManageSites)?;
-    let started: Option<Started> = session.remove(STARTED_KEY).await.map_err(ServerError::internal)?;
-    let valid = started.is_some_and(|s| {
-        answer.state.as_deref() == Some(s.state.as_str())
-            && s.platform == platform
-            && s.tenant_id == ctx.tenant_id().as_str()
-            && s.user_id == user_of(ctx)
-            && s.expires_at > now()
-    });
-    if !valid {
-        return Err(ServerError::BadRequest(
-            "That sign-in expired or was not started here. Start again from this page.".into(),
-        ));
-    }
+    sign_ins::finish(ctx, session, platform.as_str(), answer.state.as_deref()).await?;
     if let Some(error) = answer.error {
         tracing::info!(platform = platform.as_str(), error = %error, detail = ?answer.error_description.as_deref().map(|d| d.chars().take(200).collect::<String>()), "sign-in refused");
         return Err(ServerError::BadRequest(match error.as_str() {

@@ -17,6 +17,7 @@ use crate::server::auth::TenantContext;
 use crate::server::db::{now, now_ms};
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::queue::{enqueue, ClaimedJob, Done, Failure, JobKind, Lease, NewJob, Start};
+use crate::server::services::sign_ins;
 use crate::server::state::AppState;
 
 pub const KIND: &str = "social-token-refresh";
@@ -24,9 +25,6 @@ pub const KIND: &str = "social-token-refresh";
 const AHEAD_SECONDS: i64 = 15 * 60;
 /// How far apart the clocks of processes sharing a database may be.
 const CLOCK_SLACK_SECONDS: i64 = 120;
-/// How long one refresh may hold an account's lock: well beyond the
-/// client's 20-second timeout, so a live holder never loses it.
-const LOCK_SECONDS: i64 = 120;
 
 /// How a refresh went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,33 +103,12 @@ pub async fn refresh(state: &AppState, tenant_id: &TenantId, account_id: &str) -
     if !row(state, tenant_id, account_id).await?.is_some_and(|r| due(&r)) {
         return Ok(Refreshed::NotDue);
     }
-    let lock = hex::encode(rand::random::<[u8; 16]>());
-    let at = now();
-    let taken = sqlx::query(
-        "update social_account set token_lock = $3, token_locked_until = $4 where id = $1 and tenant_id = $2 \
-         and status = 'connected' and (token_lock is null or token_locked_until < $5)",
-    )
-    .bind(account_id)
-    .bind(tenant_id)
-    .bind(&lock)
-    .bind(at + LOCK_SECONDS)
-    .bind(at)
-    .execute(&state.db.pool)
-    .await?;
-    if taken.rows_affected() == 0 {
+    let Some(lock) = sign_ins::lock(&state.db.pool, "social_account", tenant_id, account_id).await? else {
         return Ok(Refreshed::Busy);
-    }
+    };
     let outcome = refresh_locked(state, tenant_id, account_id, &lock).await;
     // Written with the new tokens when it went well; let go otherwise.
-    sqlx::query(
-        "update social_account set token_lock = null, token_locked_until = null \
-         where id = $1 and tenant_id = $2 and token_lock = $3",
-    )
-    .bind(account_id)
-    .bind(tenant_id)
-    .bind(&lock)
-    .execute(&state.db.pool)
-    .await?;
+    sign_ins::unlock(&state.db.pool, "social_account", tenant_id, account_id, &lock).await?;
     outcome
 }
 

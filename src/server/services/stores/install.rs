@@ -322,6 +322,7 @@ async fn meet(state: &AppState, merchant_id: &str) -> ServerResult<Outcome> {
         return refuse(
             state,
             (&install_id, &tenant_id),
+            false,
             "The member who started this install has left the workspace.",
         )
         .await;
@@ -330,7 +331,7 @@ async fn meet(state: &AppState, merchant_id: &str) -> ServerResult<Outcome> {
         Ok(merchant) if merchant.id == merchant_id => merchant,
         Ok(_) => {
             let why = "Salla named another store for these tokens.";
-            return refuse(state, (&install_id, &tenant_id), why).await;
+            return refuse(state, (&install_id, &tenant_id), false, why).await;
         }
         Err(e) => {
             tracing::warn!(error = %e, code = %e.code, "Salla did not name the installed store");
@@ -341,17 +342,45 @@ async fn meet(state: &AppState, merchant_id: &str) -> ServerResult<Outcome> {
             }
         }
     };
+    // Claimed, connected and settled on a task of its own: a delivery cut
+    // off half-way (Salla's timeout, a shutdown) cannot leave the install
+    // claimed and never finished.
+    let claim = Claim {
+        install_id,
+        tenant_id,
+        merchant_id: merchant_id.to_string(),
+    };
+    let state = state.clone();
+    tokio::spawn(async move { connect_claimed(&state, &ctx, &claim, &grant, &merchant).await })
+        .await
+        .map_err(ServerError::internal)?
+}
+
+/// An open install a delivery matched.
+struct Claim {
+    install_id: String,
+    tenant_id: TenantId,
+    merchant_id: String,
+}
+
+async fn connect_claimed(
+    state: &AppState,
+    ctx: &TenantContext,
+    claim: &Claim,
+    grant: &Grant,
+    merchant: &Merchant,
+) -> ServerResult<Outcome> {
     // Claimed before connecting, so two deliveries at once connect once.
     let claimed =
         sqlx::query("update store_install set store_id = '' where id = $1 and tenant_id = $2 and store_id is null")
-            .bind(&install_id)
-            .bind(&tenant_id)
+            .bind(&claim.install_id)
+            .bind(&claim.tenant_id)
             .execute(&state.db.pool)
             .await?;
     if claimed.rows_affected() == 0 {
         return Ok(Outcome::Waiting);
     }
-    let store_id = match salla::connect(&ctx, state, &grant, &merchant).await {
+    let store_id = match salla::connect(ctx, state, grant, merchant).await {
         Ok(id) => id,
         Err(e) => {
             let why = match &e {
@@ -359,7 +388,7 @@ async fn meet(state: &AppState, merchant_id: &str) -> ServerResult<Outcome> {
                 ServerError::Forbidden => "The member who started this install may no longer connect stores.".into(),
                 _ => "Autopilot could not connect the store; enter the code in Salla again.".into(),
             };
-            refuse(state, (&install_id, &tenant_id), &why).await?;
+            refuse(state, (&claim.install_id, &claim.tenant_id), true, &why).await?;
             return match e {
                 ServerError::Conflict(_) | ServerError::Forbidden => Ok(Outcome::Waiting),
                 other => Err(other),
@@ -367,28 +396,36 @@ async fn meet(state: &AppState, merchant_id: &str) -> ServerResult<Outcome> {
         }
     };
     sqlx::query("update store_install set store_id = $3, error = '' where id = $1 and tenant_id = $2")
-        .bind(&install_id)
-        .bind(&tenant_id)
+        .bind(&claim.install_id)
+        .bind(&claim.tenant_id)
         .bind(&store_id)
         .execute(&state.db.pool)
         .await?;
     sqlx::query("delete from salla_delivery where merchant_id = $1")
-        .bind(merchant_id)
+        .bind(&claim.merchant_id)
         .execute(&state.db.pool)
         .await?;
     Ok(Outcome::Applied)
 }
 
 /// An install that cannot connect says why on the Stores page and is open
-/// again; the delivery stays, so entering the code again (after making
-/// room) works.
-async fn refuse(state: &AppState, (install_id, tenant_id): (&str, &TenantId), why: &str) -> ServerResult<Outcome> {
-    sqlx::query("update store_install set store_id = null, error = $3 where id = $1 and tenant_id = $2")
-        .bind(install_id)
-        .bind(tenant_id)
-        .bind(why)
-        .execute(&state.db.pool)
-        .await?;
+/// (again, if `claimed` by this delivery); the delivery stays, so entering
+/// the code again (after making room) works.
+async fn refuse(
+    state: &AppState,
+    (install_id, tenant_id): (&str, &TenantId),
+    claimed: bool,
+    why: &str,
+) -> ServerResult<Outcome> {
+    let held = if claimed { "store_id = ''" } else { "store_id is null" };
+    sqlx::query(&format!(
+        "update store_install set store_id = null, error = $3 where id = $1 and tenant_id = $2 and {held}"
+    ))
+    .bind(install_id)
+    .bind(tenant_id)
+    .bind(why)
+    .execute(&state.db.pool)
+    .await?;
     Ok(Outcome::Waiting)
 }
 

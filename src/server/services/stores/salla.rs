@@ -21,22 +21,20 @@ use crate::server::db::{now, now_ms, Tx};
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::queue::{enqueue, ClaimedJob, Done, Failure, JobKind, Lease, NewJob, Start};
 use crate::server::secrets::Binding;
+use crate::server::services::sign_ins;
 use crate::server::state::AppState;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tower_sessions::Session;
 
 pub const PLATFORM: &str = "salla";
 pub const REFRESH_KIND: &str = "store-token-refresh";
-/// The sign-in under way in this session.
-const STARTED_KEY: &str = "salla_oauth";
-const STARTED_SECONDS: i64 = 600;
 /// Renew this long before the access token runs out: a day, so a renewal
 /// that Salla refuses for a while still has room to be retried.
 const AHEAD_SECONDS: i64 = 86_400;
-/// How long one renewal may hold a store's lock: well beyond the client's
-/// 20-second timeout, so a live holder never loses it.
-const LOCK_SECONDS: i64 = 120;
 const ACCESS_TOKEN: &str = "store-access-token";
+/// Why a renewal failed when Salla refused the app itself: the operator's
+/// to fix, and no reason to ask the merchant to connect again.
+const APP_REFUSED: &str = "Salla did not accept Autopilot's app credentials; the operator checks them.";
 const REFRESH_TOKEN: &str = "store-refresh-token";
 
 fn binding<'a>(tenant_id: &'a TenantId, store_id: &'a str, which: &'a str) -> Binding<'a> {
@@ -61,34 +59,12 @@ pub fn redirect_uri(state: &AppState) -> String {
     format!("{}/app/stores/callback/salla", state.config.app_origin())
 }
 
-#[derive(Serialize, Deserialize)]
-struct Started {
-    state: String,
-    tenant_id: String,
-    user_id: String,
-    expires_at: i64,
-}
-
-fn user_of(ctx: &TenantContext) -> String {
-    ctx.user_id().map(|u| u.to_string()).unwrap_or_default()
-}
-
 /// Starts the custom mode's sign-in: returns Salla's approval page, with a
 /// `state` bound to this session, person and workspace for ten minutes.
 pub async fn begin(ctx: &TenantContext, state: &AppState, session: &Session) -> ServerResult<String> {
     ctx.require(Permission::ManageSites)?;
     let app = app(state)?;
-    let nonce = hex::encode(rand::random::<[u8; 32]>());
-    let started = Started {
-        state: nonce.clone(),
-        tenant_id: ctx.tenant_id().to_string(),
-        user_id: user_of(ctx),
-        expires_at: now() + STARTED_SECONDS,
-    };
-    session
-        .insert(STARTED_KEY, started)
-        .await
-        .map_err(ServerError::internal)?;
+    let nonce = sign_ins::start(ctx, session, PLATFORM).await?;
     Ok(state.salla.authorize_url(app, &redirect_uri(state), &nonce))
 }
 
@@ -110,18 +86,7 @@ pub async fn finish(
     answer: Callback,
 ) -> ServerResult<String> {
     ctx.require(Permission::ManageSites)?;
-    let started: Option<Started> = session.remove(STARTED_KEY).await.map_err(ServerError::internal)?;
-    let valid = started.is_some_and(|s| {
-        answer.state.as_deref() == Some(s.state.as_str())
-            && s.tenant_id == ctx.tenant_id().as_str()
-            && s.user_id == user_of(ctx)
-            && s.expires_at > now()
-    });
-    if !valid {
-        return Err(ServerError::BadRequest(
-            "That Salla sign-in expired or was not started here. Start again from this page.".into(),
-        ));
-    }
+    sign_ins::finish(ctx, session, PLATFORM, answer.state.as_deref()).await?;
     if let Some(error) = answer.error {
         tracing::info!(error = %error, "Salla sign-in refused");
         return Err(ServerError::BadRequest(if error == "access_denied" {
@@ -290,41 +255,22 @@ pub async fn refresh(state: &AppState, tenant_id: &TenantId, store_id: &str, for
     {
         return Ok(Refreshed::NotDue);
     }
-    let lock = hex::encode(rand::random::<[u8; 16]>());
-    let at = now();
-    let taken = sqlx::query(
-        "update store set token_lock = $3, token_locked_until = $4 where id = $1 and tenant_id = $2 \
-         and status = 'connected' and (token_lock is null or token_locked_until < $5)",
-    )
-    .bind(store_id)
-    .bind(tenant_id)
-    .bind(&lock)
-    .bind(at + LOCK_SECONDS)
-    .bind(at)
-    .execute(&state.db.pool)
-    .await?;
-    if taken.rows_affected() == 0 {
+    let Some(lock) = sign_ins::lock(&state.db.pool, "store", tenant_id, store_id).await? else {
         return Ok(Refreshed::Busy);
-    }
-    // Spent and written on a task of its own: a caller that gives up (a
-    // request cancelled, a job's lease lost) cannot drop the new pair
+    };
+    // Spent, written and let go on a task of its own: a caller that gives
+    // up (a request cancelled, a job's lease lost) cannot drop the new pair
     // between Salla's answer and the write, which would lose the grant.
-    let outcome = tokio::spawn({
+    tokio::spawn({
         let (state, tenant_id, store_id) = (state.clone(), tenant_id.clone(), store_id.to_string());
-        async move { refresh_locked(&state, &tenant_id, &store_id, force).await }
+        async move {
+            let outcome = refresh_locked(&state, &tenant_id, &store_id, force).await;
+            sign_ins::unlock(&state.db.pool, "store", &tenant_id, &store_id, &lock).await?;
+            outcome
+        }
     })
     .await
-    .map_err(ServerError::internal)?;
-    sqlx::query(
-        "update store set token_lock = null, token_locked_until = null \
-         where id = $1 and tenant_id = $2 and token_lock = $3",
-    )
-    .bind(store_id)
-    .bind(tenant_id)
-    .bind(&lock)
-    .execute(&state.db.pool)
-    .await?;
-    outcome
+    .map_err(ServerError::internal)?
 }
 
 /// The renewal itself, under the lock: read the latest refresh token (the
@@ -374,6 +320,10 @@ async fn refresh_locked(
             } else {
                 Refreshed::NotDue
             });
+        }
+        Err(e) if e.code == "invalid_client" => {
+            tracing::error!(store_id, error = %e, "Salla refused the app's credentials: check SALLA_CLIENT_ID and SALLA_CLIENT_SECRET");
+            return Ok(Refreshed::Later(APP_REFUSED.into()));
         }
         Err(e) => {
             tracing::warn!(store_id, error = %e, code = %e.code, "Salla token renewal failed; will try again");
@@ -481,20 +431,49 @@ pub(super) struct Access {
 }
 
 /// Salla refused the access token a call used (401). Salla may retire a
-/// token early, so the store's sign-in is renewed once first: Ok(None)
-/// then, and the call is worth one more try. If Salla refuses the renewal
-/// too, the store stops its automation and asks to be connected again
-/// (unless it was since): Ok(Some(why)).
+/// token early, so when `may_renew`, the sign-in is renewed first: Ok(None)
+/// then, and the call is worth one more try. Otherwise Ok(Some(why)): a
+/// renewal under way or Salla unreachable is passing; a refused renewal
+/// (which marks the store itself), or a second refusal of a fresh token,
+/// stops the store's automation and asks for it to be connected again.
 pub(super) async fn on_refusal(
     state: &AppState,
     tenant_id: &TenantId,
     store_id: &str,
     access: &Access,
-) -> ServerResult<Option<String>> {
-    match refresh(state, tenant_id, store_id, true).await? {
-        Refreshed::Done { .. } => return Ok(None),
-        Refreshed::Revoked(why) => return Ok(Some(why)),
-        Refreshed::Busy | Refreshed::Later(_) | Refreshed::NotDue => {}
+    may_renew: bool,
+) -> ServerResult<Option<Unusable>> {
+    let passing = |why: &str| {
+        Ok(Some(Unusable {
+            why: why.into(),
+            passing: true,
+        }))
+    };
+    if may_renew {
+        match refresh(state, tenant_id, store_id, true).await? {
+            Refreshed::Done { .. } => return Ok(None),
+            Refreshed::Revoked(why) => return Ok(Some(Unusable { why, passing: false })),
+            Refreshed::Busy => return passing("the store's sign-in is being renewed; try again in a minute"),
+            Refreshed::Later(why) => return passing(&why),
+            Refreshed::NotDue => {}
+        }
+    }
+    let Some(row) = tokens(state, tenant_id, store_id).await? else {
+        return Err(ServerError::NotFound);
+    };
+    if row.status != "connected" {
+        return Ok(Some(Unusable {
+            why: status_words(&row.status),
+            passing: false,
+        }));
+    }
+    if row.access_token_sealed.as_deref() != Some(access.sealed.as_str()) {
+        // Renewed or connected again meanwhile: the new token may work.
+        return if may_renew {
+            Ok(None)
+        } else {
+            passing("the store's sign-in changed; try again")
+        };
     }
     let reason = "Salla refused the store's sign-in (the app was removed or its permission withdrawn). \
                   Connect the store again.";
@@ -509,7 +488,10 @@ pub(super) async fn on_refusal(
     .bind(&access.sealed)
     .execute(&state.db.pool)
     .await?;
-    Ok(Some(reason.into()))
+    Ok(Some(Unusable {
+        why: reason.into(),
+        passing: false,
+    }))
 }
 
 /// The merchant removed the app in Salla (`app.uninstalled`): every store
@@ -556,7 +538,7 @@ pub(super) async fn change_price(
     .fetch_optional(&state.db.pool)
     .await?
     .ok_or(ServerError::NotFound)?;
-    for _ in 0..2 {
+    for attempt in 0..2 {
         let access = match access(state, tenant_id, &store.id).await? {
             Ok(access) => access,
             Err(unusable) => return Ok(Err(unusable.why)),
@@ -586,9 +568,9 @@ pub(super) async fn change_price(
             }
             Ok(Err(None)) => Ok(Err("the product is gone from the store".into())),
             Err(e) if e.status == Some(404) => Ok(Err("the product is gone from the store".into())),
-            Err(e) if e.is_revoked() => match on_refusal(state, tenant_id, &store.id, &access).await? {
+            Err(e) if e.is_revoked() => match on_refusal(state, tenant_id, &store.id, &access, attempt == 0).await? {
                 None => continue,
-                Some(why) => Ok(Err(why)),
+                Some(unusable) => Ok(Err(unusable.why)),
             },
             Err(e) if e.is_rate_limited() => Ok(Err("Salla asked to slow down; try again in a minute".into())),
             Err(e) => {
@@ -635,6 +617,10 @@ impl JobKind for RefreshJob {
     /// Renewal gave up: without a working token the store cannot be priced,
     /// so it says so instead of looking connected.
     async fn on_dead(&self, state: &AppState, job: &ClaimedJob, reason: &str) {
+        if reason.starts_with(APP_REFUSED) {
+            crate::server::queue::job_dead(state, REFRESH_KIND, job, reason).await;
+            return;
+        }
         let reason = format!("Autopilot could not renew the Salla sign-in ({reason}) Connect the store again.");
         // Only a store whose token this job was renewing: one connected
         // again meanwhile has a fresh token and is left as it is.

@@ -107,16 +107,22 @@ async fn full_sync(state: &AppState, tenant_id: &TenantId, store_id: &str) -> Re
         return Ok(Done::Complete(Step::Done));
     }
     let started = now();
-    let (mut page, mut tries) = (1_i64, 0_u32);
+    let (mut page, mut tries, mut renewed) = (1_i64, 0_u32, false);
     let failed = |why: String| async move {
         set_sync(state, tenant_id, store_id, ("failed", "", &why)).await?;
         Ok::<String, ServerError>(why)
+    };
+    // Passing trouble: the page says the sync waits, and the runner tries
+    // it again after its back-off.
+    let waiting = |why: String| async move {
+        set_sync(state, tenant_id, store_id, ("waiting", &why, "")).await?;
+        Ok::<Failure, ServerError>(Failure::Retry(why))
     };
     set_sync(state, tenant_id, store_id, ("running", "Reading the first page…", "")).await?;
     loop {
         let access = match salla::access(state, tenant_id, store_id).await? {
             Ok(access) => access,
-            Err(unusable) if unusable.passing => return Err(Failure::Retry(failed(unusable.why).await?)),
+            Err(unusable) if unusable.passing => return Err(waiting(unusable.why).await?),
             Err(unusable) => return Err(Failure::Stop(failed(unusable.why).await?)),
         };
         match state.salla.products(&access.token, page).await {
@@ -144,9 +150,7 @@ async fn full_sync(state: &AppState, tenant_id: &TenantId, store_id: &str) -> Re
                 if wait > LONGEST_INLINE_WAIT || tries > TRIES_PER_PAGE {
                     // An attempt of the job's few: a store whose limit never
                     // lets a whole pass through fails, and says so.
-                    let note = "Salla asked to slow down; the sync is tried again shortly.";
-                    set_sync(state, tenant_id, store_id, ("waiting", note, "")).await?;
-                    return Err(Failure::Retry(note.into()));
+                    return Err(waiting("Salla asked to slow down".into()).await?);
                 }
                 let note = format!("Read page {page}; Salla asked to wait {wait} s…");
                 set_sync(state, tenant_id, store_id, ("running", &note, "")).await?;
@@ -154,23 +158,20 @@ async fn full_sync(state: &AppState, tenant_id: &TenantId, store_id: &str) -> Re
                 tokio::time::sleep(Duration::from_secs(wait)).await;
             }
             Err(e) if e.is_revoked() => {
-                if let Some(why) = salla::on_refusal(state, tenant_id, store_id, &access).await? {
-                    return Err(Failure::Stop(failed(why).await?));
+                // One renewal per sync: a fresh token refused again is not
+                // Salla retiring a token early.
+                match salla::on_refusal(state, tenant_id, store_id, &access, !renewed).await? {
+                    None => renewed = true,
+                    Some(unusable) if unusable.passing => return Err(waiting(unusable.why).await?),
+                    Some(unusable) => return Err(Failure::Stop(failed(unusable.why).await?)),
                 }
-                // Renewed: the same page again with the new token.
             }
             Err(e) => {
                 tracing::warn!(store_id, error = %e, code = %e.code, page, "a Salla catalogue page failed");
-                let why = if e.is_transient() {
-                    "Salla could not be reached; the sync is tried again shortly"
-                } else {
-                    "Salla refused the catalogue request"
-                };
-                let why = failed(why.into()).await?;
                 return Err(if e.is_transient() {
-                    Failure::Retry(why)
+                    waiting("Salla could not be reached".into()).await?
                 } else {
-                    Failure::Stop(why)
+                    Failure::Stop(failed("Salla refused the catalogue request".into()).await?)
                 });
             }
         }
@@ -247,7 +248,7 @@ impl JobKind for SyncJob {
 
     /// Out of attempts: the Stores page stops showing a sync under way.
     async fn on_dead(&self, state: &AppState, job: &ClaimedJob, reason: &str) {
-        let why = reason.trim_end_matches('.');
+        let why = "Salla could not be read after several tries; the next scheduled sync tries again";
         if let Err(e) = set_sync(state, &job.tenant_id, &job.subject_id, ("failed", "", why)).await {
             tracing::warn!(error = %e, store_id = %job.subject_id, "could not mark a catalogue sync failed");
         }
