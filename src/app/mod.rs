@@ -51,7 +51,7 @@ fn set_page_csp() {
         return;
     };
     let origins = use_context::<crate::server::state::AppState>()
-        .map(|state| state.config.social.sign_in_origins())
+        .map(|state| state.config.sign_in_origins())
         .unwrap_or_default();
     if let Ok(value) = HeaderValue::from_str(&crate::server::middleware::page_csp(&nonce, &origins)) {
         res.insert_header(header::CONTENT_SECURITY_POLICY, value);

@@ -128,21 +128,6 @@ pub struct AppCredentials {
     pub secret: String,
 }
 
-impl SocialConfig {
-    /// The origins of the sign-in pages of the platforms that are on, each
-    /// after a space, for the pages' form-action.
-    pub fn sign_in_origins(&self) -> String {
-        [
-            self.meta.as_ref().map(|_| &self.meta_dialog),
-            self.tiktok.as_ref().map(|_| &self.tiktok_authorize),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|url| format!(" {}", url.origin().ascii_serialization()))
-        .collect()
-    }
-}
-
 impl std::fmt::Debug for SocialConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SocialConfig")
@@ -383,6 +368,23 @@ impl std::fmt::Debug for MetricsConfig {
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/autopilot.db?mode=rwc";
 
 impl Config {
+    /// The origins of the sign-in pages of the platforms that are on (Meta,
+    /// TikTok, Salla), each after a space, for the pages' form-action: a
+    /// "Connect" form's answer is a redirect to one of them, and browsers
+    /// hold a form's redirects to form-action too.
+    pub fn sign_in_origins(&self) -> String {
+        let (social, salla) = (&self.social, &self.salla);
+        [
+            social.meta.as_ref().map(|_| &social.meta_dialog),
+            social.tiktok.as_ref().map(|_| &social.tiktok_authorize),
+            salla.app.as_ref().map(|_| &salla.auth_base),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|url| format!(" {}", url.origin().ascii_serialization()))
+        .collect()
+    }
+
     /// Reads the process environment, after loading `.env` if one exists.
     pub fn from_env() -> Result<Config, ConfigError> {
         let _ = dotenvy::dotenv();

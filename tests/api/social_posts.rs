@@ -197,6 +197,40 @@ async fn a_post_to_the_demo_channel_is_reviewed_and_published_once(engine: Engin
     )
     .await;
     assert_eq!(status, 409, "{refused}");
+
+    // Two more wait for review; one is edited there. Both are approved at
+    // once, with the published one, which changes nothing.
+    let mut waiting = Vec::new();
+    for body in ["Rye on Monday.", "Spelt on Tuesday."] {
+        let input = json!({ "account_ids": [demo], "body": body, "publish_at": this_minute(), "intent": "review" });
+        let (status, id) = save(&app, input).await;
+        assert_eq!(status, 200, "{id}");
+        waiting.push(id.as_str().unwrap().to_string());
+    }
+    let edit = json!({
+        "post_id": waiting[1], "account_ids": [demo], "body": "Spelt on Wednesday.",
+        "publish_at": this_minute(), "intent": "review"
+    });
+    let (status, edited) = save(&app, edit).await;
+    assert_eq!((status, edited.as_str()), (200, Some(waiting[1].as_str())), "{edited}");
+    let queue = posts(&app, "review").await;
+    assert_eq!(queue["total"], 2);
+    let text = queue.to_string();
+    assert!(
+        text.contains("Spelt on Wednesday.") && !text.contains("Spelt on Tuesday."),
+        "{text}"
+    );
+    let (status, approved) = app
+        .call_with_json(
+            "social/approve",
+            &json!({ "post_ids": [waiting[0], waiting[1], post_id] }),
+        )
+        .await;
+    assert_eq!((status, approved), (200, json!(2)));
+    for id in &waiting {
+        wait_for_target(&app, id, "Published").await;
+    }
+    assert_eq!(posts(&app, "published").await["total"], 3);
 }
 
 async fn every_platform_problem_is_named_and_drafts_keep_unfinished_work(engine: Engine) {

@@ -121,7 +121,14 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 async fn a_salla_sign_in_connects_the_store_and_its_catalogue_syncs_through_the_rate_limit(engine: Engine) {
     let s = salla(130).await;
     let app = s.app(engine).await;
-    let html = app.page_html("/app/stores").await;
+    let page = app.get("/app/stores").await;
+    // The "Connect" form's answer redirects to Salla: browsers follow that
+    // only when the page's form-action admits Salla's sign-in origin.
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let form_action = csp.split(';').find(|d| d.trim().starts_with("form-action")).unwrap();
+    let salla_origin = s.vars.iter().find(|(k, _)| k == "SALLA_AUTH_BASE").unwrap().1.clone();
+    assert!(form_action.contains(&salla_origin), "{csp}");
+    let html = page.text().await.unwrap();
     assert!(
         html.contains("Connect with Salla") && html.contains("Install from Salla"),
         "{html}"

@@ -1,5 +1,6 @@
 //! Values that are parsed once at the edge; holding one means it is valid.
 
+pub mod csv;
 mod email;
 mod names;
 mod password;

@@ -7,7 +7,8 @@
 use super::new_key::back_with;
 use crate::app::types::Platform;
 use crate::server::auth::TenantContext;
-use crate::server::services::social::oauth::{self, Callback, Finished};
+use crate::server::services::sign_ins::Callback;
+use crate::server::services::social::oauth::{self, Finished};
 use crate::server::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};

@@ -6,6 +6,7 @@
 
 use super::new_key::back_with;
 use crate::server::auth::TenantContext;
+use crate::server::services::sign_ins;
 use crate::server::services::stores::{install, salla};
 use crate::server::state::AppState;
 use axum::extract::{Query, State};
@@ -33,7 +34,7 @@ pub(super) async fn callback(
     ctx: TenantContext,
     session: Session,
     State(state): State<AppState>,
-    Query(answer): Query<salla::Callback>,
+    Query(answer): Query<sign_ins::Callback>,
 ) -> Response {
     match salla::finish(&ctx, &state, &session, answer).await {
         Ok(_) => see_other("/app/stores?notice=connected"),

@@ -6,7 +6,7 @@
 use crate::app::types::{AuditAction, AuditEntry, AuditFilter, AuditPage, Permission, TenantId, UserId};
 use crate::server::auth::{Origin, PlatformAdmin, TenantContext};
 use crate::server::db::{like_pattern, new_id, now, paging, Tx, Where};
-use crate::server::domain::format_in_zone;
+use crate::server::domain::{csv, format_in_zone};
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::state::AppState;
 use sqlx::Any;
@@ -225,26 +225,11 @@ pub async fn export(ctx: &TenantContext, state: &AppState, filter: &AuditFilter)
             entry.ip.as_str(),
             entry.request_id.as_str(),
         ];
-        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        let line: Vec<String> = cells.iter().map(|c| csv::cell(c)).collect();
         csv.push_str(&line.join(","));
         csv.push_str("\r\n");
     }
     Ok(csv)
-}
-
-/// A CSV field: quoted when it must be, and never read as a formula by a
-/// spreadsheet (a leading = + - @ gets an apostrophe).
-fn csv_cell(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
 }
 
 async fn read_page(state: &AppState, filter: &AuditFilter, page: i64, for_workspace: bool) -> ServerResult<AuditPage> {
@@ -295,19 +280,4 @@ fn clause(filter: &AuditFilter) -> Where {
         clause.text("lower(actor_email) like ", actor);
     }
     clause
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_never_formulas() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_cell("-1"), "'-1");
-        assert_eq!(csv_cell("line\nbreak"), "\"line\nbreak\"");
-    }
 }

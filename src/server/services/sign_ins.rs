@@ -5,8 +5,10 @@
 
 use crate::app::types::TenantId;
 use crate::server::auth::TenantContext;
-use crate::server::db::now;
+use crate::server::db::{now, now_ms};
 use crate::server::error::{ServerError, ServerResult};
+use crate::server::queue::{enqueue, NewJob, Start};
+use crate::server::state::AppState;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -27,6 +29,15 @@ struct Started {
 
 fn user_of(ctx: &TenantContext) -> String {
     ctx.user_id().map(|u| u.to_string()).unwrap_or_default()
+}
+
+/// What a platform's redirect brings back to its callback.
+#[derive(Debug, Default, Deserialize)]
+pub struct Callback {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
 }
 
 /// Starts a sign-in: returns the `state` to send to the platform.
@@ -67,6 +78,30 @@ pub async fn finish(
             "That sign-in expired or was not started here. Start again from this page.".into(),
         ))
     }
+}
+
+/// Queues the renewal job `kind` of the row `subject_id`, whose access
+/// token runs out at `expires_at`, to run `ahead_seconds` before then (at
+/// once when that has passed). The expiry is the job's slot, so one token
+/// gets one renewal however often this is called.
+pub async fn queue_renewal<'e>(
+    exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    state: &AppState,
+    kind: &'static str,
+    (tenant_id, subject_id): (&TenantId, &str),
+    expires_at: i64,
+    ahead_seconds: i64,
+) -> ServerResult<()> {
+    let job = NewJob {
+        tenant_id,
+        kind,
+        subject_id,
+        slot: expires_at,
+        run_at_ms: ((expires_at - ahead_seconds) * 1000).max(now_ms()),
+        max_attempts: state.config.worker.max_attempts,
+    };
+    enqueue(exec, &job, Start::Queued).await?;
+    Ok(())
 }
 
 /// How long one renewal may hold a row's lock: well beyond the clients'

@@ -530,8 +530,9 @@ impl MetaStandIn {
         self.world().processing_polls = polls;
     }
 
-    /// The next `media_publish` publishes, then answers 500 as if the
-    /// connection broke before the answer arrived.
+    /// The next publish (an Instagram `media_publish`, or a Page's feed or
+    /// photo post) is made, then answered 500 as if the connection broke
+    /// before the answer arrived.
     pub fn lose_next_publish_answer(&self) {
         self.world().lose_publish_answer = true;
     }
@@ -596,6 +597,9 @@ async fn page_feed_post(
         text: message,
         created_at: unix_now(),
     });
+    if std::mem::take(&mut world.lose_publish_answer) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the answer was lost").into_response();
+    }
     Json(json!({ "id": id })).into_response()
 }
 
@@ -626,11 +630,15 @@ async fn page_photo_post(
     }
     let photo = numeric_id();
     let post_id = format!("{page_id}_{photo}");
-    meta.world().feeds.entry(page_id).or_default().push(Post {
+    let mut world = meta.world();
+    world.feeds.entry(page_id).or_default().push(Post {
         id: post_id.clone(),
         text: q.get("message").cloned().unwrap_or_default(),
         created_at: unix_now(),
     });
+    if std::mem::take(&mut world.lose_publish_answer) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the answer was lost").into_response();
+    }
     Json(json!({ "id": photo, "post_id": post_id })).into_response()
 }
 

@@ -15,6 +15,8 @@ pub mod tiktok;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::sync::{Notify, Semaphore};
 
 /// The app credentials the stand-ins accept.
 pub const APP_ID: &str = "standin-app";
@@ -30,6 +32,45 @@ pub async fn serve(router: axum::Router, addr: SocketAddr) -> std::io::Result<So
         }
     });
     Ok(bound)
+}
+
+/// Where a test can hold a stand-in's requests (refreshes, say) to make two
+/// callers meet: closed by `hold`, opened for all by `release`, and
+/// `arrived` returns once a request waits at it (also when that request
+/// came first).
+#[derive(Clone, Default)]
+pub struct Gate {
+    closed: Arc<Mutex<Option<Arc<Semaphore>>>>,
+    arrived: Arc<Notify>,
+}
+
+impl Gate {
+    pub fn hold(&self) {
+        *self.closed.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(Semaphore::new(0)));
+    }
+
+    pub fn release(&self) {
+        if let Some(closed) = self.closed.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            closed.add_permits(Semaphore::MAX_PERMITS / 2);
+        }
+    }
+
+    /// Waits until a request is held at the gate.
+    pub async fn arrived(&self) {
+        self.arrived.notified().await;
+    }
+
+    /// Passes the gate: at once when it is open, else once it is released.
+    pub(crate) async fn pass(&self) {
+        let closed = self.closed.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(closed) = closed {
+            // notify_one keeps the news for a test that is not waiting yet.
+            self.arrived.notify_one();
+            if let Ok(permit) = closed.acquire().await {
+                permit.forget();
+            }
+        }
+    }
 }
 
 /// A random token with a recognisable prefix.

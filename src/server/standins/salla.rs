@@ -21,7 +21,7 @@
 //!
 //! Errors are `{"status","success":false,"error":{"code","message"}}`.
 
-use super::{back_to, bad_page, consent_page, token, unix_now, APP_ID, APP_SECRET};
+use super::{back_to, bad_page, consent_page, token, unix_now, Gate, APP_ID, APP_SECRET};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -32,7 +32,6 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use tokio::sync::{Notify, Semaphore};
 
 pub const MERCHANT_ID: i64 = 847_769_313;
 /// Salla's documented access token lifetime: 14 days.
@@ -54,13 +53,13 @@ struct World {
     calls: Vec<i64>,
     puts: usize,
     throttled: usize,
-    gate: Option<Arc<Semaphore>>,
 }
 
 #[derive(Clone)]
 pub struct SallaStandIn {
     world: Arc<Mutex<World>>,
-    arrived: Arc<Notify>,
+    /// Where refresh requests can be held.
+    refresh_gate: Gate,
 }
 
 impl Default for SallaStandIn {
@@ -112,9 +111,8 @@ impl SallaStandIn {
                 calls: Vec::new(),
                 puts: 0,
                 throttled: 0,
-                gate: None,
             })),
-            arrived: Arc::new(Notify::new()),
+            refresh_gate: Gate::default(),
         }
     }
 
@@ -209,17 +207,16 @@ impl SallaStandIn {
 
     /// Holds refresh requests until `release_refreshes`.
     pub fn hold_refreshes(&self) {
-        self.world().gate = Some(Arc::new(Semaphore::new(0)));
+        self.refresh_gate.hold();
     }
 
+    /// Waits until a refresh request is being held.
     pub async fn refresh_arrived(&self) {
-        self.arrived.notified().await;
+        self.refresh_gate.arrived().await;
     }
 
     pub fn release_refreshes(&self) {
-        if let Some(gate) = self.world().gate.take() {
-            gate.add_permits(Semaphore::MAX_PERMITS / 2);
-        }
+        self.refresh_gate.release();
     }
 
     pub fn router(&self) -> Router {
@@ -324,11 +321,7 @@ async fn token_endpoint(State(salla): State<SallaStandIn>, Form(f): Form<HashMap
             issue(&salla)
         }
         "refresh_token" => {
-            let gate = salla.world().gate.clone();
-            if let Some(gate) = gate {
-                salla.arrived.notify_waiters();
-                let _held = gate.acquire().await;
-            }
+            salla.refresh_gate.pass().await;
             let sent = get("refresh_token");
             let mut w = salla.world();
             w.refreshes += 1;

@@ -21,7 +21,7 @@
 //! OAuth errors are `{"error","error_description","log_id"}`; the others
 //! wrap `{"data","error":{"code","message","log_id"}}`.
 
-use super::{back_to, bad_page, consent_page, token, unix_now, APP_ID, APP_SECRET};
+use super::{back_to, bad_page, consent_page, token, unix_now, Gate, APP_ID, APP_SECRET};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -30,7 +30,6 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use tokio::sync::{Notify, Semaphore};
 
 pub const OPEN_ID: &str = "standin-open-id-sam";
 
@@ -54,8 +53,6 @@ struct World {
     /// Revocations the app asked for (`/v2/oauth/revoke/`).
     revocations: usize,
     refreshes: usize,
-    /// While set, refresh requests wait here until released.
-    gate: Option<Arc<Semaphore>>,
     videos: Vec<Video>,
     publishes: HashMap<String, Publish>,
     /// When recent inits were made (unix seconds), for the rate limit.
@@ -71,8 +68,8 @@ struct World {
 #[derive(Clone)]
 pub struct TikTokStandIn {
     world: Arc<Mutex<World>>,
-    /// Told each time a refresh request reaches a closed gate.
-    arrived: Arc<Notify>,
+    /// Where refresh requests can be held.
+    refresh_gate: Gate,
 }
 
 impl Default for TikTokStandIn {
@@ -95,7 +92,6 @@ impl TikTokStandIn {
                 revoked: false,
                 revocations: 0,
                 refreshes: 0,
-                gate: None,
                 videos: Vec::new(),
                 publishes: HashMap::new(),
                 inits: Vec::new(),
@@ -104,7 +100,7 @@ impl TikTokStandIn {
                 refuse_init: false,
                 counts: HashMap::new(),
             })),
-            arrived: Arc::new(Notify::new()),
+            refresh_gate: Gate::default(),
         }
     }
 
@@ -139,18 +135,16 @@ impl TikTokStandIn {
 
     /// Holds refresh requests until `release`.
     pub fn hold_refreshes(&self) {
-        self.world().gate = Some(Arc::new(Semaphore::new(0)));
+        self.refresh_gate.hold();
     }
 
     /// Waits until a refresh request is being held.
     pub async fn refresh_arrived(&self) {
-        self.arrived.notified().await;
+        self.refresh_gate.arrived().await;
     }
 
     pub fn release_refreshes(&self) {
-        if let Some(gate) = self.world().gate.take() {
-            gate.add_permits(Semaphore::MAX_PERMITS / 2);
-        }
+        self.refresh_gate.release();
     }
 
     pub fn router(&self) -> Router {
@@ -266,13 +260,7 @@ fn by_code(tiktok: &TikTokStandIn, code: &str, redirect_uri: &str) -> Response {
 }
 
 async fn by_refresh(tiktok: &TikTokStandIn, sent: &str) -> Response {
-    let gate = tiktok.world().gate.clone();
-    if let Some(gate) = gate {
-        tiktok.arrived.notify_one();
-        if let Ok(permit) = gate.acquire().await {
-            permit.forget();
-        }
-    }
+    tiktok.refresh_gate.pass().await;
     let mut world = tiktok.world();
     world.refreshes += 1;
     let works = matches!(&world.refresh, Some((current, until)) if current == sent && *until > unix_now());

@@ -16,7 +16,7 @@ use crate::server::config::AppCredentials;
 use crate::server::db::now;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::secrets::Binding;
-use crate::server::services::sign_ins;
+use crate::server::services::sign_ins::{self, Callback};
 use crate::server::state::AppState;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
@@ -52,15 +52,6 @@ struct Candidate {
     /// The Page's name for an Instagram account ("" for a Page).
     via: String,
     token: String,
-}
-
-/// What the platform's redirect brought back.
-#[derive(Debug, Default, Deserialize)]
-pub struct Callback {
-    pub code: Option<String>,
-    pub state: Option<String>,
-    pub error: Option<String>,
-    pub error_description: Option<String>,
 }
 
 /// How a sign-in ended.

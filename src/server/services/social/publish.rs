@@ -364,12 +364,25 @@ impl<'a> Graph<'a> {
         Ok(attempting(self.state, self.tenant_id, &self.row.id, lease).await?)
     }
 
-    /// Among `recent`, the post made since `since` with this target's
-    /// caption that no other target of the account has claimed.
+    /// The text this target sends: its caption, and for a Facebook photo
+    /// post the link after it (a photo post has no link card).
+    fn sent_text(&self) -> String {
+        let photo = matches!(self.media(), Some((false, _)));
+        match self.row.link.as_str() {
+            link if self.platform == Platform::Facebook && photo && !link.is_empty() => {
+                format!("{}\n\n{link}", self.caption)
+            }
+            _ => self.caption.clone(),
+        }
+    }
+
+    /// Among `recent`, the post made since `since` with the text this target
+    /// sends that no other target of the account has claimed.
     async fn ours(&self, recent: Vec<Published>, since: i64) -> Result<Option<Published>, Stopped> {
+        let sent = self.sent_text();
         let candidates = recent
             .into_iter()
-            .filter(|p| p.text() == self.caption && p.at().is_some_and(|at| at >= since));
+            .filter(|p| p.text() == sent && p.at().is_some_and(|at| at >= since));
         for post in candidates {
             if !claimed(self.state, self.tenant_id, &self.row.account_id, &post.id).await? {
                 return Ok(Some(post));
@@ -411,14 +424,7 @@ impl<'a> Graph<'a> {
         }
         self.attempting(lease).await?;
         let created = match self.media() {
-            // A photo post has no link card: the link goes after the text.
-            Some((false, url)) => {
-                let caption = match self.row.link.as_str() {
-                    "" => self.caption.clone(),
-                    link => format!("{}\n\n{link}", self.caption),
-                };
-                meta.photo_post(page, &self.token, &url, &caption).await
-            }
+            Some((false, url)) => meta.photo_post(page, &self.token, &url, &self.sent_text()).await,
             Some((true, _)) => {
                 return Err(Stopped::Failure(Failure::Stop(
                     "Facebook posts from Autopilot take a photo; videos go to Instagram or TikTok.".into(),

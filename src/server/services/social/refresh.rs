@@ -14,9 +14,9 @@
 use super::{binding, REFRESH_TOKEN};
 use crate::app::types::{Platform, Step, TenantId};
 use crate::server::auth::TenantContext;
-use crate::server::db::{now, now_ms};
+use crate::server::db::now;
 use crate::server::error::{ServerError, ServerResult};
-use crate::server::queue::{enqueue, ClaimedJob, Done, Failure, JobKind, Lease, NewJob, Start};
+use crate::server::queue::{ClaimedJob, Done, Failure, JobKind, Lease};
 use crate::server::services::sign_ins;
 use crate::server::state::AppState;
 
@@ -55,16 +55,7 @@ pub async fn schedule_in<'e>(
     account_id: &str,
     expires_at: i64,
 ) -> ServerResult<()> {
-    let job = NewJob {
-        tenant_id,
-        kind: KIND,
-        subject_id: account_id,
-        slot: expires_at,
-        run_at_ms: ((expires_at - AHEAD_SECONDS) * 1000).max(now_ms()),
-        max_attempts: state.config.worker.max_attempts,
-    };
-    enqueue(exec, &job, Start::Queued).await?;
-    Ok(())
+    sign_ins::queue_renewal(exec, state, KIND, (tenant_id, account_id), expires_at, AHEAD_SECONDS).await
 }
 
 #[derive(sqlx::FromRow)]

@@ -8,6 +8,7 @@ use crate::app::types::{
 };
 use crate::server::auth::TenantContext;
 use crate::server::db::{like_pattern, new_id, now, Tx, Where};
+use crate::server::domain::csv;
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::state::AppState;
 
@@ -420,7 +421,7 @@ pub async fn set_cost(
 pub async fn import_costs(ctx: &TenantContext, state: &AppState, store_id: &str, csv: &str) -> ServerResult<i64> {
     ctx.require(Permission::ManageSites)?;
     load(&state.db.pool, ctx.tenant_id(), store_id).await?;
-    let rows = parse_csv(csv);
+    let rows = csv::parse(csv);
     if rows.len() > 20_001 {
         return Err(ServerError::Validation("Import at most 20,000 lines at a time.".into()));
     }
@@ -525,54 +526,4 @@ pub async fn import_costs(ctx: &TenantContext, state: &AppState, store_id: &str,
     }
     tx.commit().await?;
     Ok(updated)
-}
-
-/// RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines.
-pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let (mut row, mut field, mut quoted) = (Vec::new(), String::new(), false);
-    let mut chars = text.trim_start_matches('\u{feff}').chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') if field.is_empty() => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut field)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            (false, c) => field.push(c),
-        }
-    }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
-    rows.retain(|r| r.iter().any(|c| !c.trim().is_empty()));
-    rows
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_csv;
-
-    #[test]
-    fn csv_with_quotes_commas_and_blank_lines() {
-        let rows = parse_csv("\u{feff}sku,cost\r\n\"A,1\",\"80.00\"\n\nB \"x\",9\n\"say \"\"hi\"\"\",1");
-        assert_eq!(
-            rows,
-            vec![
-                vec!["sku", "cost"],
-                vec!["A,1", "80.00"],
-                vec!["B \"x\"", "9"],
-                vec!["say \"hi\"", "1"],
-            ]
-        );
-    }
 }

@@ -10,8 +10,8 @@ use crate::app::types::{
 };
 use crate::server::auth::TenantContext;
 use crate::server::db::{new_id, now, Tx, Where};
-use crate::server::domain::format_in_zone;
 use crate::server::domain::pricing::{amount, Inputs};
+use crate::server::domain::{csv, format_in_zone};
 use crate::server::error::{ServerError, ServerResult};
 use crate::server::state::AppState;
 
@@ -336,45 +336,9 @@ pub async fn csv(ctx: &TenantContext, state: &AppState, filter: &DecisionFilter)
             d.id.clone(),
             d.run_id.clone(),
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        let line: Vec<String> = fields.iter().map(|f| csv::cell(f)).collect();
         out.push_str(&line.join(","));
         out.push('\n');
     }
     Ok(out)
-}
-
-/// A CSV field, quoted when it must be; a value a spreadsheet would run
-/// as a formula (=, +, -, @, or a tab or return first, after any spaces)
-/// is defused with a leading apostrophe. A plain negative number stays.
-fn csv_field(value: &str) -> String {
-    let first = value.trim_start_matches(' ').chars().next();
-    let formula = matches!(first, Some('=' | '+' | '@' | '\t' | '\r'))
-        || (first == Some('-') && value.trim().parse::<f64>().is_err());
-    let value = if formula {
-        format!("'{value}")
-    } else {
-        value.to_string()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("Rose cake"), "Rose cake");
-        assert_eq!(csv_field("a, b"), "\"a, b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_field("  =1+1"), "'  =1+1");
-        assert_eq!(csv_field("\tcmd"), "'\tcmd");
-        assert_eq!(csv_field("-12.50"), "-12.50");
-        assert_eq!(csv_field("-cmd"), "'-cmd");
-    }
 }

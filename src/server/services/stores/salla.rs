@@ -17,13 +17,12 @@ use crate::app::types::{Permission, Step, TenantId};
 use crate::server::auth::TenantContext;
 use crate::server::clients::salla::{Grant, Merchant, SallaError};
 use crate::server::config::AppCredentials;
-use crate::server::db::{now, now_ms, Tx};
+use crate::server::db::{now, Tx};
 use crate::server::error::{ServerError, ServerResult};
-use crate::server::queue::{enqueue, ClaimedJob, Done, Failure, JobKind, Lease, NewJob, Start};
+use crate::server::queue::{ClaimedJob, Done, Failure, JobKind, Lease};
 use crate::server::secrets::Binding;
-use crate::server::services::sign_ins;
+use crate::server::services::sign_ins::{self, Callback};
 use crate::server::state::AppState;
-use serde::Deserialize;
 use tower_sessions::Session;
 
 pub const PLATFORM: &str = "salla";
@@ -66,15 +65,6 @@ pub async fn begin(ctx: &TenantContext, state: &AppState, session: &Session) -> 
     let app = app(state)?;
     let nonce = sign_ins::start(ctx, session, PLATFORM).await?;
     Ok(state.salla.authorize_url(app, &redirect_uri(state), &nonce))
-}
-
-/// What Salla's redirect brought back.
-#[derive(Debug, Default, Deserialize)]
-pub struct Callback {
-    pub code: Option<String>,
-    pub state: Option<String>,
-    pub error: Option<String>,
-    pub error_description: Option<String>,
 }
 
 /// Ends the custom mode's sign-in: the state must be this session's, once;
@@ -191,16 +181,15 @@ async fn schedule_in<'e>(
     store_id: &str,
     expires_at: i64,
 ) -> ServerResult<()> {
-    let job = NewJob {
-        tenant_id,
-        kind: REFRESH_KIND,
-        subject_id: store_id,
-        slot: expires_at,
-        run_at_ms: ((expires_at - AHEAD_SECONDS) * 1000).max(now_ms()),
-        max_attempts: state.config.worker.max_attempts,
-    };
-    enqueue(exec, &job, Start::Queued).await?;
-    Ok(())
+    sign_ins::queue_renewal(
+        exec,
+        state,
+        REFRESH_KIND,
+        (tenant_id, store_id),
+        expires_at,
+        AHEAD_SECONDS,
+    )
+    .await
 }
 
 #[derive(sqlx::FromRow)]
