@@ -282,6 +282,11 @@ async fn a_lost_or_throttled_page_post_ends_with_one_facebook_post(engine: Engin
     assert_eq!(targets[0]["state"], "Published", "{}", targets[0]);
     let posts = c.meta.page_posts(PAGE);
     assert_eq!((posts.len(), posts[0].1.as_str()), (3, "Slow and steady"));
+    assert_eq!(
+        c.meta.calls("/feed"),
+        3,
+        "the lost one, the throttled one and its retry"
+    );
 }
 
 async fn limits_unfetchable_media_and_withdrawn_permissions_are_named(engine: Engine) {

@@ -260,6 +260,14 @@ async fn the_easy_mode_connects_the_store_to_the_workspace_whose_code_salla_send
         .unwrap();
     assert_eq!(forged, 401);
     assert_eq!(count(&app, "select count(*) from salla_delivery").await, 0);
+    // Nor does a signed one that does not say when its token runs out.
+    let mut undated = s.standin.grant();
+    undated.as_object_mut().unwrap().remove("expires");
+    let refused = send_webhook(&hook, WEBHOOK_SECRET, "app.store.authorize", undated)
+        .await
+        .unwrap();
+    assert_eq!(refused, 400);
+    assert_eq!(count(&app, "select count(*) from salla_delivery").await, 0);
 
     // The merchant installs (tokens arrive), then enters Ada's code the
     // way people type it: the store joins Ada's workspace, not Eve's.

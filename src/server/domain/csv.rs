@@ -3,11 +3,14 @@
 
 /// A CSV field, quoted when it must be. A value a spreadsheet would run as
 /// a formula (=, +, -, @, or a tab or return first, after any spaces) is
-/// defused with a leading apostrophe; a plain negative number stays one.
+/// defused with a leading apostrophe; a plain negative number (a minus,
+/// then only digits and a decimal point) stays one.
 pub fn cell(value: &str) -> String {
     let first = value.trim_start_matches(' ').chars().next();
-    let formula = matches!(first, Some('=' | '+' | '@' | '\t' | '\r'))
-        || (first == Some('-') && value.trim().parse::<f64>().is_err());
+    let negative_number = value.trim().strip_prefix('-').is_some_and(|digits| {
+        digits.bytes().any(|b| b.is_ascii_digit()) && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    });
+    let formula = matches!(first, Some('=' | '+' | '@' | '\t' | '\r')) || (first == Some('-') && !negative_number);
     let value = if formula {
         format!("'{value}")
     } else {
@@ -70,6 +73,11 @@ mod tests {
         assert_eq!(cell("-12.50"), "-12.50");
         assert_eq!(cell("-cmd"), "'-cmd");
         assert_eq!(cell("-1+1"), "'-1+1");
+        assert_eq!(cell(" -3"), " -3");
+        assert_eq!(cell("-inf"), "'-inf");
+        assert_eq!(cell("-NaN"), "'-NaN");
+        assert_eq!(cell("-2e3"), "'-2e3");
+        assert_eq!(cell("-"), "'-");
     }
 
     #[test]

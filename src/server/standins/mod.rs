@@ -37,36 +37,55 @@ pub async fn serve(router: axum::Router, addr: SocketAddr) -> std::io::Result<So
 /// Where a test can hold a stand-in's requests (refreshes, say) to make two
 /// callers meet: closed by `hold`, opened for all by `release`, and
 /// `arrived` returns once a request waits at it (also when that request
-/// came first).
+/// came first). Each hold has its own news, so nothing from an earlier
+/// hold makes a later `arrived` return early.
 #[derive(Clone, Default)]
 pub struct Gate {
-    closed: Arc<Mutex<Option<Arc<Semaphore>>>>,
+    closed: Arc<Mutex<Option<Held>>>,
+}
+
+#[derive(Clone)]
+struct Held {
+    open: Arc<Semaphore>,
     arrived: Arc<Notify>,
 }
 
 impl Gate {
+    fn held(&self) -> Option<Held> {
+        self.closed.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Closes the gate (a gate already closed stays as it is).
     pub fn hold(&self) {
-        *self.closed.lock().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(Semaphore::new(0)));
+        self.closed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert_with(|| Held {
+                open: Arc::new(Semaphore::new(0)),
+                arrived: Arc::new(Notify::new()),
+            });
     }
 
     pub fn release(&self) {
-        if let Some(closed) = self.closed.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            closed.add_permits(Semaphore::MAX_PERMITS / 2);
+        if let Some(held) = self.closed.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            held.open.add_permits(Semaphore::MAX_PERMITS / 2);
         }
     }
 
-    /// Waits until a request is held at the gate.
+    /// Waits until a request is held at the closed gate (at once when the
+    /// gate is open).
     pub async fn arrived(&self) {
-        self.arrived.notified().await;
+        if let Some(held) = self.held() {
+            held.arrived.notified().await;
+        }
     }
 
     /// Passes the gate: at once when it is open, else once it is released.
     pub(crate) async fn pass(&self) {
-        let closed = self.closed.lock().unwrap_or_else(PoisonError::into_inner).clone();
-        if let Some(closed) = closed {
+        if let Some(held) = self.held() {
             // notify_one keeps the news for a test that is not waiting yet.
-            self.arrived.notify_one();
-            if let Ok(permit) = closed.acquire().await {
+            held.arrived.notify_one();
+            if let Ok(permit) = held.open.acquire().await {
                 permit.forget();
             }
         }

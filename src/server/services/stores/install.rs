@@ -171,8 +171,11 @@ pub async fn receive(state: &AppState, signature: Option<&str>, body: &[u8]) -> 
     let data = &event["data"];
     let outcome = match name {
         "app.store.authorize" => {
+            // Salla's delivery says when its token runs out (`expires`); the
+            // late-delivery check compares it, so one without it is refused
+            // rather than given a made-up expiry that would always look new.
             let grant = Grant::from_json(data, now())
-                .filter(|g| !g.refresh_token.is_empty())
+                .filter(|g| !g.refresh_token.is_empty() && !data["expires"].is_null())
                 .ok_or(WebhookError::Malformed)?;
             authorized(state, &merchant, &grant).await?
         }

@@ -324,19 +324,44 @@ async fn refresh_locked(
     let seal = |value: &str, which: &str| state.sealer.seal(value, &binding(tenant_id, store_id, which));
     // Kept whenever the stored refresh token is still the one spent, lock
     // or no lock: Salla has retired it, and the new one is all there is.
-    let written = sqlx::query(
-        "update store set access_token_sealed = $4, refresh_token_sealed = $5, token_expires_at = $6, \
-         updated_at = $7 where id = $1 and tenant_id = $2 and refresh_token_sealed = $3",
-    )
-    .bind(store_id)
-    .bind(tenant_id)
-    .bind(&spent)
-    .bind(seal(&grant.access_token, ACCESS_TOKEN))
-    .bind(seal(&grant.refresh_token, REFRESH_TOKEN))
-    .bind(grant.expires_at)
-    .bind(now())
-    .execute(&state.db.pool)
-    .await?;
+    let (access, refresh) = (
+        seal(&grant.access_token, ACCESS_TOKEN),
+        seal(&grant.refresh_token, REFRESH_TOKEN),
+    );
+    // The new pair is the only one Salla now accepts: a write that fails
+    // (a busy database) is tried again before the pair is given up.
+    let mut tries = 0;
+    let written = loop {
+        let write = sqlx::query(
+            "update store set access_token_sealed = $4, refresh_token_sealed = $5, token_expires_at = $6, \
+             updated_at = $7 where id = $1 and tenant_id = $2 and refresh_token_sealed = $3",
+        )
+        .bind(store_id)
+        .bind(tenant_id)
+        .bind(&spent)
+        .bind(&access)
+        .bind(&refresh)
+        .bind(grant.expires_at)
+        .bind(now())
+        .execute(&state.db.pool)
+        .await;
+        match write {
+            Ok(written) => break written,
+            Err(e) if tries < 3 => {
+                tries += 1;
+                tracing::warn!(store_id, error = %e, "could not keep a renewed Salla sign-in yet; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(250 * tries)).await;
+            }
+            Err(e) => {
+                tracing::error!(
+                    store_id,
+                    error = %e,
+                    "a renewed Salla sign-in could not be kept; the store must be connected again"
+                );
+                return Err(e.into());
+            }
+        }
+    };
     if written.rows_affected() == 0 {
         // Disconnected or connected again meanwhile: those tokens replaced
         // the ones spent here, and this pair belongs to no one.
