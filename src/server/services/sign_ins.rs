@@ -88,7 +88,8 @@ pub async fn queue_renewal<'e>(
     exec: impl sqlx::Executor<'e, Database = sqlx::Any>,
     state: &AppState,
     kind: &'static str,
-    (tenant_id, subject_id): (&TenantId, &str),
+    tenant_id: &TenantId,
+    subject_id: &str,
     expires_at: i64,
     ahead_seconds: i64,
 ) -> ServerResult<()> {

@@ -474,6 +474,15 @@ fn params(q: HashMap<String, String>, body: &str) -> HashMap<String, String> {
     all
 }
 
+/// A publish's answer, or a 500 in its place when the test asked for the
+/// next one to be lost (the post is made either way).
+fn answer_unless_lost(world: &mut World, answer: Value) -> Response {
+    if std::mem::take(&mut world.lose_publish_answer) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the answer was lost").into_response();
+    }
+    Json(answer).into_response()
+}
+
 /// Counts a Graph call and answers a throttled one.
 fn counted(world: &mut World, path: &str) -> Option<Response> {
     world.calls.push(path.into());
@@ -597,10 +606,7 @@ async fn page_feed_post(
         text: message,
         created_at: unix_now(),
     });
-    if std::mem::take(&mut world.lose_publish_answer) {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "the answer was lost").into_response();
-    }
-    Json(json!({ "id": id })).into_response()
+    answer_unless_lost(&mut world, json!({ "id": id }))
 }
 
 async fn page_photo_post(
@@ -636,10 +642,7 @@ async fn page_photo_post(
         text: q.get("message").cloned().unwrap_or_default(),
         created_at: unix_now(),
     });
-    if std::mem::take(&mut world.lose_publish_answer) {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "the answer was lost").into_response();
-    }
-    Json(json!({ "id": photo, "post_id": post_id })).into_response()
+    answer_unless_lost(&mut world, json!({ "id": photo, "post_id": post_id }))
 }
 
 async fn page_feed_list(
@@ -807,10 +810,7 @@ async fn media_publish(
         text: caption,
         created_at: unix_now(),
     });
-    if std::mem::take(&mut world.lose_publish_answer) {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "the answer was lost").into_response();
-    }
-    Json(json!({ "id": id })).into_response()
+    answer_unless_lost(&mut world, json!({ "id": id }))
 }
 
 async fn publishing_limit(

@@ -55,7 +55,7 @@ pub async fn schedule_in<'e>(
     account_id: &str,
     expires_at: i64,
 ) -> ServerResult<()> {
-    sign_ins::queue_renewal(exec, state, KIND, (tenant_id, account_id), expires_at, AHEAD_SECONDS).await
+    sign_ins::queue_renewal(exec, state, KIND, tenant_id, account_id, expires_at, AHEAD_SECONDS).await
 }
 
 #[derive(sqlx::FromRow)]

@@ -185,7 +185,8 @@ async fn schedule_in<'e>(
         exec,
         state,
         REFRESH_KIND,
-        (tenant_id, store_id),
+        tenant_id,
+        store_id,
         expires_at,
         AHEAD_SECONDS,
     )
